@@ -1,0 +1,37 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "xg-scale",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "xg-scale", targets: ["xg-scale"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // libnl-3 / libnl-route-3 from Debian (libnl-3-dev, libnl-route-3-dev).
+        .systemLibrary(
+            name: "CNetlink",
+            pkgConfig: "libnl-route-3.0",
+            providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]
+        ),
+        // Swift over libnl: the only importer of CNetlink.
+        .target(name: "Netlink", dependencies: ["CNetlink", "NodeNetwork"]),
+        // Pure core: profiles, the network model, plans, renderers. No I/O.
+        .target(name: "NodeNetwork", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .executableTarget(
+            name: "xg-scale",
+            dependencies: [
+                "NodeNetwork", "Netlink",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "NodeNetworkTests", dependencies: ["NodeNetwork"],
+                    resources: [.copy("Golden")]),
+        .testTarget(name: "KernelTests", dependencies: ["NodeNetwork"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,19 @@
+#ifndef XG_SCALE_CNETLINK_SHIM_H
+#define XG_SCALE_CNETLINK_SHIM_H
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <netlink/msg.h>
+#include <netlink/attr.h>
+#include <netlink/errno.h>
+#include <netlink/cache.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/bridge.h>
+#include <netlink/route/link/bonding.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/route.h>
+#include <linux/if_link.h>
+#include <linux/if_bridge.h>
+#include <linux/rtnetlink.h>
+#include <linux/if.h>
+#endif

@@ -1,0 +1,220 @@
+// The network of a node as values: the desired state (rendered from a profile) and the current
+// state (read from the kernel by `Netlink`) are the same types, so they can be compared, planned
+// and printed with one JSON schema (`render --format json` and `show --json`).
+//
+// JSON keys are kebab-case like the profile's. Fields that only the kernel knows (carrier,
+// operstate, STP port state, active slave...) are nil in a desired state and left out of JSON.
+
+/// Kind of an interface, as the kernel's IFLA_INFO_KIND names it ("device" for physical NICs).
+public enum InterfaceKind: String, Codable, Sendable, CaseIterable {
+    case device, bridge, bond, veth, other
+}
+
+/// Bridge-level settings (IFLA_INFO_DATA of a bridge). Timers are in seconds.
+public struct BridgeSettings: Codable, Sendable, Equatable {
+    public var stp: Bool
+    public var priority: Int?
+    public var forwardDelay: Double?
+    public var helloTime: Double?
+    public var maxAge: Double?
+    // Read back from the kernel only:
+    public var bridgeID: String?
+    public var rootID: String?
+    public var rootPort: Int?
+    public var topologyChange: Bool?
+    public var topologyChangeCount: Int?
+
+    public init(stp: Bool, priority: Int? = nil, forwardDelay: Double? = nil, helloTime: Double? = nil,
+                maxAge: Double? = nil, bridgeID: String? = nil, rootID: String? = nil, rootPort: Int? = nil,
+                topologyChange: Bool? = nil, topologyChangeCount: Int? = nil) {
+        self.stp = stp; self.priority = priority; self.forwardDelay = forwardDelay
+        self.helloTime = helloTime; self.maxAge = maxAge; self.bridgeID = bridgeID
+        self.rootID = rootID; self.rootPort = rootPort; self.topologyChange = topologyChange
+        self.topologyChangeCount = topologyChangeCount
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case stp, priority
+        case forwardDelay = "forward-delay", helloTime = "hello-time", maxAge = "max-age"
+        case bridgeID = "bridge-id", rootID = "root-id", rootPort = "root-port"
+        case topologyChange = "topology-change", topologyChangeCount = "topology-change-count"
+    }
+}
+
+/// STP state of a bridge port (BR_STATE_*).
+public enum PortSTPState: String, Codable, Sendable, CaseIterable {
+    case disabled, listening, learning, forwarding, blocking
+    /// Kernel value BR_STATE_DISABLED=0 ... BR_STATE_BLOCKING=4.
+    public init?(kernelValue: Int) {
+        switch kernelValue {
+        case 0: self = .disabled
+        case 1: self = .listening
+        case 2: self = .learning
+        case 3: self = .forwarding
+        case 4: self = .blocking
+        default: return nil
+        }
+    }
+}
+
+/// Settings of an interface as a bridge port (IFLA_PROTINFO / IFLA_BRPORT_*).
+public struct BridgePortSettings: Codable, Sendable, Equatable {
+    public var priority: Int?
+    public var cost: Int?
+    /// Read back from the kernel only.
+    public var state: PortSTPState?
+
+    public init(priority: Int? = nil, cost: Int? = nil, state: PortSTPState? = nil) {
+        self.priority = priority; self.cost = cost; self.state = state
+    }
+}
+
+/// Bond settings, with kernel names for values (mode "active-backup", lacp-rate "fast", ...).
+public struct BondSettings: Codable, Sendable, Equatable {
+    public var mode: String
+    public var miimon: Int?
+    public var updelay: Int?
+    public var downdelay: Int?
+    public var primary: String?
+    public var primaryReselect: String?
+    public var arpInterval: Int?
+    public var arpIPTarget: [String]?
+    public var lacpRate: String?
+    public var xmitHashPolicy: String?
+    public var failOverMAC: String?
+    public var minLinks: Int?
+    /// Read back from the kernel only.
+    public var activeSlave: String?
+
+    public init(mode: String, miimon: Int? = nil, updelay: Int? = nil, downdelay: Int? = nil,
+                primary: String? = nil, primaryReselect: String? = nil, arpInterval: Int? = nil,
+                arpIPTarget: [String]? = nil, lacpRate: String? = nil, xmitHashPolicy: String? = nil,
+                failOverMAC: String? = nil, minLinks: Int? = nil, activeSlave: String? = nil) {
+        self.mode = mode; self.miimon = miimon; self.updelay = updelay; self.downdelay = downdelay
+        self.primary = primary; self.primaryReselect = primaryReselect; self.arpInterval = arpInterval
+        self.arpIPTarget = arpIPTarget; self.lacpRate = lacpRate; self.xmitHashPolicy = xmitHashPolicy
+        self.failOverMAC = failOverMAC; self.minLinks = minLinks; self.activeSlave = activeSlave
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case mode, miimon, updelay, downdelay, primary
+        case primaryReselect = "primary-reselect", arpInterval = "arp-interval"
+        case arpIPTarget = "arp-ip-target", lacpRate = "lacp-rate"
+        case xmitHashPolicy = "xmit-hash-policy", failOverMAC = "fail-over-mac"
+        case minLinks = "min-links", activeSlave = "active-slave"
+    }
+}
+
+/// Settings of an interface as a bond slave (IFLA_INFO_SLAVE_DATA). Kernel-read only.
+public struct BondSlaveSettings: Codable, Sendable, Equatable {
+    /// "active" or "backup".
+    public var state: String?
+    /// "up", "going-down", "down", "going-back".
+    public var miiStatus: String?
+    public var linkFailureCount: Int?
+
+    public init(state: String? = nil, miiStatus: String? = nil, linkFailureCount: Int? = nil) {
+        self.state = state; self.miiStatus = miiStatus; self.linkFailureCount = linkFailureCount
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case state
+        case miiStatus = "mii-status"
+        case linkFailureCount = "link-failure-count"
+    }
+}
+
+/// One interface of the node.
+public struct Interface: Codable, Sendable, Equatable {
+    public var name: String
+    public var kind: InterfaceKind
+    /// Administrative state wanted or found: true = up (IFF_UP).
+    public var up: Bool
+    /// Name of the bridge or bond this interface is enslaved to.
+    public var master: String?
+    public var mtu: Int?
+    /// Addresses with prefix length, e.g. "192.0.2.10/24", "2001:db8::10/64".
+    public var addresses: [String]?
+    public var bridge: BridgeSettings?
+    public var bond: BondSettings?
+    /// For a veth: the name of its peer.
+    public var peer: String?
+    /// Settings as a port of `master` when the master is a bridge.
+    public var port: BridgePortSettings?
+    /// Settings as a slave of `master` when the master is a bond (kernel-read only).
+    public var slave: BondSlaveSettings?
+    // Read back from the kernel only:
+    public var index: Int?
+    public var operstate: String?
+    public var carrier: Bool?
+    public var carrierUpCount: Int?
+    public var carrierDownCount: Int?
+    public var mac: String?
+
+    public init(name: String, kind: InterfaceKind, up: Bool = true, master: String? = nil,
+                mtu: Int? = nil, addresses: [String]? = nil, bridge: BridgeSettings? = nil,
+                bond: BondSettings? = nil, peer: String? = nil, port: BridgePortSettings? = nil,
+                slave: BondSlaveSettings? = nil, index: Int? = nil, operstate: String? = nil,
+                carrier: Bool? = nil, carrierUpCount: Int? = nil, carrierDownCount: Int? = nil,
+                mac: String? = nil) {
+        self.name = name; self.kind = kind; self.up = up; self.master = master; self.mtu = mtu
+        self.addresses = addresses; self.bridge = bridge; self.bond = bond; self.peer = peer
+        self.port = port; self.slave = slave; self.index = index; self.operstate = operstate
+        self.carrier = carrier; self.carrierUpCount = carrierUpCount
+        self.carrierDownCount = carrierDownCount; self.mac = mac
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, kind, up, master, mtu, addresses, bridge, bond, peer, port, slave, index
+        case operstate, carrier
+        case carrierUpCount = "carrier-up-count", carrierDownCount = "carrier-down-count"
+        case mac
+    }
+}
+
+/// A route the node needs (only the default gateway today).
+public struct Route: Codable, Sendable, Equatable {
+    /// "default" or a prefix.
+    public var destination: String
+    public var gateway: String
+    /// Interface the route leaves through.
+    public var device: String?
+
+    public init(destination: String, gateway: String, device: String? = nil) {
+        self.destination = destination; self.gateway = gateway; self.device = device
+    }
+}
+
+/// The network state of one node, desired or current.
+public struct NetworkState: Codable, Sendable, Equatable {
+    public var interfaces: [Interface]
+    public var routes: [Route]
+
+    public init(interfaces: [Interface] = [], routes: [Route] = []) {
+        self.interfaces = interfaces; self.routes = routes
+    }
+
+    public subscript(name: String) -> Interface? {
+        interfaces.first { $0.name == name }
+    }
+}
+
+extension NetworkState {
+    /// Deterministic JSON (sorted keys, pretty printed, trailing newline): the format of
+    /// `render --format json` and `show --json`.
+    public func jsonString() throws -> String {
+        try JSONOutput.string(self)
+    }
+}
+
+import Foundation
+
+/// One JSON encoder configuration for everything the tool prints.
+public enum JSONOutput {
+    public static func string<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+@main
+struct XGScale: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "xg-scale",
+        abstract: "Keep a virtualization node's network redundant, and prove it.",
+        discussion: """
+            xg-scale renders and applies bond or STP-bridge setups for nodes with two uplinks \
+            wired to two switches, shows the state that matters for redundancy, and checks \
+            DRBD configurations before a resource is added.
+            """,
+        version: "0.1.0",
+        subcommands: [
+            Show.self,
+        ]
+    )
+}
