@@ -29,9 +29,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "NodeNetworkTests", dependencies: ["NodeNetwork"],
+        // Shared test helpers: process runner, throwaway network namespaces, binary locator.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "NodeNetworkTests", dependencies: ["NodeNetwork", "TestSupport"],
                     resources: [.copy("Golden")]),
-        .testTarget(name: "KernelTests", dependencies: ["NodeNetwork"]),
+        .testTarget(name: "KernelTests", dependencies: ["NodeNetwork", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
