@@ -34,6 +34,7 @@ let package = Package(
         .testTarget(name: "NodeNetworkTests", dependencies: ["NodeNetwork", "TestSupport"],
                     resources: [.copy("Golden")]),
         .testTarget(name: "KernelTests", dependencies: ["NodeNetwork", "TestSupport"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "NodeNetwork", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -14,8 +14,8 @@ enum DeviceLink {
         }
     }
 
-    /// RFC 2863 operational state (IFLA_OPERSTATE, IF_OPER_*), lower-case.
-    static let operstates = ["unknown", "not-present", "down", "lower-layer-down", "testing",
+    /// RFC 2863 operational state (IFLA_OPERSTATE, IF_OPER_*), spelled as `ip link` does, lower-case.
+    static let operstates = ["unknown", "notpresent", "down", "lowerlayerdown", "testing",
                              "dormant", "up"]
 
     static func operstate(_ value: UInt8?) -> String? {
