@@ -19,6 +19,7 @@
 #include <linux/if_arp.h>
 #include <linux/netlink.h>
 #include <linux/if_addr.h>
+#include <linux/veth.h>
 #include <arpa/inet.h>
 
 /* Attribute table sizes: the kernel headers define these as expressions Swift does not import. */

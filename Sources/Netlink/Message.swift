@@ -48,7 +48,8 @@ final class Message {
     /// Put a nested attribute whose content `body` adds.
     func nest(_ attribute: Int, _ body: () throws(NetlinkError) -> Void) throws(NetlinkError) {
         let start = try libnl("\(operation): open nested attribute \(attribute)") {
-            nla_nest_start(raw, Int32(attribute))
+            // NLA_F_NESTED: the kernel requires it for some nests (IFLA_PROTINFO of AF_BRIDGE).
+            nla_nest_start(raw, Int32(attribute) | Int32(NLA_F_NESTED))
         }
         try body()
         try libnl("\(operation): close nested attribute \(attribute)") { nla_nest_end(raw, start) }

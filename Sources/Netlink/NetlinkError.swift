@@ -11,9 +11,12 @@ public struct NetlinkError: Error, CustomStringConvertible, Equatable, Sendable 
     public var code: Int32
     /// libnl's text for `code` (nl_geterror).
     public var message: String
+    /// The kernel's own reason (extended ACK message), when it gave one.
+    public var kernelMessage: String?
 
-    public init(operation: String, code: Int32, message: String) {
+    public init(operation: String, code: Int32, message: String, kernelMessage: String? = nil) {
         self.operation = operation; self.code = code; self.message = message
+        self.kernelMessage = kernelMessage
     }
 
     init(operation: String, libnlCode: Int32) {
@@ -21,7 +24,9 @@ public struct NetlinkError: Error, CustomStringConvertible, Equatable, Sendable 
         self.init(operation: operation, code: positive, message: String(cString: nl_geterror(positive)))
     }
 
-    public var description: String { "netlink: \(operation): \(message)" }
+    public var description: String {
+        "netlink: \(operation): \(message)" + (kernelMessage.map { " (kernel: \($0))" } ?? "")
+    }
 
     /// True when the kernel said the object already exists (NLE_EXIST).
     public var isExists: Bool { code == NLE_EXIST }

@@ -14,6 +14,12 @@ public final class NetlinkSocket {
         raw = try libnl("allocate netlink socket") { nl_socket_alloc() }
         do {
             try libnl("connect NETLINK_ROUTE socket") { nl_connect(raw, NETLINK_ROUTE) }
+            // Ask for the kernel's reason with each refusal (extended ACK), without the echoed
+            // request (capped ACK). Old kernels without these options still work: ignore failure.
+            var on: Int32 = 1
+            let fd = nl_socket_get_fd(raw)
+            _ = setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &on, socklen_t(MemoryLayout<Int32>.size))
+            _ = setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &on, socklen_t(MemoryLayout<Int32>.size))
         } catch {
             nl_socket_free(raw)
             throw error
@@ -78,8 +84,54 @@ public final class NetlinkSocket {
     /// refusal becomes a `NetlinkError` naming the operation.
     func request(_ message: Message) throws(NetlinkError) {
         try send(message)
-        try libnl("\(message.operation)") { nl_wait_for_ack(raw) }
+        let context = AckContext()
+        let callback: nl_recvmsg_err_cb_t = { _, error, argument in
+            guard let error, let argument else { return Int32(NL_STOP.rawValue) }
+            let context = Unmanaged<AckContext>.fromOpaque(argument).takeUnretainedValue()
+            context.kernelMessage = extendedAckMessage(error)
+            return Int32(NL_STOP.rawValue)
+        }
+        try withExtendedLifetime(context) { () throws(NetlinkError) in
+            let argument = Unmanaged.passUnretained(context).toOpaque()
+            try libnl("\(message.operation): set error callback") {
+                nl_socket_modify_err_cb(raw, NL_CB_CUSTOM, callback, argument)
+            }
+            defer { nl_socket_modify_err_cb(raw, NL_CB_DEFAULT, nil, nil) }
+            do throws(NetlinkError) {
+                try libnl("\(message.operation)") { nl_wait_for_ack(raw) }
+            } catch {
+                var error = error
+                error.kernelMessage = context.kernelMessage
+                throw error
+            }
+        }
     }
+}
+
+private final class AckContext {
+    var kernelMessage: String?
+}
+
+/// NLMSGERR_ATTR_MSG of an error message that carries extended-ACK attributes.
+private func extendedAckMessage(_ error: UnsafeMutablePointer<nlmsgerr>) -> String? {
+    let headerSize = MemoryLayout<nlmsghdr>.size
+    let raw = UnsafeMutableRawPointer(error)
+    let header = (raw - headerSize).assumingMemoryBound(to: nlmsghdr.self).pointee
+    guard header.nlmsg_flags & UInt16(NLM_F_ACK_TLVS) != 0 else { return nil }
+    var offset = MemoryLayout<nlmsgerr>.size
+    if header.nlmsg_flags & UInt16(NLM_F_CAPPED) == 0 {
+        offset += Int(error.pointee.msg.nlmsg_len) - headerSize
+    }
+    var remaining = Int32(Int(header.nlmsg_len) - headerSize - offset)
+    guard remaining > 0 else { return nil }
+    var current: UnsafeMutablePointer<nlattr>? = (raw + offset).assumingMemoryBound(to: nlattr.self)
+    while let a = current, nla_ok(a, remaining) != 0 {
+        if nla_type(a) == Int32(NLMSGERR_ATTR_MSG.rawValue), nla_len(a) > 0 {
+            return String(cString: nla_get_string(a))
+        }
+        current = nla_next(a, &remaining)
+    }
+    return nil
 }
 
 private final class ReceiveContext {
