@@ -34,6 +34,10 @@ let package = Package(
         .testTarget(name: "NodeNetworkTests", dependencies: ["NodeNetwork", "TestSupport"],
                     resources: [.copy("Golden")]),
         .testTarget(name: "KernelTests", dependencies: ["NodeNetwork", "TestSupport"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "NodeNetwork", "TestSupport"]),
+        // Test helper: runs Netlink write primitives inside a namespace (under `ip netns exec`).
+        .executableTarget(name: "netlink-probe", dependencies: ["Netlink", "NodeNetwork"],
+                          path: "Tests/NetlinkProbe"),
     ],
     swiftLanguageModes: [.v6]
 )
