@@ -212,7 +212,7 @@ struct YAMLReader {
         guard let text = string(node, path: path, example: "\(path.split(separator: ".").last ?? ""): \(range.lowerBound)") else {
             return nil
         }
-        let rangeText = range.upperBound == Int.max ? ">= \(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
+        let rangeText = range.upperBound >= Int(Int32.max) ? ">= \(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
             error(location(node), "\(path) must be a whole number \(rangeText)\(unit), got '\(text)'",
                   fix: "write a number such as \(range.lowerBound == 0 && range.upperBound > 100 ? 100 : range.lowerBound)")
