@@ -14,12 +14,14 @@ extension XGScale {
                 byte-identical output.
 
                 Formats:
-                  ip          a script for `ip -batch -` (lines without the leading `ip`), in an
-                              order the kernel accepts; the uplinks must exist.
+                  ip          a script for `ip -batch -` (lines without the leading
+                              `ip`), in an order the kernel accepts; the uplinks
+                              must exist.
                   interfaces  /etc/network/interfaces stanzas for Debian's ifupdown2.
-                  networkd    systemd-networkd .netdev/.network files; on stdout each file is
-                              preceded by a line `# FILE: NAME`.
-                  json        the desired network state, in the schema of `xg-scale show --json`.
+                  networkd    systemd-networkd .netdev/.network files; on stdout
+                              each file follows a line `# FILE: NAME`.
+                  json        the desired network state, in the schema of
+                              `xg-scale show --json`.
 
                 With --output DIR each file is written into DIR (created if missing): networkd \
                 writes one file per interface, the other formats ip.batch, interfaces or \
@@ -28,10 +30,16 @@ extension XGScale {
                 the new render does not produce are left alone: remove them yourself.
 
                 Examples:
-                  xg-scale render profiles/stp-two-switches.yaml --inventory profiles/inventory.yaml --node dom0 --format ip
-                  xg-scale render profiles/stp-two-switches.yaml --inventory profiles/inventory.yaml --node dom0 --format ip | ip -batch -
-                  xg-scale render profiles/bond-802.3ad.yaml --inventory profiles/inventory.yaml --node dom0m --format networkd --output /etc/systemd/network
-                  xg-scale render profiles/bond-active-backup.yaml --inventory profiles/inventory.yaml --node dom0 --format interfaces
+                  cd profiles
+                  xg-scale render stp-two-switches.yaml --format ip \\
+                      --inventory inventory.yaml --node dom0
+                  xg-scale render stp-two-switches.yaml --format ip \\
+                      --inventory inventory.yaml --node dom0 | ip -batch -
+                  xg-scale render bond-802.3ad.yaml --format networkd \\
+                      --inventory inventory.yaml --node dom0m \\
+                      --output /etc/systemd/network
+                  xg-scale render bond-active-backup.yaml --format interfaces \\
+                      --inventory inventory.yaml --node dom0
                 """)
 
         @OptionGroup var input: ProfileInput

@@ -16,8 +16,10 @@ extension XGScale {
                 (nothing on stdout).
 
                 Examples:
-                  xg-scale validate profiles/stp-two-switches.yaml --inventory profiles/inventory.yaml --node dom0
-                  xg-scale validate profiles/bond-active-backup.yaml --inventory profiles/inventory.yaml --node dom0m
+                  xg-scale validate profiles/bond-802.3ad.yaml
+                  cd profiles
+                  xg-scale validate stp-two-switches.yaml \\
+                      --inventory inventory.yaml --node dom0
                 """)
 
         @OptionGroup var input: ProfileInput
