@@ -34,6 +34,8 @@ let package = Package(
         .testTarget(name: "NodeNetworkTests", dependencies: ["NodeNetwork", "TestSupport"],
                     resources: [.copy("Golden")]),
         .testTarget(name: "KernelTests", dependencies: ["NodeNetwork", "TestSupport"]),
+        // The `ip` render fed to `ip -batch -` in throwaway namespaces (root; skipped without).
+        .testTarget(name: "RenderKernelTests", dependencies: ["NodeNetwork", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
