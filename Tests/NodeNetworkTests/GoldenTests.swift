@@ -111,3 +111,16 @@ func goldenName(_ profile: String, _ format: RenderFormat) -> String {
         #expect(state["xenbr0"]?.mtu == 9000)
     }
 }
+
+@Suite struct ManPageTests {
+    /// Every key the loader accepts is documented in man/xg-scale-profile.5.
+    @Test func everyKeyIsDocumented() throws {
+        let man = try String(contentsOf: packageRoot().appendingPathComponent("man/xg-scale-profile.5"), encoding: .utf8)
+        let keys = ProfileLoader.topKeys + ProfileLoader.bridgeKeys + ProfileLoader.stpKeys + ProfileLoader.portKeys
+            + ProfileLoader.bondKeys + ProfileLoader.hostKeys + ProfileLoader.vethKeys + Inventory.topKeys + Inventory.nodeKeys
+        for key in Set(keys) {
+            #expect(man.contains(".B \(key)\n") || man.contains("\\fB\(key)\\fR") || man.contains(".BR \(key) ") || man.contains("\" \(key)\n"),
+                    "\(key) is not documented")
+        }
+    }
+}
