@@ -193,6 +193,14 @@ public enum Renderer {
         return out
     }
 
+    /// What ifupdown2 would misread in `state`: it takes a dotted name (vif0.0) for a VLAN
+    /// RAW.VID and fails on the missing raw device, although it configures the rest.
+    public static func interfacesCaveats(_ state: NetworkState) -> [String] {
+        state.interfaces.filter { $0.name.contains(".") }.map {
+            "ifupdown2 reads '\($0.name)' as VLAN \($0.name.split(separator: ".").last ?? "") of '\($0.name.split(separator: ".").first ?? "")' and reports an error for it (fix: use a name without '.' on nodes configured by ifupdown2)"
+        }
+    }
+
     // MARK: - systemd-networkd
 
     /// `.netdev` files for the bridge, bond and veth pair (10-*), `.network` files for the ports

@@ -21,7 +21,11 @@ func temporaryDirectory() throws -> URL {
         for profile in try exampleProfiles() {
             let r = try xgScale(["render", "profiles/\(profile)"] + inventory + ["--format", format])
             #expect(r.status == 0, "\(r.stderr)")
-            #expect(r.stderr.isEmpty)
+            if format == "interfaces" && profile.contains("two-switches") || format == "interfaces" && profile.contains("active-backup") {
+                #expect(r.stderr == "xg-scale: warning: ifupdown2 reads 'vif0.0' as VLAN 0 of 'vif0' and reports an error for it (fix: use a name without '.' on nodes configured by ifupdown2)\n")
+            } else {
+                #expect(r.stderr.isEmpty)
+            }
             let golden = try String(contentsOf: goldenDirectory.appendingPathComponent(
                 profile.replacingOccurrences(of: ".yaml", with: "") + "." + format), encoding: .utf8)
             #expect(r.stdout == golden, "\(profile) \(format)")

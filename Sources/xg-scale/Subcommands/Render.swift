@@ -52,7 +52,13 @@ extension XGScale {
 
         func run() throws {
             let loaded = try input.load()
-            let files = try Renderer.render(loaded.profile.desiredState(), format: format, source: input.sourceDescription)
+            let state = loaded.profile.desiredState()
+            let files = try Renderer.render(state, format: format, source: input.sourceDescription)
+            if format == .interfaces {
+                for caveat in Renderer.interfacesCaveats(state) {
+                    FileHandle.standardError.write(Data("xg-scale: warning: \(caveat)\n".utf8))
+                }
+            }
             if let output {
                 try write(files, into: output)
             } else {
