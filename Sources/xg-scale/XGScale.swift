@@ -13,6 +13,7 @@ struct XGScale: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Show.self,
+            Drbd.self,
         ]
     )
 }
