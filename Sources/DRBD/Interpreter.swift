@@ -38,6 +38,7 @@ private struct VolumeSpec {
     var diskLoc: Location?
     var metaLoc: Location?
     var location: Location?
+    var deviceWritten = false
 }
 
 struct Interpreter {
@@ -130,7 +131,8 @@ struct Interpreter {
                 }
                 volumes[n] = spec
             case "on", "floating", "stacked-on-top-of":
-                guard let b = requireBlock(st) else { continue }
+                // `floating ADDR;` without a section is allowed (device etc. are inherited).
+                guard let b = st.keyword == "floating" && st.block == nil ? [] : requireBlock(st) else { continue }
                 if let (h, specs) = hostSection(st, b) { r.hosts.append(h); hostSpecs.append(specs) }
             case "connection":
                 guard let b = requireBlock(st) else { continue }
@@ -168,7 +170,7 @@ struct Interpreter {
                 v.diskLocation = a?.disk != nil ? a?.diskLoc : b?.diskLoc
                 v.metaDisk = a?.meta ?? b?.meta
                 v.metaDiskLocation = a?.meta != nil ? a?.metaLoc : b?.metaLoc
-                if v.minor == nil, r.hosts[i].kind == .on || r.hosts[i].kind == .floating {
+                if v.minor == nil, a?.deviceWritten != true, b?.deviceWritten != true, r.hosts[i].kind == .on || r.hosts[i].kind == .floating {
                     errors.append(ConfigError(a?.location ?? b?.location ?? r.hosts[i].location,
                                               "volume \(n) of resource \(name) on \(r.hosts[i].label) has no device",
                                               fix: "add 'device /dev/drbdN minor N;' to the resource or the host section"))
@@ -193,6 +195,7 @@ struct Interpreter {
         let args = st.arguments
         switch st.keyword {
         case "device":
+            spec.deviceWritten = true
             let texts = args.map(\.text)
             var path: String?
             var minor: Int?

@@ -105,6 +105,10 @@ public struct Volume: Hashable, Codable, Sendable {
         self.number = number; self.device = device; self.minor = minor; self.disk = disk
         self.metaDisk = metaDisk
     }
+    /// Volumes are equal when their fields are; where they were written does not count.
+    public static func == (a: Volume, b: Volume) -> Bool { a.key == b.key }
+    public func hash(into h: inout Hasher) { h.combine(key) }
+
     /// The device path udev creates: the written path, else /dev/drbdMINOR.
     public var devicePath: String? { device ?? minor.map { "/dev/drbd\($0)" } }
 
