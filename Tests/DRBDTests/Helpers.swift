@@ -51,3 +51,6 @@ func config(_ text: String) throws -> Configuration {
     if let e = r.errors.first { throw e }
     return r.configuration!
 }
+
+import Preflight
+typealias DiskFileSourceForTests = DiskFileSource
