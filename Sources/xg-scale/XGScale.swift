@@ -12,9 +12,10 @@ struct XGScale: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Show.self,
-            Render.self,
             Validate.self,
+            Render.self,
+            Show.self,
+            Drbd.self,
         ]
     )
 }
