@@ -22,6 +22,10 @@ let package = Package(
         .target(name: "Netlink", dependencies: ["CNetlink", "NodeNetwork"]),
         // Pure core: profiles, the network model, plans, renderers. No I/O.
         .target(name: "NodeNetwork", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Pure core of the link monitor: events, classification, redundancy, wire formats.
+        .target(name: "MonitorCore", dependencies: ["NodeNetwork"]),
+        // Monitor engine: syslog/JSON/metrics emitters and the service loop (sockets, files).
+        .target(name: "LinkMonitor", dependencies: ["MonitorCore", "NodeNetwork"]),
         .executableTarget(
             name: "xg-scale",
             dependencies: [
@@ -33,6 +37,9 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NodeNetworkTests", dependencies: ["NodeNetwork", "TestSupport"],
                     resources: [.copy("Golden")]),
+        .testTarget(name: "MonitorCoreTests", dependencies: ["MonitorCore", "NodeNetwork"]),
+        .testTarget(name: "LinkMonitorTests",
+                    dependencies: ["LinkMonitor", "MonitorCore", "NodeNetwork", "TestSupport"]),
         .testTarget(name: "KernelTests", dependencies: ["NodeNetwork", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
