@@ -137,7 +137,8 @@ public struct Classifier: Sendable {
         return redundancyEvents(at: now)
     }
 
-    func watched(_ i: Interface, in s: NetworkState) -> Bool {
+    /// Whether `i` gets link-up/link-down/flapping events (and link metrics).
+    public func watched(_ i: Interface, in s: NetworkState) -> Bool {
         switch options.links {
         case .all: return i.name != "lo"
         case .names(let n): return n.contains(i.name)
