@@ -29,7 +29,7 @@ let package = Package(
         .executableTarget(
             name: "xg-scale",
             dependencies: [
-                "NodeNetwork", "Netlink",
+                "NodeNetwork", "Netlink", "MonitorCore", "LinkMonitor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -151,3 +151,22 @@ func node(peth0: Bool = true, up0: Int = 1, down0: Int = 0, root: String = "8000
         #expect(sink.closed)
     }
 }
+
+@Suite struct MetricsFileTests {
+    @Test func writeReplacesTheFileAtomicallyAndLeavesNoTemp() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("xgt-prom-\(getpid())-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("xgscale.prom").path
+        let w = MetricsFileWriter(path: path)
+        try w.write("a 1\n")
+        var before = stat(); stat(path, &before)
+        try w.write("a 2\n")
+        var after = stat(); stat(path, &after)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "a 2\n")
+        // A new inode: readers see the old file or the new one, never a half-written one.
+        #expect(before.st_ino != after.st_ino)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["xgscale.prom"])
+        #expect(throws: SocketError.self) { try MetricsFileWriter(path: dir.path + "/none/x.prom").write("") }
+    }
+}
