@@ -78,8 +78,10 @@ final class Rsyslog: @unchecked Sendable {
     var pid: pid_t = 0
 
     func start() throws {
+        let found = try run(["sh", "-c", "command -v rsyslogd"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         pid = try spawnWithCleanSignals([
-            "/usr/sbin/rsyslogd", "-n", "-f", dir.appendingPathComponent("rsyslog.conf").path,
+            found.isEmpty ? "/usr/sbin/rsyslogd" : found, "-n", "-f", dir.appendingPathComponent("rsyslog.conf").path,
             "-i", dir.appendingPathComponent("rsyslogd.pid").path])
         // Ready when the TCP input accepts connections and the unix socket exists.
         let ready = waitUntil(timeout: 10) {
