@@ -82,8 +82,20 @@ public struct Classifier: Sendable {
             new = s
             events.append(MonitorEvent(time: now, event: .resync, severity: .notice,
                                        counters: ["interfaces": s.interfaces.count]))
-        case .link(let i, let event):
+        case .link(var i, let event):
             if let idx = new.interfaces.firstIndex(where: { $0.name == i.name }) {
+                // A link message of one family lacks what the other carries (AF_UNSPEC has no
+                // IFLA_PROTINFO port state): keep what it does not say, while the master is
+                // the same.
+                let prev = new.interfaces[idx]
+                if prev.master == i.master {
+                    if i.port == nil { i.port = prev.port }
+                    if i.slave == nil { i.slave = prev.slave }
+                }
+                if i.kind == prev.kind {
+                    if i.bridge == nil { i.bridge = prev.bridge }
+                    if i.bond == nil { i.bond = prev.bond }
+                }
                 new.interfaces[idx] = i
             } else {
                 new.interfaces.append(i)

@@ -42,6 +42,22 @@ import NodeNetwork
         #expect(back[2].from == "degraded" && back[2].to == "ok" && back[2].severity == .notice)
     }
 
+    @Test func aLinkMessageWithoutPortDataKeepsTheKnownPortState() {
+        var c = Classifier()
+        _ = c.observe(.snapshot(stpNode()), at: FakeClock().now)
+        var peth1 = stpNode().interfaces[2]
+        peth1.port = nil
+        peth1.carrier = false
+        peth1.carrierDownCount = 1
+        let ev = c.observe(.link(peth1), at: FakeClock().now)
+        #expect(ev.kinds == ["link-down", "redundancy"])
+        #expect(c.state?["peth1"]?.port?.state == .blocking)
+        // Leaving the bridge drops the port data.
+        peth1.master = nil
+        _ = c.observe(.link(peth1), at: FakeClock().now)
+        #expect(c.state?["peth1"]?.port == nil)
+    }
+
     @Test func vmPortsGetNoLinkEvents() {
         var c = Classifier()
         _ = c.observe(.snapshot(stpNode()), at: FakeClock().now)
