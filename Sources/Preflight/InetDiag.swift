@@ -1,0 +1,85 @@
+// TCP sockets through NETLINK_SOCK_DIAG (inet_diag, as `ss` reads them): one dump request per
+// address family, with the state mask and a local-port range filter run in the kernel. Much
+// cheaper than /proc/net/tcp, which the kernel formats as text for every socket.
+import DRBD
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum InetDiag {
+    // linux/netlink.h, linux/sock_diag.h, linux/inet_diag.h
+    static let netlinkSockDiag: Int32 = 4        // NETLINK_SOCK_DIAG
+    static let sockDiagByFamily: UInt16 = 20     // SOCK_DIAG_BY_FAMILY
+    static let nlmFRequest: UInt16 = 0x1, nlmFDump: UInt16 = 0x300
+    static let nlmsgError: UInt16 = 2, nlmsgDone: UInt16 = 3
+    static let reqBytecode: UInt16 = 1           // INET_DIAG_REQ_BYTECODE
+    static let bcSGE: UInt8 = 2, bcSLE: UInt8 = 3 // INET_DIAG_BC_S_GE, INET_DIAG_BC_S_LE
+
+    static let stateNames = ["", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+                             "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+                             "SYN_RECV"] // 12: TCP_NEW_SYN_RECV, shown as SYN_RECV like /proc
+
+    /// Every TCP socket of `family` (AF_INET or AF_INET6) in this network namespace, nil when
+    /// the kernel does not answer (no sock_diag): the caller falls back to /proc.
+    static func dump(family: Int32, ports: ClosedRange<Int>?, timeWait: Bool) -> [LocalSocket]? {
+        let fd = socket(AF_NETLINK, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), netlinkSockDiag)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+
+        var states: UInt32 = (1 << 13) - 2           // states 1...12
+        if !timeWait { states &= ~(UInt32(1) << 6) }  // TCP_TIME_WAIT
+        var req: [UInt8] = []
+        func u8(_ v: UInt8) { req.append(v) }
+        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { req += $0 } }
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { req += $0 } }
+        let filterLen = ports == nil ? 0 : 4 + 16
+        u32(UInt32(16 + 56 + filterLen)); u16(sockDiagByFamily); u16(nlmFRequest | nlmFDump); u32(1); u32(0)
+        u8(UInt8(family)); u8(UInt8(IPPROTO_TCP)); u8(0); u8(0); u32(states)
+        req += repeatElement(0, count: 48)            // inet_diag_sockid: unused for a dump
+        if let ports {
+            // sport >= lo && sport <= hi; a failed test jumps past the end (reject).
+            u16(UInt16(filterLen)); u16(reqBytecode)
+            u8(bcSGE); u8(8); u16(20); u8(0); u8(0); u16(UInt16(ports.lowerBound))
+            u8(bcSLE); u8(8); u16(12); u8(0); u8(0); u16(UInt16(ports.upperBound))
+        }
+        let sent = req.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        guard sent == req.count else { return nil }
+
+        var out: [LocalSocket] = []
+        var buf = [UInt8](repeating: 0, count: 32768)
+        while true {
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            var off = 0
+            while off + 16 <= n {
+                let len = Int(load32(buf, off))
+                let type = UInt16(buf[off + 4]) | UInt16(buf[off + 5]) << 8
+                guard len >= 16, off + len <= n else { return nil }
+                if type == nlmsgDone { return out }
+                if type == nlmsgError { return nil }
+                if type == sockDiagByFamily, len >= 16 + 72, let s = message(buf, off + 16) { out.append(s) }
+                off += (len + 3) & ~3
+            }
+        }
+    }
+
+    private static func load32(_ b: [UInt8], _ o: Int) -> UInt32 {
+        UInt32(b[o]) | UInt32(b[o + 1]) << 8 | UInt32(b[o + 2]) << 16 | UInt32(b[o + 3]) << 24
+    }
+
+    /// struct inet_diag_msg at `o`.
+    private static func message(_ b: [UInt8], _ o: Int) -> LocalSocket? {
+        let family = Int32(b[o]), state = Int(b[o + 1])
+        let port = Int(b[o + 4]) << 8 | Int(b[o + 5])  // network byte order
+        let v6 = family == AF_INET6
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let ok = b.withUnsafeBytes { raw in
+            inet_ntop(family, raw.baseAddress! + o + 8, &text, socklen_t(text.count)) != nil
+        }
+        guard ok else { return nil }
+        let name = state < stateNames.count ? stateNames[state] : String(state)
+        return LocalSocket(ip: LocalMachine.cstr(text), port: port, ipv6: v6, listening: state == 10,
+                           state: name, inode: UInt64(load32(b, o + 68)), uid: Int(load32(b, o + 64)))
+    }
+}
