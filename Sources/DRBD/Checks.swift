@@ -140,6 +140,7 @@ public enum Checker {
 
     static func duplicateResources(_ c: Configuration) -> [Finding] {
         var first: [String: Location] = [:]
+        first.reserveCapacity(c.resources.count)
         var out: [Finding] = []
         for r in c.resources {
             if let f = first[r.name] {
@@ -177,6 +178,7 @@ public enum Checker {
 
     static func portConflicts(_ c: Configuration) -> [Finding] {
         var byPort: [Int: [EP]] = [:]
+        byPort.reserveCapacity(c.resources.count)
         for r in c.resources {
             for e in r.endpoints {
                 byPort[e.endpoint.port, default: []].append(
@@ -240,6 +242,10 @@ public enum Checker {
         var disks: [MachineText: Use] = [:]
         var out: [Finding] = []
         var seenHere: [MachineNumber] = []
+        // Size the tables once (about one volume per host section) instead of growing them.
+        let estimate = c.resources.reduce(0) { $0 + $1.hosts.count }
+        minors.reserveCapacity(estimate)
+        disks.reserveCapacity(estimate)
         for r in c.resources {
             seenHere.removeAll(keepingCapacity: true)
             for h in r.hosts {
@@ -300,14 +306,15 @@ public enum Checker {
         let cap = c.dialect.maxMinor
         var perMachine: [String: (count: Int, last: Location, resource: String)] = [:]
         var counted = Set<MachineNumber>()
+        counted.reserveCapacity(c.resources.reduce(0) { $0 + $1.hosts.count })
         for r in c.resources {
             for h in r.hosts {
                 for v in h.volumes {
                     guard let minor = v.minor else { continue }
                     let loc = v.deviceLocation ?? h.location
                     for m in h.machineKeys where counted.insert(MachineNumber(machine: m, number: minor)).inserted {
-                        perMachine[m, default: (0, loc, r.name)].count += 1
-                        perMachine[m]!.last = loc; perMachine[m]!.resource = r.name
+                        let n = perMachine[m]?.count ?? 0
+                        perMachine[m] = (n + 1, loc, r.name)
                         if minor > cap {
                             out.append(Finding(.error, .minorCount, resource: r.name, host: m, at: loc,
                                                "minor \(minor) is above \(cap), the highest minor DRBD \(c.dialect.rawValue) accepts",

@@ -101,8 +101,9 @@ struct Interpreter {
             }
         }
         // Stacked sections run on the hosts of the resource below them.
-        let byName = Dictionary(resources.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for i in resources.indices {
+        let anyStacked = resources.contains { $0.stackedOn != nil }
+        let byName = anyStacked ? Dictionary(resources.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }) : [:]
+        for i in resources.indices where anyStacked {
             for j in resources[i].hosts.indices {
                 if case .stacked(let lower) = resources[i].hosts[j].kind {
                     if let low = byName[lower] {

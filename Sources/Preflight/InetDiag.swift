@@ -21,6 +21,15 @@ enum InetDiag {
 
     /// Every TCP socket of `family` (AF_INET or AF_INET6) in this network namespace, nil when
     /// the kernel does not answer (no sock_diag): the caller falls back to /proc.
+    static let tcpDiagGetSock: UInt16 = 18       // TCPDIAG_GETSOCK (the original request)
+
+    /// IPv4 and IPv6 sockets in one walk of the kernel's socket tables: the original
+    /// TCPDIAG_GETSOCK request dumps every family (AF_UNSPEC). nil when the kernel refuses it.
+    static func dumpBoth(ports: ClosedRange<Int>?, timeWait: Bool) -> [LocalSocket]? {
+        dump(family: 0, ports: ports, timeWait: timeWait)
+    }
+
+    /// `family` 0: both families through TCPDIAG_GETSOCK; AF_INET/AF_INET6: SOCK_DIAG_BY_FAMILY.
     static func dump(family: Int32, ports: ClosedRange<Int>?, timeWait: Bool) -> [LocalSocket]? {
         let fd = socket(AF_NETLINK, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), netlinkSockDiag)
         guard fd >= 0 else { return nil }
@@ -33,9 +42,18 @@ enum InetDiag {
         func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { req += $0 } }
         func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { req += $0 } }
         let filterLen = ports == nil ? 0 : 4 + 16
-        u32(UInt32(16 + 56 + filterLen)); u16(sockDiagByFamily); u16(nlmFRequest | nlmFDump); u32(1); u32(0)
-        u8(UInt8(family)); u8(UInt8(IPPROTO_TCP)); u8(0); u8(0); u32(states)
-        req += repeatElement(0, count: 48)            // inet_diag_sockid: unused for a dump
+        if family == 0 {
+            // struct inet_diag_req: family, src_len, dst_len, ext, sockid, states, dbs
+            u32(UInt32(16 + 60 + filterLen)); u16(tcpDiagGetSock); u16(nlmFRequest | nlmFDump); u32(1); u32(0)
+            u8(UInt8(AF_INET)); u8(0); u8(0); u8(0)
+            req += repeatElement(0, count: 48)        // inet_diag_sockid: unused for a dump
+            u32(states); u32(0)
+        } else {
+            // struct inet_diag_req_v2: family, protocol, ext, pad, states, sockid
+            u32(UInt32(16 + 56 + filterLen)); u16(sockDiagByFamily); u16(nlmFRequest | nlmFDump); u32(1); u32(0)
+            u8(UInt8(family)); u8(UInt8(IPPROTO_TCP)); u8(0); u8(0); u32(states)
+            req += repeatElement(0, count: 48)        // inet_diag_sockid: unused for a dump
+        }
         if let ports {
             // sport >= lo && sport <= hi; a failed test jumps past the end (reject).
             u16(UInt16(filterLen)); u16(reqBytecode)
@@ -58,7 +76,8 @@ enum InetDiag {
                 guard len >= 16, off + len <= n else { return nil }
                 if type == nlmsgDone { return out }
                 if type == nlmsgError { return nil }
-                if type == sockDiagByFamily, len >= 16 + 72, let s = message(buf, off + 16) { out.append(s) }
+                if type == (family == 0 ? tcpDiagGetSock : sockDiagByFamily), len >= 16 + 72,
+                   let s = message(buf, off + 16) { out.append(s) }
                 off += (len + 3) & ~3
             }
         }

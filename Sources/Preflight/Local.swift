@@ -141,6 +141,7 @@ public enum LocalMachine {
     /// /proc/net/tcp and tcp6. `ports` asks the kernel for local ports in that range only;
     /// `timeWait: false` leaves TIME_WAIT sockets out.
     public static func sockets(ports: ClosedRange<Int>? = nil, timeWait: Bool = true) -> [LocalSocket] {
+        if let both = InetDiag.dumpBoth(ports: ports, timeWait: timeWait) { return both }
         if let v4 = InetDiag.dump(family: AF_INET, ports: ports, timeWait: timeWait),
            let v6 = InetDiag.dump(family: AF_INET6, ports: ports, timeWait: timeWait) {
             return v4 + v6
