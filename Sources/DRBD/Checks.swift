@@ -177,20 +177,29 @@ public enum Checker {
     }
 
     static func portConflicts(_ c: Configuration) -> [Finding] {
-        var byPort: [Int: [EP]] = [:]
-        byPort.reserveCapacity(c.resources.count)
+        // Every endpoint, grouped by port (ascending; in configuration order within a port):
+        // only endpoints on one port can clash, so the pairwise test runs within small groups.
+        var all: [EP] = []
+        all.reserveCapacity(c.resources.count * 2)
         for r in c.resources {
             for e in r.endpoints {
-                byPort[e.endpoint.port, default: []].append(
-                    EP(resource: r.name, machine: e.machine, endpoint: e.endpoint, label: e.label,
-                       location: e.endpoint.location ?? r.location))
+                all.append(EP(resource: r.name, machine: e.machine, endpoint: e.endpoint, label: e.label,
+                              location: e.endpoint.location ?? r.location))
             }
+        }
+        let order = all.indices.sorted {
+            (all[$0].endpoint.port, $0) < (all[$1].endpoint.port, $1)
         }
         var out: [Finding] = []
         var reported = Set<String>()
-        for port in byPort.keys.sorted() {
-            let eps = byPort[port]!
-            guard eps.count > 1 else { continue }
+        var start = 0
+        while start < order.count {
+            let port = all[order[start]].endpoint.port
+            var end = start + 1
+            while end < order.count && all[order[end]].endpoint.port == port { end += 1 }
+            defer { start = end }
+            guard end - start > 1 else { continue }
+            let eps = order[start..<end].map { all[$0] }
             for j in 1..<eps.count {
                 let b = eps[j]
                 for i in 0..<j {

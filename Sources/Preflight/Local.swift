@@ -36,25 +36,23 @@ func readFile(_ path: String, regularOnly: Bool = false) -> [UInt8]? {
     guard fstat(fd, &st) == 0 else { return nil }
     if regularOnly && (st.st_mode & S_IFMT) != S_IFREG { return nil }
     var out: [UInt8] = []
-    var chunk = max(Int(st.st_size) + 1, 4096)
+    var capacity = max(Int(st.st_size) + 1, 4096)
     while true {
-        let have = out.count
-        out.reserveCapacity(have + chunk)
-        var failed = false
-        var n = 0
-        out.append(contentsOf: repeatElement(0, count: chunk))
-        out.withUnsafeMutableBytes { raw in
-            while true {
-                n = read(fd, raw.baseAddress! + have, chunk)
+        var chunk = [UInt8](unsafeUninitializedCapacity: capacity) { buf, count in
+            count = 0
+            while count < capacity {
+                let n = read(fd, buf.baseAddress! + count, capacity - count)
                 if n < 0 && errno == EINTR { continue }
-                if n < 0 { failed = true }
-                break
+                if n <= 0 { if n < 0 { count = -1 }; break }
+                count += n
             }
+            if count < 0 { count = 0; capacity = -1 }
         }
-        if failed { return nil }
-        out.removeLast(chunk - n)
-        if n == 0 { return out }
-        chunk = max(chunk, 4096)
+        if capacity < 0 { return nil }
+        let full = chunk.count == capacity
+        if out.isEmpty { swap(&out, &chunk) } else { out += chunk }
+        if !full { return out }
+        capacity *= 2
     }
 }
 
