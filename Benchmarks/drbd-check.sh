@@ -45,14 +45,14 @@ conf=$dir/conflicts.conf
 generate "$clean" 0
 generate "$conf" 1
 
-best() { # best wall time in ms of RUNS runs of "$@"
+best() { # best wall time in microseconds of RUNS runs of "$@"
     b=""
     n=0
     while [ $n -lt "$RUNS" ]; do
         s=$(date +%s%N)
         "$@" >/dev/null 2>&1 || true
         e=$(date +%s%N)
-        t=$(((e - s) / 1000000))
+        t=$(((e - s) / 1000))
         if [ -z "$b" ] || [ "$t" -lt "$b" ]; then b=$t; fi
         n=$((n + 1))
     done
@@ -69,12 +69,13 @@ oursLocal=$(best "$XG_SCALE" drbd check --config "$conf" --host host0)
 oursClean=$(best "$XG_SCALE" drbd check --config "$clean" --host host0 --no-local)
 theirs=$(best drbdadm -c "$clean" dump)
 theirsConf=$(best drbdadm -c "$conf" dump)
+ms() { awk -v t="$1" 'BEGIN { printf "%.1f ms", t / 1000 }'; }
 echo "config: 1000 resources, 8 hosts, $(wc -l <"$conf") lines"
 echo "findings (conflicting config): $findings ($bycheck)"
-echo "xg-scale drbd check --no-local:            ${ours} ms (clean config: ${oursClean} ms)"
-echo "xg-scale drbd check (with local checks):   ${oursLocal} ms"
-echo "drbdadm dump (clean config):               ${theirs} ms"
-echo "drbdadm dump (conflicting config):         ${theirsConf} ms (stops at the first conflict, exit 10)"
+echo "xg-scale drbd check --no-local:            $(ms "$ours") (clean config: $(ms "$oursClean"))"
+echo "xg-scale drbd check (with local checks):   $(ms "$oursLocal")"
+echo "drbdadm dump (clean config):               $(ms "$theirs")"
+echo "drbdadm dump (conflicting config):         $(ms "$theirsConf") (stops at the first conflict, exit 10)"
 awk -v a="$ours" -v b="$oursLocal" -v c="$theirs" 'BEGIN {
     if (c == 0) c = 1
     printf "ratio check/drbdadm dump: %.2fx (with local checks %.2fx), target <= 1x\n", a / c, b / c }'

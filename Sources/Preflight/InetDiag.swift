@@ -102,3 +102,70 @@ enum InetDiag {
                            state: name, inode: UInt64(load32(b, o + 68)), uid: Int(load32(b, o + 64)))
     }
 }
+
+/// Interface addresses through one RTM_GETADDR dump (getifaddrs(3) dumps every link as well).
+enum AddressDump {
+    static let rtmGetAddr: UInt16 = 22, rtmNewAddr: UInt16 = 20    // linux/rtnetlink.h
+    static let ifaAddress: UInt16 = 1, ifaLocal: UInt16 = 2         // linux/if_addr.h
+
+    /// Canonical text of every address, nil when the kernel does not answer.
+    static func addresses() -> Set<String>? {
+        let fd = socket(AF_NETLINK, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) // NETLINK_ROUTE
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        // nlmsghdr + struct ifaddrmsg (family AF_UNSPEC: every family)
+        var req = [UInt8](repeating: 0, count: 24)
+        req[0] = 24
+        req[4] = UInt8(rtmGetAddr)
+        req[6] = UInt8(InetDiag.nlmFRequest | InetDiag.nlmFDump & 0xff); req[7] = UInt8(InetDiag.nlmFDump >> 8)
+        req[8] = 1
+        let sent = req.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        guard sent == req.count else { return nil }
+        var out = Set<String>()
+        var buf = [UInt8](repeating: 0, count: 32768)
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        while true {
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            var off = 0
+            while off + 16 <= n {
+                let len = Int(le32(buf, off))
+                let type = le16(buf, off + 4)
+                guard len >= 16, off + len <= n else { return nil }
+                if type == InetDiag.nlmsgDone { return out }
+                if type == InetDiag.nlmsgError { return nil }
+                if type == rtmNewAddr && len >= 16 + 8 {
+                    let family = Int32(buf[off + 16])
+                    // ifaddrmsg is 8 bytes; then rtattrs. getifaddrs takes IFA_LOCAL over
+                    // IFA_ADDRESS for IPv4 (they differ on point-to-point links).
+                    var address: Int?, local: Int?
+                    var a = off + 16 + 8
+                    while a + 4 <= off + len {
+                        let alen = Int(le16(buf, a)), atype = le16(buf, a + 2)
+                        guard alen >= 4, a + alen <= off + len else { break }
+                        let need = family == AF_INET6 ? 16 : 4
+                        if alen - 4 >= need {
+                            if atype == ifaAddress { address = a + 4 }
+                            if atype == ifaLocal { local = a + 4 }
+                        }
+                        a += (alen + 3) & ~3
+                    }
+                    if (family == AF_INET || family == AF_INET6),
+                       let at = family == AF_INET ? (local ?? address) : (address ?? local) {
+                        let ok = buf.withUnsafeBytes { raw in
+                            inet_ntop(family, raw.baseAddress! + at, &text, socklen_t(text.count)) != nil
+                        }
+                        if ok { out.insert(LocalMachine.cstr(text)) }
+                    }
+                }
+                off += (len + 3) & ~3
+            }
+        }
+    }
+
+    private static func le16(_ b: [UInt8], _ o: Int) -> UInt16 { UInt16(b[o]) | UInt16(b[o + 1]) << 8 }
+    private static func le32(_ b: [UInt8], _ o: Int) -> UInt32 {
+        UInt32(b[o]) | UInt32(b[o + 1]) << 8 | UInt32(b[o + 2]) << 16 | UInt32(b[o + 3]) << 24
+    }
+}

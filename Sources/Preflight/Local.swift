@@ -66,8 +66,9 @@ public enum LocalMachine {
         }
     }
 
-    /// Canonical addresses on every interface (getifaddrs).
+    /// Canonical addresses on every interface (one RTM_GETADDR dump, else getifaddrs).
     public static func interfaceAddresses() -> Set<String> {
+        if let a = AddressDump.addresses() { return a }
         var head: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&head) == 0 else { return [] }
         defer { freeifaddrs(head) }
