@@ -127,8 +127,9 @@ public enum Checker {
         out += minorCount(config, options)
         if let local = options.local, let host = options.host {
             out += metaDiskTooSmall(config, host: host, local)
-            out += addressNotLocal(config, host: host, local)
-            out += portInUse(config, host: host, local)
+            let own = ownEndpoints(config, host: host, local)
+            out += addressNotLocal(config, own, host: host, local)
+            out += portInUse(config, own, host: host, local)
         }
         return out
     }
@@ -139,6 +140,7 @@ public enum Checker {
 
     static func duplicateResources(_ c: Configuration) -> [Finding] {
         var first: [String: Location] = [:]
+        first.reserveCapacity(c.resources.count)
         var out: [Finding] = []
         for r in c.resources {
             if let f = first[r.name] {
@@ -175,19 +177,29 @@ public enum Checker {
     }
 
     static func portConflicts(_ c: Configuration) -> [Finding] {
-        var byPort: [Int: [EP]] = [:]
+        // Every endpoint, grouped by port (ascending; in configuration order within a port):
+        // only endpoints on one port can clash, so the pairwise test runs within small groups.
+        var all: [EP] = []
+        all.reserveCapacity(c.resources.count * 2)
         for r in c.resources {
             for e in r.endpoints {
-                byPort[e.endpoint.port, default: []].append(
-                    EP(resource: r.name, machine: e.machine, endpoint: e.endpoint, label: e.label,
-                       location: e.endpoint.location ?? r.location))
+                all.append(EP(resource: r.name, machine: e.machine, endpoint: e.endpoint, label: e.label,
+                              location: e.endpoint.location ?? r.location))
             }
+        }
+        let order = all.indices.sorted {
+            (all[$0].endpoint.port, $0) < (all[$1].endpoint.port, $1)
         }
         var out: [Finding] = []
         var reported = Set<String>()
-        for port in byPort.keys.sorted() {
-            let eps = byPort[port]!
-            guard eps.count > 1 else { continue }
+        var start = 0
+        while start < order.count {
+            let port = all[order[start]].endpoint.port
+            var end = start + 1
+            while end < order.count && all[order[end]].endpoint.port == port { end += 1 }
+            defer { start = end }
+            guard end - start > 1 else { continue }
+            let eps = order[start..<end].map { all[$0] }
             for j in 1..<eps.count {
                 let b = eps[j]
                 for i in 0..<j {
@@ -222,34 +234,51 @@ public enum Checker {
         var location: Location
     }
 
+    private struct MachineNumber: Hashable {
+        var machine: String
+        var number: Int
+    }
+
+    private struct MachineText: Hashable {
+        var machine: String
+        var text: String
+    }
+
     static func perHostConflicts(_ c: Configuration) -> [Finding] {
-        var minors: [String: [Int: Use]] = [:]
-        var metas: [String: [String: Use]] = [:]      // machine -> "dev[idx]" / "dev[*]"
-        var metaDevs: [String: [String: (Use, Bool)]] = [:] // machine -> dev -> (first use, flexible)
-        var disks: [String: [String: Use]] = [:]
+        var minors: [MachineNumber: Use] = [:]
+        var metas: [MachineText: Use] = [:]      // (machine, "dev[idx]")
+        var metaDevs: [MachineText: (Use, Bool)] = [:] // (machine, dev) -> (first use, flexible)
+        var disks: [MachineText: Use] = [:]
         var out: [Finding] = []
+        var seenHere: [MachineNumber] = []
+        // Size the tables once (about one volume per host section) instead of growing them.
+        let estimate = c.resources.reduce(0) { $0 + $1.hosts.count }
+        minors.reserveCapacity(estimate)
+        disks.reserveCapacity(estimate)
         for r in c.resources {
-            var seenHere = Set<String>()
+            seenHere.removeAll(keepingCapacity: true)
             for h in r.hosts {
                 for m in h.machineKeys {
                     for v in h.volumes {
-                        let tag = "\(m)|\(v.number)"
-                        guard seenHere.insert(tag).inserted else { continue }
+                        // A machine's volume counts once per resource (few: a linear scan).
+                        let tag = MachineNumber(machine: m, number: v.number)
+                        if seenHere.contains(tag) { continue }
+                        seenHere.append(tag)
                         let vl = v.deviceLocation ?? h.location
                         if let minor = v.minor {
-                            if let u = minors[m]?[minor] {
+                            if let u = minors[MachineNumber(machine: m, number: minor)] {
                                 out.append(Finding(.error, .minorConflict, resource: r.name, host: m, at: vl,
                                                    "minor \(minor) (volume \(v.number)) is already used by resource \(u.resource) volume \(u.volume) (\(u.location.file):\(u.location.line))",
                                                    fix: "use a free minor, e.g. from 'xg-scale drbd allocate'"))
-                            } else { minors[m, default: [:]][minor] = Use(resource: r.name, volume: v.number, location: vl) }
+                            } else { minors[MachineNumber(machine: m, number: minor)] = Use(resource: r.name, volume: v.number, location: vl) }
                         }
                         if let d = v.disk, d != "none" {
                             let dl = v.diskLocation ?? h.location
-                            if let u = disks[m]?[d] {
+                            if let u = disks[MachineText(machine: m, text: d)] {
                                 out.append(Finding(.error, .diskConflict, resource: r.name, host: m, at: dl,
                                                    "backing disk \(d) (volume \(v.number)) is already used by resource \(u.resource) volume \(u.volume) (\(u.location.file):\(u.location.line))",
                                                    fix: "give each volume its own backing disk"))
-                            } else { disks[m, default: [:]][d] = Use(resource: r.name, volume: v.number, location: dl) }
+                            } else { disks[MachineText(machine: m, text: d)] = Use(resource: r.name, volume: v.number, location: dl) }
                         }
                         if let meta = v.metaDisk, let dev = meta.device {
                             let ml = v.metaDiskLocation ?? h.location
@@ -257,21 +286,22 @@ public enum Checker {
                             var flexible = false
                             var idx: Int?
                             if case .indexed(_, let i) = meta { idx = i } else { flexible = true }
-                            if let (u, uf) = metaDevs[m]?[dev], flexible || uf {
+                            let devKey = MachineText(machine: m, text: dev)
+                            if let (u, uf) = metaDevs[devKey], flexible || uf {
                                 out.append(Finding(.error, .metaIndexConflict, resource: r.name, host: m, at: ml,
                                                    "meta-disk \(dev) is already used by resource \(u.resource) volume \(u.volume) (\(u.location.file):\(u.location.line)) and one of them uses the whole device",
                                                    fix: "use a separate meta device, or indexed slots 'meta-disk \(dev) [N]' for both"))
                                 continue
                             }
                             if let i = idx {
-                                let k = "\(dev)[\(i)]"
-                                if let u = metas[m]?[k] {
+                                let k = MachineText(machine: m, text: "\(dev)[\(i)]")
+                                if let u = metas[k] {
                                     out.append(Finding(.error, .metaIndexConflict, resource: r.name, host: m, at: ml,
                                                        "meta-disk \(dev) index \(i) is already used by resource \(u.resource) volume \(u.volume) (\(u.location.file):\(u.location.line))",
                                                        fix: "use a free index on \(dev), e.g. from 'xg-scale drbd allocate --meta \(dev)'"))
-                                } else { metas[m, default: [:]][k] = use }
+                                } else { metas[k] = use }
                             }
-                            if metaDevs[m]?[dev] == nil { metaDevs[m, default: [:]][dev] = (use, flexible) }
+                            if metaDevs[devKey] == nil { metaDevs[devKey] = (use, flexible) }
                         }
                     }
                 }
@@ -284,15 +314,16 @@ public enum Checker {
         var out: [Finding] = []
         let cap = c.dialect.maxMinor
         var perMachine: [String: (count: Int, last: Location, resource: String)] = [:]
-        var counted = Set<String>()
+        var counted = Set<MachineNumber>()
+        counted.reserveCapacity(c.resources.reduce(0) { $0 + $1.hosts.count })
         for r in c.resources {
             for h in r.hosts {
                 for v in h.volumes {
                     guard let minor = v.minor else { continue }
                     let loc = v.deviceLocation ?? h.location
-                    for m in h.machineKeys where counted.insert("\(m)|\(minor)").inserted {
-                        perMachine[m, default: (0, loc, r.name)].count += 1
-                        perMachine[m]!.last = loc; perMachine[m]!.resource = r.name
+                    for m in h.machineKeys where counted.insert(MachineNumber(machine: m, number: minor)).inserted {
+                        let n = perMachine[m]?.count ?? 0
+                        perMachine[m] = (n + 1, loc, r.name)
                         if minor > cap {
                             out.append(Finding(.error, .minorCount, resource: r.name, host: m, at: loc,
                                                "minor \(minor) is above \(cap), the highest minor DRBD \(c.dialect.rawValue) accepts",
@@ -352,9 +383,13 @@ public enum Checker {
     {
         var out: [(String, Endpoint, Bool)] = []
         for r in c.resources {
-            let multi = r.sections(for: host).contains { $0.names.count > 1 }
-            for e in r.endpoints where e.machine == host {
-                out.append((r.name, e.endpoint, multi))
+            let mentions = r.hosts.contains { $0.names.contains(host) }
+                || r.connections.contains { $0.paths.contains { $0.contains { $0.name == host } } }
+            if mentions {
+                let multi = r.hosts.contains { $0.names.count > 1 && $0.names.contains(host) }
+                for e in r.endpoints where e.machine == host {
+                    out.append((r.name, e.endpoint, multi))
+                }
             }
             for h in r.hosts where h.kind == .floating {
                 if let a = h.address, local.addresses.contains(a.ip) { out.append((r.name, a, false)) }
@@ -363,9 +398,10 @@ public enum Checker {
         return out
     }
 
-    static func addressNotLocal(_ c: Configuration, host: String, _ local: LocalFacts) -> [Finding] {
+    static func addressNotLocal(_ c: Configuration, _ own: [(resource: String, endpoint: Endpoint, multiHost: Bool)],
+                                host: String, _ local: LocalFacts) -> [Finding] {
         var out: [Finding] = []
-        for (res, e, multi) in ownEndpoints(c, host: host, local) where !e.isWildcard {
+        for (res, e, multi) in own where !e.isWildcard {
             if !local.addresses.contains(e.ip) {
                 out.append(Finding(multi ? .warning : .error, .addressNotLocal, resource: res, host: host,
                                    at: e.location ?? Location(file: c.files.first ?? "", line: 0, column: 0),
@@ -385,11 +421,21 @@ public enum Checker {
         return false
     }
 
-    static func portInUse(_ c: Configuration, host: String, _ local: LocalFacts) -> [Finding] {
+    private struct ResourceSocket: Hashable {
+        var resource: String
+        var ip: String
+        var port: Int
+    }
+
+    static func portInUse(_ c: Configuration, _ own: [(resource: String, endpoint: Endpoint, multiHost: Bool)],
+                          host: String, _ local: LocalFacts) -> [Finding] {
         var out: [Finding] = []
-        var seen = Set<String>()
-        for (res, e, _) in ownEndpoints(c, host: host, local) {
-            guard seen.insert("\(res)|\(e.ip)|\(e.port)").inserted else { continue }
+        // Only the ports some local socket holds can be in use: skip the rest without a scan.
+        let held = Set(local.sockets.lazy.filter { !$0.isKernelSocket && $0.state != "TIME_WAIT" }.map(\.port))
+        if held.isEmpty { return [] }
+        var seen = Set<ResourceSocket>()
+        for (res, e, _) in own where held.contains(e.port) {
+            guard seen.insert(ResourceSocket(resource: res, ip: e.ip, port: e.port)).inserted else { continue }
             for s in local.sockets where !s.isKernelSocket && s.state != "TIME_WAIT" && covers(s, e) {
                 let who = s.owner.map { " by \($0)" } ?? " (uid \(s.uid), inode \(s.inode))"
                 let addr = s.ipv6 ? "[\(s.ip)]:\(s.port)" : "\(s.ip):\(s.port)"

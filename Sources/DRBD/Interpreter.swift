@@ -29,6 +29,31 @@ public enum ConfigLoader {
     }
 }
 
+/// Volume number -> spec for one section: few entries, so an array beats a hashed dictionary.
+private struct VolumeSpecs {
+    private var entries: [(number: Int, spec: VolumeSpec)] = []
+    var isEmpty: Bool { entries.isEmpty }
+    /// The volume numbers, sorted.
+    var numbers: [Int] { entries.map(\.number).sorted() }
+    subscript(n: Int) -> VolumeSpec? {
+        get {
+            for e in entries where e.number == n { return e.spec }
+            return nil
+        }
+        set {
+            if let i = entries.firstIndex(where: { $0.number == n }) {
+                if let newValue { entries[i].spec = newValue } else { entries.remove(at: i) }
+            } else if let newValue {
+                entries.append((n, newValue))
+            }
+        }
+    }
+    subscript(n: Int, default d: @autoclosure () -> VolumeSpec) -> VolumeSpec {
+        get { self[n] ?? d() }
+        set { self[n] = newValue }
+    }
+}
+
 private struct VolumeSpec {
     var device: String?
     var minor: Int?
@@ -76,8 +101,9 @@ struct Interpreter {
             }
         }
         // Stacked sections run on the hosts of the resource below them.
-        let byName = Dictionary(resources.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        for i in resources.indices {
+        let anyStacked = resources.contains { $0.stackedOn != nil }
+        let byName = anyStacked ? Dictionary(resources.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }) : [:]
+        for i in resources.indices where anyStacked {
             for j in resources[i].hosts.indices {
                 if case .stacked(let lower) = resources[i].hosts[j].kind {
                     if let low = byName[lower] {
@@ -116,17 +142,17 @@ struct Interpreter {
 
     private mutating func resource(name: String, at loc: Location, _ block: [Statement]) -> Resource? {
         var r = Resource(name: name, location: loc, hosts: [], connections: [], meshes: [], options: [])
-        var volumes: [Int: VolumeSpec] = [:]
-        var hostSpecs: [[Int: VolumeSpec]] = []
+        var volumes = VolumeSpecs()
+        var hostSpecs: [VolumeSpecs] = []
         for st in block {
             switch st.keyword {
-            case let k where Interpreter.volumeKeys.contains(k) && st.block == nil:
+            case let k where st.block == nil && Interpreter.isVolumeKey(k):
                 volumeField(st, into: &volumes[0, default: VolumeSpec(location: st.location)])
             case "volume":
                 guard let b = requireBlock(st), let n = volumeNumber(st) else { continue }
                 markers.insert(.v84)
                 var spec = volumes[n] ?? VolumeSpec(location: st.location)
-                for v in b where ["device", "disk", "meta-disk", "flexible-meta-disk"].contains(v.keyword) && v.block == nil {
+                for v in b where v.block == nil && Interpreter.isVolumeKey(v.keyword) {
                     volumeField(v, into: &spec)
                 }
                 volumes[n] = spec
@@ -156,7 +182,8 @@ struct Interpreter {
         // Effective volumes per host: the union of volume numbers, host fields over resource fields.
         for i in r.hosts.indices {
             let own = hostSpecs[i]
-            let numbers = Set(volumes.keys).union(own.keys).sorted()
+            let numbers = own.isEmpty ? volumes.numbers : volumes.isEmpty ? own.numbers
+                : Array(Set(volumes.numbers).union(own.numbers)).sorted()
             var out: [Volume] = []
             for n in numbers {
                 let a = own[n], b = volumes[n]
@@ -192,7 +219,7 @@ struct Interpreter {
     }
 
     private mutating func volumeField(_ st: Statement, into spec: inout VolumeSpec) {
-        let args = st.arguments
+        let args = st.words.dropFirst()
         switch st.keyword {
         case "device":
             spec.deviceWritten = true
@@ -227,13 +254,13 @@ struct Interpreter {
             spec.device = path; spec.minor = minor; spec.deviceLoc = st.location
         case "disk":
             guard args.count == 1 else { bad(st, "disk expects one device path or 'none'", "write: disk /dev/VG/LV;"); return }
-            spec.disk = args[0].text; spec.diskLoc = st.location
+            spec.disk = args.first!.text; spec.diskLoc = st.location
         case "flexible-meta-disk":
             markers.insert(.v83)
             guard args.count == 1 else { bad(st, "flexible-meta-disk expects one device", "write: flexible-meta-disk /dev/DEV;"); return }
-            spec.meta = args[0].text == "internal" ? .internal : .flexible(args[0].text); spec.metaLoc = st.location
+            spec.meta = args.first!.text == "internal" ? .internal : .flexible(args.first!.text); spec.metaLoc = st.location
         default: // meta-disk
-            let joined = args.map(\.text).joined(separator: " ")
+            let joined = args.count == 1 ? args.first!.text : args.map(\.text).joined(separator: " ")
             guard let m = Interpreter.parseMeta(joined) else {
                 bad(st, "meta-disk expects 'internal', 'DEV' or 'DEV [INDEX]'", "write: meta-disk internal; or meta-disk /dev/DEV [0];"); return
             }
@@ -241,9 +268,15 @@ struct Interpreter {
         }
     }
 
-    static let volumeKeys: Set<String> = ["device", "disk", "meta-disk", "flexible-meta-disk"]
+    static func isVolumeKey(_ k: String) -> Bool {
+        switch k {
+        case "device", "disk", "meta-disk", "flexible-meta-disk": return true
+        default: return false
+        }
+    }
 
     static func parseMeta(_ s: String) -> MetaDisk? {
+        if s == "internal" { return .internal }
         let t = s.trimmingWhitespace
         if t.isEmpty { return nil }
         if t == "internal" { return .internal }
@@ -262,7 +295,7 @@ struct Interpreter {
     }
 
     /// `[FAMILY] IP:PORT` from words.
-    mutating func endpoint(_ words: [Word], at loc: Location) -> Endpoint? {
+    mutating func endpoint(_ words: ArraySlice<Word>, at loc: Location) -> Endpoint? {
         var ws = words
         var family = AddressFamily.ipv4
         if let f = ws.first, let af = AddressFamily(rawValue: f.text) {
@@ -273,7 +306,7 @@ struct Interpreter {
                                       fix: "write: address ipv4 10.0.0.1:7788; or address ipv6 [fd00::1]:7788;"))
             return nil
         }
-        let w = ws[0]
+        let w = ws[ws.startIndex]
         var ipText: Substring, portText: Substring
         if w.text.hasPrefix("[") {
             guard let close = w.text.lastIndex(of: "]"),
@@ -313,7 +346,7 @@ struct Interpreter {
         return Endpoint(family: family, ip: ip, port: port, location: loc)
     }
 
-    private mutating func hostSection(_ st: Statement, _ b: [Statement]) -> (HostSection, [Int: VolumeSpec])? {
+    private mutating func hostSection(_ st: Statement, _ b: [Statement]) -> (HostSection, VolumeSpecs)? {
         var h = HostSection(kind: .on, names: [], nodeID: nil, address: nil, volumes: [], location: st.location)
         switch st.keyword {
         case "on":
@@ -324,7 +357,7 @@ struct Interpreter {
         case "floating":
             markers.insert(.v84)
             h.kind = .floating
-            guard let e = endpoint(st.arguments, at: st.location) else { return nil }
+            guard let e = endpoint(st.words.dropFirst(), at: st.location) else { return nil }
             h.address = e
         default:
             guard st.words.count == 2 else {
@@ -332,7 +365,7 @@ struct Interpreter {
             }
             h.kind = .stacked(lower: st.words[1].text)
         }
-        var specs: [Int: VolumeSpec] = [:]
+        var specs = VolumeSpecs()
         for s in b {
             switch s.keyword {
             case "node-id":
@@ -342,14 +375,14 @@ struct Interpreter {
                 }
                 h.nodeID = n
             case "address":
-                if let e = endpoint(s.arguments, at: s.location) { h.address = e }
-            case let k where Interpreter.volumeKeys.contains(k) && s.block == nil:
+                if let e = endpoint(s.words.dropFirst(), at: s.location) { h.address = e }
+            case let k where s.block == nil && Interpreter.isVolumeKey(k):
                 volumeField(s, into: &specs[0, default: VolumeSpec(location: s.location)])
             case "volume":
                 guard let vb = requireBlock(s), let n = volumeNumber(s) else { continue }
                 markers.insert(.v84)
                 var spec = specs[n] ?? VolumeSpec(location: s.location)
-                for v in vb where ["device", "disk", "meta-disk", "flexible-meta-disk"].contains(v.keyword) && v.block == nil {
+                for v in vb where v.block == nil && Interpreter.isVolumeKey(v.keyword) {
                     volumeField(v, into: &spec)
                 }
                 specs[n] = spec
@@ -387,7 +420,7 @@ struct Interpreter {
                 var parts: [Word] = []
                 if j < w.count, AddressFamily(rawValue: w[j].text) != nil { parts.append(w[j]); j += 1 }
                 if j < w.count { parts.append(w[j]); j += 1 }
-                h.address = endpoint(parts, at: s.location)
+                h.address = endpoint(parts[...], at: s.location)
                 i = j
             case "port":
                 guard i + 1 < w.count, let p = Int(w[i + 1].text), p > 0, p < 65536 else {

@@ -46,8 +46,29 @@ public struct Endpoint: Hashable, Codable, Sendable, CustomStringConvertible {
 }
 
 public enum IPAddress {
+    /// Dotted quad without leading zeros, each part 0...255: what inet_pton(AF_INET) accepts,
+    /// and already in inet_ntop's form (so it needs no round trip through libc).
+    static func isCanonicalIPv4(_ s: String) -> Bool {
+        var s = s
+        return s.withUTF8 { b in
+            var parts = 0, value = 0, digits = 0
+            for c in b {
+                if c == UInt8(ascii: ".") {
+                    guard digits > 0, parts < 3 else { return false }
+                    parts += 1; value = 0; digits = 0
+                } else if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
+                    if digits > 0 && value == 0 { return false } // leading zero
+                    value = value * 10 + Int(c - UInt8(ascii: "0")); digits += 1
+                    guard value <= 255 else { return false }
+                } else { return false }
+            }
+            return parts == 3 && digits > 0
+        }
+    }
+
     /// Canonical text of an IPv4 or IPv6 address, nil when it is not one.
     public static func canonical(_ s: String, ipv6: Bool) -> String? {
+        if !ipv6, isCanonicalIPv4(s) { return s }
         if ipv6 {
             var a = in6_addr()
             guard inet_pton(AF_INET6, s, &a) == 1 else { return nil }
@@ -190,10 +211,10 @@ public struct Resource: Hashable, Codable, Sendable {
     /// `host X address` statements, as (machine key, endpoint, section label).
     public var endpoints: [(machine: String, endpoint: Endpoint, label: String)] {
         var out: [(String, Endpoint, String)] = []
-        var seen = Set<String>()
+        // Few endpoints per resource: a linear scan beats building string keys.
         func add(_ m: String, _ e: Endpoint, _ label: String) {
-            let k = "\(m)|\(e.ip)|\(e.port)"
-            if seen.insert(k).inserted { out.append((m, e, label)) }
+            for o in out where o.1.port == e.port && o.0 == m && o.1.ip == e.ip { return }
+            out.append((m, e, label))
         }
         for h in hosts { if let a = h.address { for m in h.machineKeys { add(m, a, h.label) } } }
         for c in connections {

@@ -10,10 +10,8 @@ public struct DiskFileSource: ConfigFileSource {
     public init() {}
     public struct ReadError: Error {}
     public func read(_ path: String) throws -> String {
-        var st = stat()
-        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw ReadError() }
-        guard let data = FileManager.default.contents(atPath: path) else { throw ReadError() }
-        return String(decoding: data, as: UTF8.self)
+        guard let bytes = readFile(path, regularOnly: true) else { throw ReadError() }
+        return String(decoding: bytes, as: UTF8.self)
     }
     public func glob(_ pattern: String) -> [String] {
         var g = glob_t()
@@ -27,6 +25,37 @@ public struct DiskFileSource: ConfigFileSource {
     }
 }
 
+/// The bytes of a file through open/read (no Foundation on the check's path); nil when it is
+/// missing, unreadable or (with regularOnly) not a regular file. Files under /proc and /sys
+/// report size 0 and are read until end of file.
+func readFile(_ path: String, regularOnly: Bool = false) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var st = stat()
+    guard fstat(fd, &st) == 0 else { return nil }
+    if regularOnly && (st.st_mode & S_IFMT) != S_IFREG { return nil }
+    var out: [UInt8] = []
+    var capacity = max(Int(st.st_size) + 1, 4096)
+    while true {
+        var chunk = [UInt8](unsafeUninitializedCapacity: capacity) { buf, count in
+            count = 0
+            while count < capacity {
+                let n = read(fd, buf.baseAddress! + count, capacity - count)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { if n < 0 { count = -1 }; break }
+                count += n
+            }
+            if count < 0 { count = 0; capacity = -1 }
+        }
+        if capacity < 0 { return nil }
+        let full = chunk.count == capacity
+        if out.isEmpty { swap(&out, &chunk) } else { out += chunk }
+        if !full { return out }
+        capacity *= 2
+    }
+}
+
 public enum LocalMachine {
     /// The node name drbdadm matches `on NAME` against (uname -n).
     public static func hostname() -> String {
@@ -37,8 +66,9 @@ public enum LocalMachine {
         }
     }
 
-    /// Canonical addresses on every interface (getifaddrs).
+    /// Canonical addresses on every interface (one RTM_GETADDR dump, else getifaddrs).
     public static func interfaceAddresses() -> Set<String> {
+        if let a = AddressDump.addresses() { return a }
         var head: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&head) == 0 else { return [] }
         defer { freeifaddrs(head) }
@@ -106,11 +136,24 @@ public enum LocalMachine {
         return ok ? cstr(buf) : nil
     }
 
-    /// TCP sockets of this network namespace (/proc/net/tcp and tcp6).
-    public static func sockets() -> [LocalSocket] {
+    /// TCP sockets of this network namespace: through NETLINK_SOCK_DIAG (inet_diag), else
+    /// /proc/net/tcp and tcp6. `ports` asks the kernel for local ports in that range only;
+    /// `timeWait: false` leaves TIME_WAIT sockets out.
+    public static func sockets(ports: ClosedRange<Int>? = nil, timeWait: Bool = true) -> [LocalSocket] {
+        if let both = InetDiag.dumpBoth(ports: ports, timeWait: timeWait) { return both }
+        if let v4 = InetDiag.dump(family: AF_INET, ports: ports, timeWait: timeWait),
+           let v6 = InetDiag.dump(family: AF_INET6, ports: ports, timeWait: timeWait) {
+            return v4 + v6
+        }
+        return procSockets().filter { (timeWait || $0.state != "TIME_WAIT") && (ports?.contains($0.port) ?? true) }
+    }
+
+    /// TCP sockets read from /proc/net/tcp and /proc/net/tcp6 (the fallback; slower: the
+    /// kernel formats every socket as text).
+    public static func procSockets() -> [LocalSocket] {
         var out: [LocalSocket] = []
         for (path, v6) in [("/proc/net/tcp", false), ("/proc/net/tcp6", true)] {
-            if let d = FileManager.default.contents(atPath: path) {
+            if let d = readFile(path) {
                 out += parseProcNetTCP(String(decoding: d, as: UTF8.self), ipv6: v6)
             }
         }
@@ -144,8 +187,8 @@ public enum LocalMachine {
         case S_IFBLK:
             let maj = (st.st_rdev >> 8) & 0xfff | (st.st_rdev >> 32) & ~0xfff
             let min = st.st_rdev & 0xff | (st.st_rdev >> 12) & ~0xff
-            guard let t = try? String(contentsOfFile: "/sys/dev/block/\(maj):\(min)/size", encoding: .utf8),
-                  let sectors = UInt64(t.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+            guard let t = readFile("/sys/dev/block/\(maj):\(min)/size"),
+                  let sectors = UInt64(String(decoding: t, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
             return sectors * 512
         default: return nil
         }
@@ -153,24 +196,43 @@ public enum LocalMachine {
 
     /// The loaded drbd module's minor_count, nil when the module is not loaded.
     public static func moduleMinorCount() -> Int? {
-        guard let t = try? String(contentsOfFile: "/sys/module/drbd/parameters/minor_count", encoding: .utf8) else { return nil }
-        return Int(t.trimmingCharacters(in: .whitespacesAndNewlines))
+        guard let t = readFile("/sys/module/drbd/parameters/minor_count") else { return nil }
+        return Int(String(decoding: t, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// Everything the local checks need.
-    public static func facts() -> LocalFacts {
+    /// `ports`: the range of the configuration's ports; sockets outside it are not asked for.
+    public static func facts(ports: ClosedRange<Int>? = nil) -> LocalFacts {
         // Owners are looked up later, only for sockets on DRBD ports (see Preflight.check).
-        let socks = sockets().filter { $0.state != "TIME_WAIT" }
+        let socks = sockets(ports: ports, timeWait: false)
         return LocalFacts(addresses: interfaceAddresses(), sockets: socks, sizeOf: { size(of: $0) })
     }
 }
 
 /// The whole local check: read the configuration from disk, gather facts, run every check.
 public enum Preflight {
+    /// Lowest and highest port any address of the configuration names (nil: none).
+    static func portRange(_ c: Configuration) -> ClosedRange<Int>? {
+        var lo = Int.max, hi = Int.min
+        func add(_ p: Int) { lo = min(lo, p); hi = max(hi, p) }
+        for r in c.resources {
+            for h in r.hosts { if let a = h.address { add(a.port) } }
+            for cn in r.connections {
+                for p in cn.paths {
+                    for ch in p {
+                        if let a = ch.address { add(a.port) }
+                        if let pt = ch.port { add(pt) }
+                    }
+                }
+            }
+        }
+        return lo <= hi ? lo...hi : nil
+    }
+
     public static func check(configPath: String, host: String?, minorCount: Int?, local: Bool = true) -> [Finding] {
         let loaded = ConfigLoader.load(configPath, from: DiskFileSource())
-        var facts = local ? LocalMachine.facts() : nil
-        if var f = facts {
+        var facts = local ? LocalMachine.facts(ports: loaded.configuration.flatMap(portRange)) : nil
+        if var f = facts, f.sockets.contains(where: { !$0.isKernelSocket }) {
             // Name the process behind sockets that sit on a DRBD port (few): cheap, and it makes
             // the port-in-use message actionable.
             let ports = Set(loaded.configuration?.resources.flatMap { $0.endpoints.map(\.endpoint.port) } ?? [])

@@ -55,6 +55,7 @@ struct FindingsReport: Encodable {
 extension XGScale.Drbd {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Report every conflict in a DRBD configuration and on this host.",
             discussion: """
                 Reads the configuration with its include files and reports all findings at once \
@@ -134,6 +135,7 @@ extension XGScale.Drbd {
 
     struct Allocate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "allocate",
             abstract: "Propose the next free port, minor and meta-disk index for a new resource.",
             discussion: """
                 Prints the section of a new resource, in the syntax the configuration uses (8.3, \

@@ -1,0 +1,171 @@
+// TCP sockets through NETLINK_SOCK_DIAG (inet_diag, as `ss` reads them): one dump request per
+// address family, with the state mask and a local-port range filter run in the kernel. Much
+// cheaper than /proc/net/tcp, which the kernel formats as text for every socket.
+import DRBD
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum InetDiag {
+    // linux/netlink.h, linux/sock_diag.h, linux/inet_diag.h
+    static let netlinkSockDiag: Int32 = 4        // NETLINK_SOCK_DIAG
+    static let sockDiagByFamily: UInt16 = 20     // SOCK_DIAG_BY_FAMILY
+    static let nlmFRequest: UInt16 = 0x1, nlmFDump: UInt16 = 0x300
+    static let nlmsgError: UInt16 = 2, nlmsgDone: UInt16 = 3
+    static let reqBytecode: UInt16 = 1           // INET_DIAG_REQ_BYTECODE
+    static let bcSGE: UInt8 = 2, bcSLE: UInt8 = 3 // INET_DIAG_BC_S_GE, INET_DIAG_BC_S_LE
+
+    static let stateNames = ["", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",
+                             "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
+                             "SYN_RECV"] // 12: TCP_NEW_SYN_RECV, shown as SYN_RECV like /proc
+
+    /// Every TCP socket of `family` (AF_INET or AF_INET6) in this network namespace, nil when
+    /// the kernel does not answer (no sock_diag): the caller falls back to /proc.
+    static let tcpDiagGetSock: UInt16 = 18       // TCPDIAG_GETSOCK (the original request)
+
+    /// IPv4 and IPv6 sockets in one walk of the kernel's socket tables: the original
+    /// TCPDIAG_GETSOCK request dumps every family (AF_UNSPEC). nil when the kernel refuses it.
+    static func dumpBoth(ports: ClosedRange<Int>?, timeWait: Bool) -> [LocalSocket]? {
+        dump(family: 0, ports: ports, timeWait: timeWait)
+    }
+
+    /// `family` 0: both families through TCPDIAG_GETSOCK; AF_INET/AF_INET6: SOCK_DIAG_BY_FAMILY.
+    static func dump(family: Int32, ports: ClosedRange<Int>?, timeWait: Bool) -> [LocalSocket]? {
+        let fd = socket(AF_NETLINK, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), netlinkSockDiag)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+
+        var states: UInt32 = (1 << 13) - 2           // states 1...12
+        if !timeWait { states &= ~(UInt32(1) << 6) }  // TCP_TIME_WAIT
+        var req: [UInt8] = []
+        func u8(_ v: UInt8) { req.append(v) }
+        func u16(_ v: UInt16) { withUnsafeBytes(of: v.littleEndian) { req += $0 } }
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { req += $0 } }
+        let filterLen = ports == nil ? 0 : 4 + 16
+        if family == 0 {
+            // struct inet_diag_req: family, src_len, dst_len, ext, sockid, states, dbs
+            u32(UInt32(16 + 60 + filterLen)); u16(tcpDiagGetSock); u16(nlmFRequest | nlmFDump); u32(1); u32(0)
+            u8(UInt8(AF_INET)); u8(0); u8(0); u8(0)
+            req += repeatElement(0, count: 48)        // inet_diag_sockid: unused for a dump
+            u32(states); u32(0)
+        } else {
+            // struct inet_diag_req_v2: family, protocol, ext, pad, states, sockid
+            u32(UInt32(16 + 56 + filterLen)); u16(sockDiagByFamily); u16(nlmFRequest | nlmFDump); u32(1); u32(0)
+            u8(UInt8(family)); u8(UInt8(IPPROTO_TCP)); u8(0); u8(0); u32(states)
+            req += repeatElement(0, count: 48)        // inet_diag_sockid: unused for a dump
+        }
+        if let ports {
+            // sport >= lo && sport <= hi; a failed test jumps past the end (reject).
+            u16(UInt16(filterLen)); u16(reqBytecode)
+            u8(bcSGE); u8(8); u16(20); u8(0); u8(0); u16(UInt16(ports.lowerBound))
+            u8(bcSLE); u8(8); u16(12); u8(0); u8(0); u16(UInt16(ports.upperBound))
+        }
+        let sent = req.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        guard sent == req.count else { return nil }
+
+        var out: [LocalSocket] = []
+        var buf = [UInt8](repeating: 0, count: 32768)
+        while true {
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            var off = 0
+            while off + 16 <= n {
+                let len = Int(load32(buf, off))
+                let type = UInt16(buf[off + 4]) | UInt16(buf[off + 5]) << 8
+                guard len >= 16, off + len <= n else { return nil }
+                if type == nlmsgDone { return out }
+                if type == nlmsgError { return nil }
+                if type == (family == 0 ? tcpDiagGetSock : sockDiagByFamily), len >= 16 + 72,
+                   let s = message(buf, off + 16) { out.append(s) }
+                off += (len + 3) & ~3
+            }
+        }
+    }
+
+    private static func load32(_ b: [UInt8], _ o: Int) -> UInt32 {
+        UInt32(b[o]) | UInt32(b[o + 1]) << 8 | UInt32(b[o + 2]) << 16 | UInt32(b[o + 3]) << 24
+    }
+
+    /// struct inet_diag_msg at `o`.
+    private static func message(_ b: [UInt8], _ o: Int) -> LocalSocket? {
+        let family = Int32(b[o]), state = Int(b[o + 1])
+        let port = Int(b[o + 4]) << 8 | Int(b[o + 5])  // network byte order
+        let v6 = family == AF_INET6
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let ok = b.withUnsafeBytes { raw in
+            inet_ntop(family, raw.baseAddress! + o + 8, &text, socklen_t(text.count)) != nil
+        }
+        guard ok else { return nil }
+        let name = state < stateNames.count ? stateNames[state] : String(state)
+        return LocalSocket(ip: LocalMachine.cstr(text), port: port, ipv6: v6, listening: state == 10,
+                           state: name, inode: UInt64(load32(b, o + 68)), uid: Int(load32(b, o + 64)))
+    }
+}
+
+/// Interface addresses through one RTM_GETADDR dump (getifaddrs(3) dumps every link as well).
+enum AddressDump {
+    static let rtmGetAddr: UInt16 = 22, rtmNewAddr: UInt16 = 20    // linux/rtnetlink.h
+    static let ifaAddress: UInt16 = 1, ifaLocal: UInt16 = 2         // linux/if_addr.h
+
+    /// Canonical text of every address, nil when the kernel does not answer.
+    static func addresses() -> Set<String>? {
+        let fd = socket(AF_NETLINK, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) // NETLINK_ROUTE
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        // nlmsghdr + struct ifaddrmsg (family AF_UNSPEC: every family)
+        var req = [UInt8](repeating: 0, count: 24)
+        req[0] = 24
+        req[4] = UInt8(rtmGetAddr)
+        req[6] = UInt8(InetDiag.nlmFRequest | InetDiag.nlmFDump & 0xff); req[7] = UInt8(InetDiag.nlmFDump >> 8)
+        req[8] = 1
+        let sent = req.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        guard sent == req.count else { return nil }
+        var out = Set<String>()
+        var buf = [UInt8](repeating: 0, count: 32768)
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        while true {
+            let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return nil }
+            var off = 0
+            while off + 16 <= n {
+                let len = Int(le32(buf, off))
+                let type = le16(buf, off + 4)
+                guard len >= 16, off + len <= n else { return nil }
+                if type == InetDiag.nlmsgDone { return out }
+                if type == InetDiag.nlmsgError { return nil }
+                if type == rtmNewAddr && len >= 16 + 8 {
+                    let family = Int32(buf[off + 16])
+                    // ifaddrmsg is 8 bytes; then rtattrs. getifaddrs takes IFA_LOCAL over
+                    // IFA_ADDRESS for IPv4 (they differ on point-to-point links).
+                    var address: Int?, local: Int?
+                    var a = off + 16 + 8
+                    while a + 4 <= off + len {
+                        let alen = Int(le16(buf, a)), atype = le16(buf, a + 2)
+                        guard alen >= 4, a + alen <= off + len else { break }
+                        let need = family == AF_INET6 ? 16 : 4
+                        if alen - 4 >= need {
+                            if atype == ifaAddress { address = a + 4 }
+                            if atype == ifaLocal { local = a + 4 }
+                        }
+                        a += (alen + 3) & ~3
+                    }
+                    if (family == AF_INET || family == AF_INET6),
+                       let at = family == AF_INET ? (local ?? address) : (address ?? local) {
+                        let ok = buf.withUnsafeBytes { raw in
+                            inet_ntop(family, raw.baseAddress! + at, &text, socklen_t(text.count)) != nil
+                        }
+                        if ok { out.insert(LocalMachine.cstr(text)) }
+                    }
+                }
+                off += (len + 3) & ~3
+            }
+        }
+    }
+
+    private static func le16(_ b: [UInt8], _ o: Int) -> UInt16 { UInt16(b[o]) | UInt16(b[o + 1]) << 8 }
+    private static func le32(_ b: [UInt8], _ o: Int) -> UInt32 {
+        UInt32(b[o]) | UInt32(b[o + 1]) << 8 | UInt32(b[o + 2]) << 16 | UInt32(b[o + 3]) << 24
+    }
+}
