@@ -34,6 +34,8 @@ let package = Package(
         .testTarget(name: "NodeNetworkTests", dependencies: ["NodeNetwork", "TestSupport"],
                     resources: [.copy("Golden")]),
         .testTarget(name: "KernelTests", dependencies: ["NodeNetwork", "TestSupport"]),
+        // Bonding in a Debian kernel under qemu (Tests/VM harness); needs qemu-system-x86, busybox-static, cpio.
+        .testTarget(name: "BondVMTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

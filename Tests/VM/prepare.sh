@@ -60,7 +60,10 @@ else
         deb=$(ls "$CACHE/debs/${pkg}_"*.deb | head -n 1)
     fi
     # Kernel release (uname -r) from the image path inside the package.
-    kver=$(dpkg-deb --fsys-tarfile "$deb" | tar -t | sed -n 's|^\./boot/vmlinuz-||p' | head -n 1)
+    if [ ! -s "$deb.kver" ]; then
+        dpkg-deb --fsys-tarfile "$deb" | tar -t | sed -n 's|^\./boot/vmlinuz-||p' | head -n 1 > "$deb.kver"
+    fi
+    kver=$(cat "$deb.kver")
     [ -n "$kver" ] || die "$deb holds no /boot/vmlinuz-*"
     kdir=$CACHE/kernel/$kver
     if [ ! -f "$kdir/.complete" ]; then
@@ -116,11 +119,10 @@ fi
 # --- 3. The initramfs ------------------------------------------------------------------------
 stage=$CACHE/root.tmp
 rm -rf "$stage"
-mkdir -p "$stage/bin" "$stage/lib/modules" "$stage/proc" "$stage/sys" "$stage/dev" "$stage/tmp" \
-    "$stage/run" "$stage/etc" "$stage/var/run" "$stage/scenario/files" "$stage/usr"
+mkdir -p "$stage/bin" "$stage/usr/bin" "$stage/usr/sbin" "$stage/lib/modules" "$stage/proc" \
+    "$stage/sys" "$stage/dev" "$stage/tmp" "$stage/run" "$stage/etc/xg-vm" "$stage/var/run" \
+    "$stage/scenario/files"
 ln -s bin "$stage/sbin"
-ln -s ../bin "$stage/usr/bin"
-ln -s ../bin "$stage/usr/sbin"
 
 # Copy a program and every shared library ldd lists (at the path ldd prints).
 copy_with_libs() {
@@ -136,17 +138,20 @@ copy_with_libs() {
 }
 
 copy_with_libs "$(command -v busybox)" bin/busybox
-for tool in $HOST_TOOLS; do copy_with_libs "$(command -v "$tool")" "bin/$tool"; done
-for applet in $(busybox --list); do
-    [ -e "$stage/bin/$applet" ] || ln -s busybox "$stage/bin/$applet"
-done
+# Debian's busybox-static runs its own applets before anything on PATH (FEATURE_SH_STANDALONE),
+# so the real tools live in /usr/sbin and the scenario gets shell functions for them (prelude.sh).
+for tool in $HOST_TOOLS; do copy_with_libs "$(command -v "$tool")" "usr/sbin/$tool"; done
+for applet in $(busybox --list); do [ "$applet" = busybox ] || ln -s busybox "$stage/bin/$applet"; done
+for tool in $HOST_TOOLS; do
+    printf '%s() { /usr/sbin/%s "$@"; }\n' "$tool" "$tool"
+done > "$stage/etc/xg-vm/prelude.sh"
 
 if command -v strip >/dev/null 2>&1; then
-    strip -o "$stage/bin/xg-scale.stripped" "$binary"
-    copy_with_libs "$binary" bin/xg-scale
-    mv "$stage/bin/xg-scale.stripped" "$stage/bin/xg-scale"
+    strip -o "$stage/usr/bin/xg-scale.stripped" "$binary"
+    copy_with_libs "$binary" usr/bin/xg-scale
+    mv "$stage/usr/bin/xg-scale.stripped" "$stage/usr/bin/xg-scale"
 else
-    copy_with_libs "$binary" bin/xg-scale
+    copy_with_libs "$binary" usr/bin/xg-scale
 fi
 
 cp -a "$kdir/modules/$kver" "$stage/lib/modules/$kver"

@@ -1,0 +1,69 @@
+// Bonding in a real Debian kernel under qemu (this machine's kernel has no bonding driver).
+// Serialized: each test is one VM boot, and TCG is CPU-bound.
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("Bonding VM", .serialized)
+struct BondVMTests {
+    @Test("active-backup bond over two veths fails over when the active slave's peer goes down")
+    func activeBackupFailover() throws {
+        guard try BondVM.available() else { return }
+        let r = try BondVM.boot(scenarioFile: "bond-failover.sh")
+        #expect(r.status == 0, "scenario failed: \(r.stderr)")
+        let s = sections(r.stdout)
+        #expect(s["modprobe"]?.contains("bonding loaded") == true)
+
+        let before = BondingProc(try #require(s["before"], "no /proc/net/bonding/bond0 before the cut"))
+        #expect(before.mode == "fault-tolerance (active-backup)")
+        #expect(before.miimon == 100)
+        #expect(before.miiStatus == "up")
+        #expect(before.slaves.map(\.name) == ["veth0", "veth1"])
+        #expect(before.slaves.allSatisfy { $0.miiStatus == "up" })
+        let firstActive = try #require(before.activeSlave)
+        #expect(["veth0", "veth1"].contains(firstActive))
+
+        // The scenario cut the peer of the slave that was active.
+        let cut = s["cut"]?.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(cut == firstActive.replacingOccurrences(of: "veth", with: "peer"))
+
+        let after = BondingProc(try #require(s["after"], "no /proc/net/bonding/bond0 after the cut"))
+        let other = firstActive == "veth0" ? "veth1" : "veth0"
+        #expect(after.activeSlave == other)
+        #expect(after.miiStatus == "up", "the bond must stay up on its remaining slave")
+        #expect(after.slave(firstActive)?.miiStatus == "down")
+        #expect(after.slave(firstActive)?.linkFailureCount == 1)
+        #expect(after.slave(other)?.miiStatus == "up")
+        #expect(s["ip-link"]?.contains("bond mode active-backup active_slave \(other) miimon 100") == true)
+    }
+
+    @Test("xg-scale built with the static Swift stdlib runs inside the VM")
+    func xgScaleRunsInVM() throws {
+        guard try BondVM.available() else { return }
+        let hostVersion = try runChecked([xgScaleBinary(), "--version"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let r = try BondVM.boot(scenario: """
+            set -eu
+            echo "=== version"
+            xg-scale --version
+            echo "=== help"
+            xg-scale --help
+            echo "=== kernel"
+            uname -r
+            """)
+        #expect(r.status == 0, "scenario failed: \(r.stderr)")
+        let s = sections(r.stdout)
+        #expect(s["version"]?.trimmingCharacters(in: .whitespacesAndNewlines) == hostVersion)
+        #expect(s["help"]?.contains("USAGE: xg-scale") == true)
+        #expect(s["kernel"]?.hasPrefix("6.1.0-") == true, "not the Debian 6.1 kernel: \(s["kernel"] ?? "")")
+    }
+
+    @Test("the harness reports the scenario's exit status and stderr")
+    func harnessReportsStatus() throws {
+        guard try BondVM.available() else { return }
+        let r = try BondVM.boot(scenario: "echo out; echo err >&2; exit 7")
+        #expect(r.status == 7)
+        #expect(r.stdout == "out\n")
+        #expect(r.stderr == "err\n")
+    }
+}
