@@ -1,0 +1,46 @@
+# xg-scale — see README.md.
+SWIFT      ?= swift
+BIN        := .build/debug/xg-scale
+MAN_DATE   := 2026-11-26
+PROFILES   := $(wildcard profiles/*.yaml)
+INVENTORY  := profiles/inventory.yaml
+NODE       := dom0
+
+.PHONY: all setup build demo test test-pure man check-man bench clean
+
+all: build
+
+setup:
+	sh scripts/install-deps.sh
+
+build:
+	$(SWIFT) build
+
+# Render every example profile in every format, then show this machine's links (read only).
+demo: setup build
+	sh scripts/demo.sh $(BIN) $(INVENTORY) $(NODE)
+
+# Everything CI runs: packages, build, the man page check, every test.
+test: setup build check-man
+	$(SWIFT) test
+
+# Tests that need neither root nor the kernel.
+test-pure: build
+	$(SWIFT) test --filter 'NodeNetworkTests|DRBDTests|MonitorCoreTests'
+
+# man/xg-scale.8 is generated from the argument parser, with a pinned date.
+man:
+	$(SWIFT) package generate-manual --configuration debug --date $(MAN_DATE) --section 8 >/dev/null
+	cp .build/plugins/GenerateManual/outputs/xg-scale/xg-scale.8 man/xg-scale.8
+
+check-man:
+	$(SWIFT) package generate-manual --configuration debug --date $(MAN_DATE) --section 8 >/dev/null
+	@if ! diff -u man/xg-scale.8 .build/plugins/GenerateManual/outputs/xg-scale/xg-scale.8; then \
+	  echo "man/xg-scale.8 is out of date with the code: run 'make man' and commit it" >&2; exit 1; fi
+	@echo "man/xg-scale.8 matches the code"
+
+bench:
+	@for b in Benchmarks/*.sh; do [ -e "$$b" ] || continue; echo "== $$b"; sh "$$b" || exit 1; done
+
+clean:
+	rm -rf .build .build-*

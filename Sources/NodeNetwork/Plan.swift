@@ -1,0 +1,349 @@
+// Planning: the ordered changes that turn the current network into the desired one.
+//
+// Pure: both states are values (the desired one rendered from a profile, the current one read by
+// `Netlink`). The plan names every change a user would see in `ip monitor`; an empty plan means the
+// node is in sync. Ownership is explicit: only interfaces of the desired state, and the `owned`
+// ones a previous apply created, are ever changed or deleted.
+
+/// One change to the kernel's network state, in the order it must be made.
+public enum Change: Sendable, Equatable {
+    case create(Interface)
+    case delete(name: String)
+    case setBridge(name: String, BridgeSettings)
+    case setBond(name: String, BondSettings)
+    case setMaster(name: String, master: String)
+    case releaseMaster(name: String)
+    case setPort(name: String, BridgePortSettings)
+    case setUp(name: String)
+    case setDown(name: String)
+    case setMTU(name: String, mtu: Int)
+    case addAddress(name: String, address: String)
+    case removeAddress(name: String, address: String)
+    case addRoute(Route)
+    case removeRoute(Route)
+
+    /// The interface the change is about (the route's device for routes).
+    public var interfaceName: String? {
+        switch self {
+        case .create(let i): return i.name
+        case .delete(let n), .setBridge(let n, _), .setBond(let n, _), .setMaster(let n, _),
+             .releaseMaster(let n), .setPort(let n, _), .setUp(let n), .setDown(let n),
+             .setMTU(let n, _), .addAddress(let n, _), .removeAddress(let n, _):
+            return n
+        case .addRoute(let r), .removeRoute(let r): return r.device
+        }
+    }
+
+    /// Kebab-case action name used in JSON and human output.
+    public var action: String {
+        switch self {
+        case .create: return "create"
+        case .delete: return "delete"
+        case .setBridge: return "set-bridge"
+        case .setBond: return "set-bond"
+        case .setMaster: return "set-master"
+        case .releaseMaster: return "release-master"
+        case .setPort: return "set-port"
+        case .setUp: return "set-up"
+        case .setDown: return "set-down"
+        case .setMTU: return "set-mtu"
+        case .addAddress: return "add-address"
+        case .removeAddress: return "remove-address"
+        case .addRoute: return "add-route"
+        case .removeRoute: return "remove-route"
+        }
+    }
+
+    /// One line for humans, close to the `ip` command that would do the same.
+    public var summary: String {
+        switch self {
+        case .create(let i):
+            switch i.kind {
+            case .veth: return "create veth \(i.name) peer \(i.peer ?? "?")"
+            default: return "create \(i.kind.rawValue) \(i.name)"
+            }
+        case .delete(let n): return "delete \(n)"
+        case .setBridge(let n, let b): return "set bridge \(n) \(Change.describe(b))"
+        case .setBond(let n, let b): return "set bond \(n) \(Change.describe(b))"
+        case .setMaster(let n, let m): return "set \(n) master \(m)"
+        case .releaseMaster(let n): return "set \(n) nomaster"
+        case .setPort(let n, let p):
+            var parts: [String] = []
+            if let v = p.priority { parts.append("priority \(v)") }
+            if let v = p.cost { parts.append("cost \(v)") }
+            return "set port \(n) " + parts.joined(separator: " ")
+        case .setUp(let n): return "set \(n) up"
+        case .setDown(let n): return "set \(n) down"
+        case .setMTU(let n, let m): return "set \(n) mtu \(m)"
+        case .addAddress(let n, let a): return "add address \(a) dev \(n)"
+        case .removeAddress(let n, let a): return "remove address \(a) dev \(n)"
+        case .addRoute(let r): return "add route \(r.destination) via \(r.gateway)" + (r.device.map { " dev \($0)" } ?? "")
+        case .removeRoute(let r): return "remove route \(r.destination) via \(r.gateway)" + (r.device.map { " dev \($0)" } ?? "")
+        }
+    }
+
+    static func describe(_ b: BridgeSettings) -> String {
+        var parts = ["stp \(b.stp ? "on" : "off")"]
+        if let v = b.priority { parts.append("priority \(v)") }
+        if let v = b.forwardDelay { parts.append("forward-delay \(Plan.format(v))") }
+        if let v = b.helloTime { parts.append("hello-time \(Plan.format(v))") }
+        if let v = b.maxAge { parts.append("max-age \(Plan.format(v))") }
+        return parts.joined(separator: " ")
+    }
+
+    static func describe(_ b: BondSettings) -> String {
+        var parts = ["mode \(b.mode)"]
+        func add(_ k: String, _ v: CustomStringConvertible?) { if let v { parts.append("\(k) \(v)") } }
+        add("miimon", b.miimon); add("updelay", b.updelay); add("downdelay", b.downdelay)
+        add("primary", b.primary); add("primary-reselect", b.primaryReselect)
+        add("arp-interval", b.arpInterval)
+        if let t = b.arpIPTarget { parts.append("arp-ip-target [\(t.joined(separator: ","))]") }
+        add("lacp-rate", b.lacpRate); add("xmit-hash-policy", b.xmitHashPolicy)
+        add("fail-over-mac", b.failOverMAC); add("min-links", b.minLinks)
+        return parts.joined(separator: " ")
+    }
+}
+
+extension Change: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case action, interface, summary, settings, master, mtu, address, route
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(action, forKey: .action)
+        try c.encodeIfPresent(interfaceName, forKey: .interface)
+        try c.encode(summary, forKey: .summary)
+        switch self {
+        case .create(let i): try c.encode(i, forKey: .settings)
+        case .setBridge(_, let b): try c.encode(b, forKey: .settings)
+        case .setBond(_, let b): try c.encode(b, forKey: .settings)
+        case .setPort(_, let p): try c.encode(p, forKey: .settings)
+        case .setMaster(_, let m): try c.encode(m, forKey: .master)
+        case .setMTU(_, let m): try c.encode(m, forKey: .mtu)
+        case .addAddress(_, let a), .removeAddress(_, let a): try c.encode(a, forKey: .address)
+        case .addRoute(let r), .removeRoute(let r): try c.encode(r, forKey: .route)
+        case .delete, .releaseMaster, .setUp, .setDown: break
+        }
+    }
+}
+
+/// Why a plan cannot be made (a user can fix each of these).
+public enum PlanError: Error, Equatable, CustomStringConvertible {
+    /// An uplink (physical device) the profile names does not exist.
+    case missingDevice(String)
+    /// An interface exists with another kind and is not owned by xg-scale.
+    case kindConflict(name: String, existing: InterfaceKind, wanted: InterfaceKind)
+
+    public var description: String {
+        switch self {
+        case .missingDevice(let n):
+            return "uplink \(n) does not exist (fix: check the cable/driver with `ip link show`, or name the right device in the profile's uplinks)"
+        case .kindConflict(let n, let e, let w):
+            return "\(n) exists as a \(e.rawValue), the profile wants a \(w.rawValue) (fix: delete it with `ip link del \(n)` or rename it in the profile)"
+        }
+    }
+}
+
+public enum Plan {
+    /// Tolerance when comparing bridge timers: the kernel keeps them in jiffies and reports
+    /// clock_t centiseconds, so a value may read back one tick off.
+    public static let timerTolerance = 0.011
+
+    static func format(_ v: Double) -> String {
+        v == v.rounded() ? String(Int(v)) : String(v)
+    }
+
+    /// The ordered changes that turn `current` into `desired`.
+    /// - Parameter owned: interfaces a previous apply created; those no longer desired are deleted.
+    public static func changes(from current: NetworkState, to desired: NetworkState,
+                               owned: Set<String> = []) throws -> [Change] {
+        var out: [Change] = []
+        let wanted = Set(desired.interfaces.map(\.name))
+
+        // 1. Delete owned interfaces the profile no longer wants (frees names and ports first).
+        for name in owned.sorted() where !wanted.contains(name) {
+            guard let cur = current[name] else { continue }
+            // Deleting one end of a veth deletes both: skip the peer if already planned.
+            if cur.kind == .veth, let peer = cur.peer, out.contains(.delete(name: peer)) { continue }
+            out.append(.delete(name: name))
+        }
+
+        // 2. Create what is missing; recreate owned interfaces of the wrong kind.
+        var created: Set<String> = []
+        for want in desired.interfaces {
+            if created.contains(want.name) { continue }
+            if let cur = current[want.name] {
+                if cur.kind == want.kind { continue }
+                if owned.contains(want.name) {
+                    out.append(.delete(name: want.name))
+                } else {
+                    throw PlanError.kindConflict(name: want.name, existing: cur.kind, wanted: want.kind)
+                }
+            } else if want.kind == .device || want.kind == .other {
+                throw PlanError.missingDevice(want.name)
+            }
+            out.append(.create(creation(of: want)))
+            created.insert(want.name)
+            if want.kind == .veth, let peer = want.peer { created.insert(peer) }
+        }
+
+        // 3. Options of existing bridges and bonds.
+        var bondsToRebuild: Set<String> = []
+        for want in desired.interfaces where !created.contains(want.name) {
+            guard let cur = current[want.name] else { continue }
+            if let wb = want.bridge, let cb = cur.bridge, !bridgeMatches(wb, cb) {
+                out.append(.setBridge(name: want.name, wb))
+            }
+            if let wb = want.bond, let cb = cur.bond, !bondMatches(wb, cb) {
+                if wb.mode != cb.mode || (wb.failOverMAC != nil && wb.failOverMAC != cb.failOverMAC) {
+                    // Mode and fail_over_mac only change on a bond that is down and has no slaves.
+                    bondsToRebuild.insert(want.name)
+                    for slave in current.interfaces where slave.master == want.name {
+                        out.append(.releaseMaster(name: slave.name))
+                    }
+                    if cur.up { out.append(.setDown(name: want.name)) }
+                }
+                out.append(.setBond(name: want.name, wb))
+            }
+        }
+
+        // 4. Masters: release from a wrong master, enslave (bond slaves go down first: kernels
+        //    from 6.1 leave a combined down+master request down, so they are two steps).
+        let desiredKind = Dictionary(desired.interfaces.map { ($0.name, $0.kind) }, uniquingKeysWith: { a, _ in a })
+        var enslaved: Set<String> = []
+        var mayBeDown: Set<String> = []  // released from a bond: the kernel may have closed them
+        for want in desired.interfaces {
+            let cur = created.contains(want.name) ? nil : current[want.name]
+            var curMaster = cur?.master
+            if let m = curMaster, bondsToRebuild.contains(m) || created.contains(m) {
+                curMaster = nil  // already released above, or the master was recreated
+                mayBeDown.insert(want.name)
+            }
+            if want.master == curMaster { continue }
+            if let m = curMaster {
+                out.append(.releaseMaster(name: want.name))
+                if current[m]?.kind == .bond { mayBeDown.insert(want.name) }
+            }
+            if let m = want.master {
+                if desiredKind[m] == .bond, cur?.up == true, !out.contains(.setDown(name: want.name)) {
+                    out.append(.setDown(name: want.name))
+                }
+                out.append(.setMaster(name: want.name, master: m))
+                enslaved.insert(want.name)
+            }
+        }
+
+        // 5. Bridge port settings.
+        for want in desired.interfaces {
+            guard let wp = want.port, wp.priority != nil || wp.cost != nil else { continue }
+            let cp = (created.contains(want.name) || enslaved.contains(want.name)) ? nil : current[want.name]?.port
+            let samePriority = wp.priority == nil || wp.priority == cp?.priority
+            let sameCost = wp.cost == nil || wp.cost == cp?.cost
+            if !(samePriority && sameCost) {
+                out.append(.setPort(name: want.name, BridgePortSettings(priority: wp.priority, cost: wp.cost)))
+            }
+        }
+
+        // 6. MTU.
+        for want in desired.interfaces {
+            guard let mtu = want.mtu else { continue }
+            let cur = created.contains(want.name) ? nil : current[want.name]
+            if cur?.mtu != mtu { out.append(.setMTU(name: want.name, mtu: mtu)) }
+        }
+
+        // 7. Up/down: slaves and ports first, then their masters (a bond comes up with slaves).
+        for want in upOrder(desired) {
+            let cur = created.contains(want.name) ? nil : current[want.name]
+            let wasDowned = out.contains(.setDown(name: want.name)) || mayBeDown.contains(want.name)
+            let isUp = (cur?.up ?? false) && !wasDowned
+            if want.up && !isUp { out.append(.setUp(name: want.name)) }
+            if !want.up && isUp { out.append(.setDown(name: want.name)) }
+        }
+
+        // 8. Addresses on the interfaces the profile names.
+        for want in desired.interfaces {
+            guard let addrs = want.addresses else { continue }
+            let cur = created.contains(want.name) ? [] : (current[want.name]?.addresses ?? [])
+            let wantSet = Set(addrs.map(normalizeAddress)), curSet = Set(cur.map(normalizeAddress))
+            for a in cur where !wantSet.contains(normalizeAddress(a)) && !isLinkLocal(a) {
+                out.append(.removeAddress(name: want.name, address: a))
+            }
+            for a in addrs where !curSet.contains(normalizeAddress(a)) {
+                out.append(.addAddress(name: want.name, address: a))
+            }
+        }
+
+        // 9. Routes the profile wants (routes it does not name are left alone).
+        for r in desired.routes {
+            let present = current.routes.contains { c in
+                c.destination == r.destination && c.gateway == r.gateway
+                    && (r.device == nil || c.device == r.device)
+            }
+            if present { continue }
+            for c in current.routes where c.destination == r.destination && isSameFamily(c.gateway, r.gateway) {
+                out.append(.removeRoute(c))
+            }
+            out.append(.addRoute(r))
+        }
+        return out
+    }
+
+    /// The interface as created: the settings that must be given at creation; master, port,
+    /// addresses and up are separate steps.
+    static func creation(of want: Interface) -> Interface {
+        var i = Interface(name: want.name, kind: want.kind, up: false)
+        i.bridge = want.bridge
+        i.bond = want.bond
+        i.peer = want.peer
+        i.mtu = want.mtu
+        return i
+    }
+
+    /// Interfaces in the order they come up: enslaved ones before their masters, innermost first.
+    static func upOrder(_ state: NetworkState) -> [Interface] {
+        func depth(_ i: Interface) -> Int {
+            // Number of masters above an interface: ports come up before their bridge.
+            var d = 0, m = i.master
+            while let name = m, d < 8 { d += 1; m = state[name]?.master }
+            return d
+        }
+        return state.interfaces.enumerated().sorted { a, b in
+            let da = depth(a.element), db = depth(b.element)
+            return da != db ? da > db : a.offset < b.offset
+        }.map(\.element)
+    }
+
+    public static func bridgeMatches(_ want: BridgeSettings, _ cur: BridgeSettings) -> Bool {
+        func close(_ w: Double?, _ c: Double?) -> Bool {
+            guard let w else { return true }
+            guard let c else { return false }
+            return abs(w - c) <= timerTolerance
+        }
+        return want.stp == cur.stp
+            && (want.priority == nil || want.priority == cur.priority)
+            && close(want.forwardDelay, cur.forwardDelay)
+            && close(want.helloTime, cur.helloTime)
+            && close(want.maxAge, cur.maxAge)
+    }
+
+    public static func bondMatches(_ want: BondSettings, _ cur: BondSettings) -> Bool {
+        func same<T: Equatable>(_ w: T?, _ c: T?) -> Bool { w == nil || w == c }
+        let targets = want.arpIPTarget.map { Set($0) }
+        let curTargets = Set(cur.arpIPTarget ?? [])
+        return want.mode == cur.mode
+            && same(want.miimon, cur.miimon) && same(want.updelay, cur.updelay)
+            && same(want.downdelay, cur.downdelay) && same(want.primary, cur.primary)
+            && same(want.primaryReselect, cur.primaryReselect)
+            && same(want.arpInterval, cur.arpInterval)
+            && (targets == nil || targets == curTargets)
+            && same(want.lacpRate, cur.lacpRate) && same(want.xmitHashPolicy, cur.xmitHashPolicy)
+            && same(want.failOverMAC, cur.failOverMAC) && same(want.minLinks, cur.minLinks)
+    }
+
+    static func normalizeAddress(_ a: String) -> String { a.lowercased() }
+
+    static func isLinkLocal(_ a: String) -> Bool { a.lowercased().hasPrefix("fe80:") }
+
+    static func isSameFamily(_ a: String, _ b: String) -> Bool { a.contains(":") == b.contains(":") }
+}

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Install the Debian packages xg-scale needs to build, run and test. Idempotent; needs root.
+set -eu
+PACKAGES="
+  pkg-config libnl-3-dev libnl-route-3-dev
+  iproute2 nftables procps
+  drbd-utils
+  rsyslog
+  qemu-system-x86 busybox-static cpio kmod
+  groff-base man-db
+"
+missing=""
+for p in $PACKAGES; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "install-deps: installing:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -q
+  # Services that packages would start on install (rsyslog) must not start here: the tests start
+  # their own instances on loopback.
+  printf '#!/bin/sh\nexit 101\n' > /tmp/xg-policy-rc.d && chmod +x /tmp/xg-policy-rc.d
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    $SUDO cp /tmp/xg-policy-rc.d /usr/sbin/policy-rc.d; cleanup=1
+  else
+    cleanup=0
+  fi
+  $SUDO apt-get install -y -q --no-install-recommends $missing
+  [ "$cleanup" = 1 ] && $SUDO rm -f /usr/sbin/policy-rc.d
+fi
+echo "install-deps: all packages present"
