@@ -35,7 +35,7 @@ let package = Package(
                     resources: [.copy("Golden")]),
         .testTarget(name: "KernelTests", dependencies: ["NodeNetwork", "TestSupport"]),
         // Bonding in a Debian kernel under qemu (Tests/VM harness); needs qemu-system-x86, busybox-static, cpio.
-        .testTarget(name: "BondVMTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "BondVMTests", dependencies: ["NodeNetwork", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@
 // bonding, bridge and veth modules, iproute2 and a static-stdlib build of xg-scale.
 // Each `boot` costs one VM boot (about 6-8 s here): put several checks in one scenario.
 import Foundation
+import NodeNetwork
 import TestSupport
 
 enum BondVM {
@@ -120,4 +121,20 @@ struct BondingProc: Equatable {
     }
 
     func slave(_ name: String) -> Slave? { slaves.first { $0.name == name } }
+}
+
+/// What the host's xg-scale build offers (the VM runs a static build of the same sources).
+enum HostCLI {
+    /// `xg-scale SUBCOMMAND --help` succeeds and mentions every given option.
+    static func supports(_ subcommand: String, options: [String] = []) -> Bool {
+        guard let r = try? run([xgScaleBinary(), subcommand, "--help"]), r.status == 0 else { return false }
+        return options.allSatisfy { r.stdout.contains($0) }
+    }
+    static var hasShowJSON: Bool { supports("show", options: ["--json"]) }
+    static var hasRender: Bool { supports("render", options: ["--format"]) }
+}
+
+/// Decode `show --json` / `render --format json` output with the shared model.
+func decodeState(_ json: String) throws -> NetworkState {
+    try JSONDecoder().decode(NetworkState.self, from: Data(json.utf8))
 }

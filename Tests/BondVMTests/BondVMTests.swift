@@ -1,6 +1,7 @@
 // Bonding in a real Debian kernel under qemu (this machine's kernel has no bonding driver).
 // Serialized: each test is one VM boot, and TCG is CPU-bound.
 import Foundation
+import NodeNetwork
 import Testing
 import TestSupport
 
@@ -35,6 +36,29 @@ struct BondVMTests {
         #expect(after.slave(firstActive)?.linkFailureCount == 1)
         #expect(after.slave(other)?.miiStatus == "up")
         #expect(s["ip-link"]?.contains("bond mode active-backup active_slave \(other) miimon 100") == true)
+
+        // `xg-scale show --json` must tell the same story (once the build has it).
+        guard HostCLI.hasShowJSON else { return }
+        let shownBefore = try decodeState(try #require(s["show-before"], "no show --json output before the cut"))
+        let shownAfter = try decodeState(try #require(s["show-after"], "no show --json output after the cut"))
+        let bondBefore = try #require(shownBefore["bond0"]?.bond, "show --json has no bond0 with bond settings")
+        #expect(shownBefore["bond0"]?.kind == .bond)
+        #expect(bondBefore.mode == "active-backup")
+        #expect(bondBefore.miimon == 100)
+        #expect(bondBefore.activeSlave == firstActive)
+        for name in ["veth0", "veth1"] {
+            #expect(shownBefore[name]?.master == "bond0")
+            #expect(shownBefore[name]?.slave?.miiStatus == "up")
+        }
+        #expect(shownBefore[firstActive]?.slave?.state == "active")
+        #expect(shownBefore[other]?.slave?.state == "backup")
+
+        #expect(shownAfter["bond0"]?.bond?.activeSlave == other)
+        #expect(shownAfter[firstActive]?.slave?.miiStatus == "down")
+        #expect(shownAfter[firstActive]?.slave?.linkFailureCount == 1)
+        #expect(shownAfter[firstActive]?.carrier == false)
+        #expect(shownAfter[other]?.slave?.state == "active")
+        #expect(shownAfter[other]?.slave?.miiStatus == "up")
     }
 
     @Test("xg-scale built with the static Swift stdlib runs inside the VM")

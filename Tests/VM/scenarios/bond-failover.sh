@@ -16,6 +16,13 @@ wait_for() {
 active_slave() { sed -n 's/^Currently Active Slave: //p' /proc/net/bonding/bond0; }
 slaves_up() { [ "$(grep -c '^MII Status: up' /proc/net/bonding/bond0)" -eq 3 ]; }   # bond + 2 slaves
 active_is_not() { a=$(active_slave); [ -n "$a" ] && [ "$a" != "$1" ] && [ "$a" != None ]; }
+# `xg-scale show --json` once the build has it (sections show-before / show-after).
+show_json() {
+    if xg-scale show --help 2>/dev/null | grep -q -- '--json'; then
+        echo "=== show-$1"
+        xg-scale show --json
+    fi
+}
 
 echo "=== modprobe"
 # max_bonds=0: no automatic bond0; the bond is created through netlink by `ip`.
@@ -34,6 +41,7 @@ wait_for 20 slaves_up
 
 echo "=== before"
 cat /proc/net/bonding/bond0
+show_json before
 
 active=$(active_slave)
 case $active in
@@ -48,5 +56,6 @@ wait_for 20 active_is_not "$active"
 
 echo "=== after"
 cat /proc/net/bonding/bond0
+show_json after
 echo "=== ip-link"
 ip -d link show bond0
