@@ -82,6 +82,27 @@ struct BondVMTests {
         #expect(s["kernel"]?.hasPrefix("6.1.0-") == true, "not the Debian 6.1 kernel: \(s["kernel"] ?? "")")
     }
 
+    @Test("a scenario that never ends is killed, its output kept, and the harness exits 124")
+    func harnessKillsAHangingScenario() throws {
+        guard try BondVM.available() else { return }
+        // Ignores TERM, so the guest's watchdog must KILL it; --timeout 30 gives the guest 15 s.
+        let start = Date()
+        let r = try BondVM.boot(scenario: "echo started; trap '' TERM; while :; do sleep 1; done", timeout: 30)
+        #expect(r.status == 124)
+        #expect(r.stdout == "started\n")
+        #expect(r.stderr.contains("scenario killed after 15 s"))
+        #expect(Date().timeIntervalSince(start) < 36, "qemu must be gone by the timeout (plus kill grace)")
+    }
+
+    @Test("a kernel panic ends the VM at once, reported as exit 125 with the console's tail")
+    func harnessReportsAPanic() throws {
+        guard try BondVM.available() else { return }
+        let r = try BondVM.boot(scenario: "echo c > /proc/sysrq-trigger")
+        #expect(r.status == 125)
+        #expect(r.stderr.contains("the VM stopped without a scenario status"))
+        #expect(r.stderr.contains("Kernel panic") || r.stderr.contains("sysrq"), "console tail missing: \(r.stderr)")
+    }
+
     @Test("the harness reports the scenario's exit status and stderr")
     func harnessReportsStatus() throws {
         guard try BondVM.available() else { return }

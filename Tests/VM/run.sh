@@ -6,8 +6,9 @@
 # SCENARIO is a shell script (busybox sh) run as root inside the VM from /scenario/files, where
 # every FILE (or directory) given after it is copied by its base name. The scenario's stdout and
 # stderr are printed on this script's stdout and stderr; the exit status is the scenario's.
-# Exit 124: the VM did not finish in time (qemu was killed); 125: the VM died without reporting a
-# status (kernel panic, bad initramfs); 2: usage or missing cache (run Tests/VM/prepare.sh).
+# Exit 124: the scenario did not finish in time (the guest's watchdog killed it, its output so far
+# is printed; or, when the guest itself hung, the host killed qemu); 125: the VM died without
+# reporting a status (kernel panic, bad initramfs); 2: usage or missing cache (run prepare.sh).
 # Needs Tests/VM/prepare.sh to have run. No network: the VM has no NIC at all.
 set -eu
 
@@ -47,8 +48,11 @@ for f in "$@"; do cp -R "$f" "$work/overlay/scenario/files/"; done
 cat "$CACHE/initramfs.cpio" "$work/overlay.cpio" > "$work/initrd"
 : > "$work/console" ; : > "$work/stdout" ; : > "$work/stderr"
 
-# The guest kills the scenario 15 s before the host kills qemu, so its output still comes out.
-guest_timeout=$((timeout > 30 ? timeout - 15 : timeout))
+# The guest kills the scenario (TERM, then KILL 2 s later) a margin before the host kills qemu,
+# so the scenario's output still comes out. The guest's clock starts after the boot (5-10 s under
+# TCG), hence a wide margin: min(20 s, timeout / 2).
+margin=$((timeout / 2 < 20 ? timeout / 2 : 20))
+guest_timeout=$((timeout - margin))
 set +e
 timeout -k 5 "$timeout" qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nodefaults -no-reboot \
     -display none -nic none \
