@@ -30,6 +30,11 @@ for tool in $HOST_TOOLS; do
 done
 
 mkdir -p "$CACHE/debs" "$CACHE/kernel"
+# One prepare at a time per cache (two test processes may start together).
+if command -v flock >/dev/null 2>&1; then
+    exec 9>"$CACHE/.lock"
+    flock 9
+fi
 
 # --- 1. The kernel package ------------------------------------------------------------------
 pkg=${XG_VM_KERNEL_PACKAGE:-}
@@ -105,6 +110,13 @@ else
         touch "$kdir/.complete"
     fi
     echo "$kver" > "$CACHE/kernel/current.tmp" && mv "$CACHE/kernel/current.tmp" "$CACHE/kernel/current"
+    # Drop older kernels (Debian moves to a new ABI now and then): the cache keeps one.
+    for old in "$CACHE/debs/"*.deb; do
+        [ "$old" = "$deb" ] || [ ! -e "$old" ] || { say "removing old $(basename "$old")"; rm -f "$old" "$old.kver"; }
+    done
+    for old in "$CACHE/kernel/"*/; do
+        [ "${old%/}" = "$kdir" ] || [ ! -d "$old" ] || rm -rf "$old"
+    done
 fi
 kver=$(cat "$CACHE/kernel/current")
 kdir=$CACHE/kernel/$kver
