@@ -22,10 +22,14 @@ let package = Package(
         .target(name: "Netlink", dependencies: ["CNetlink", "NodeNetwork"]),
         // Pure core: profiles, the network model, plans, renderers. No I/O.
         .target(name: "NodeNetwork", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Pure core: drbd.conf parser, model, conflict checks, allocation. No I/O.
+        .target(name: "DRBD"),
+        // Local facts for DRBD checks: files, glob(3), interfaces, sockets, device sizes.
+        .target(name: "Preflight", dependencies: ["DRBD"]),
         .executableTarget(
             name: "xg-scale",
             dependencies: [
-                "NodeNetwork", "Netlink",
+                "NodeNetwork", "Netlink", "DRBD", "Preflight",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -33,9 +37,16 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NodeNetworkTests", dependencies: ["NodeNetwork", "TestSupport"],
                     resources: [.copy("Golden")]),
+        .testTarget(name: "DRBDTests", dependencies: ["DRBD", "Preflight", "TestSupport"]),
         .testTarget(name: "KernelTests", dependencies: ["NodeNetwork", "TestSupport"]),
         // Bonding in a Debian kernel under qemu (Tests/VM harness); needs qemu-system-x86, busybox-static, cpio.
         .testTarget(name: "BondVMTests", dependencies: ["NodeNetwork", "TestSupport"]),
+        .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "NodeNetwork", "TestSupport"]),
+        // Test helper: runs Netlink write primitives inside a namespace (under `ip netns exec`).
+        .executableTarget(name: "netlink-probe", dependencies: ["Netlink", "NodeNetwork"],
+                          path: "Tests/NetlinkProbe"),
+        // The `ip` render fed to `ip -batch -` in throwaway namespaces (root; skipped without).
+        .testTarget(name: "RenderKernelTests", dependencies: ["NodeNetwork", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

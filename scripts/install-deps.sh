@@ -3,7 +3,7 @@
 set -eu
 PACKAGES="
   pkg-config libnl-3-dev libnl-route-3-dev
-  iproute2 nftables procps
+  iproute2 nftables procps util-linux python3
   drbd-utils
   rsyslog
   qemu-system-x86 busybox-static cpio kmod
@@ -29,4 +29,7 @@ if [ -n "$missing" ]; then
   $SUDO apt-get install -y -q --no-install-recommends $missing
   [ "$cleanup" = 1 ] && $SUDO rm -f /usr/sbin/policy-rc.d
 fi
+# ifupdown2 is unpacked, not installed: installing it would take over the machine's own network
+# configuration. Tests run it inside throwaway namespaces only.
+sh "$(dirname "$0")/../Tests/RenderKernelTests/setup-ifupdown2.sh"
 echo "install-deps: all packages present"

@@ -23,6 +23,10 @@ public struct BridgeSettings: Codable, Sendable, Equatable {
     public var rootPort: Int?
     public var topologyChange: Bool?
     public var topologyChangeCount: Int?
+    /// Path cost to the root bridge (IFLA_BR_ROOT_PATH_COST). Kernel-read only.
+    public var rootPathCost: Int?
+    /// Who runs STP: "off", "kernel" or "user" (mstpd). Kernel-read only.
+    public var stpMode: String?
 
     public init(stp: Bool, priority: Int? = nil, forwardDelay: Double? = nil, helloTime: Double? = nil,
                 maxAge: Double? = nil, bridgeID: String? = nil, rootID: String? = nil, rootPort: Int? = nil,
@@ -38,6 +42,7 @@ public struct BridgeSettings: Codable, Sendable, Equatable {
         case forwardDelay = "forward-delay", helloTime = "hello-time", maxAge = "max-age"
         case bridgeID = "bridge-id", rootID = "root-id", rootPort = "root-port"
         case topologyChange = "topology-change", topologyChangeCount = "topology-change-count"
+        case rootPathCost = "root-path-cost", stpMode = "stp-mode"
     }
 }
 
@@ -150,6 +155,8 @@ public struct Interface: Codable, Sendable, Equatable {
     public var carrierUpCount: Int?
     public var carrierDownCount: Int?
     public var mac: String?
+    /// The kernel's IFLA_INFO_KIND when `kind` is `.other` (e.g. "dummy", "tun", "vlan").
+    public var kernelKind: String?
 
     public init(name: String, kind: InterfaceKind, up: Bool = true, master: String? = nil,
                 mtu: Int? = nil, addresses: [String]? = nil, bridge: BridgeSettings? = nil,
@@ -169,6 +176,7 @@ public struct Interface: Codable, Sendable, Equatable {
         case operstate, carrier
         case carrierUpCount = "carrier-up-count", carrierDownCount = "carrier-down-count"
         case mac
+        case kernelKind = "kernel-kind"
     }
 }
 

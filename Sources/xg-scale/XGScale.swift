@@ -12,7 +12,10 @@ struct XGScale: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
+            Validate.self,
+            Render.self,
             Show.self,
+            Drbd.self,
         ]
     )
 }

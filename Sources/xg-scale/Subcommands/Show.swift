@@ -1,9 +1,46 @@
 import ArgumentParser
+import Foundation
+import Netlink
+import NodeNetwork
 
 extension XGScale {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show the current links that matter for redundancy (placeholder).")
-        func run() throws {}
+            abstract: "Show the current links that matter for redundancy.",
+            discussion: """
+                Reads the kernel's links, addresses and default routes through netlink (in the \
+                network namespace it runs in) and prints bridges with their STP settings and \
+                ports (STP state, priority, cost, carrier), bonds with their mode, active slave \
+                and slaves' MII status, veth pairs and devices. Loopback and other link kinds \
+                are left out unless --all is given. Anything the kernel does not report is \
+                omitted, never guessed.
+
+                --json prints the same schema as `xg-scale render --format json` (the desired \
+                state), with the kernel-only fields (carrier, operstate, STP port state, active \
+                slave, bridge and root id...) filled in.
+
+                Examples:
+                  xg-scale show
+                  xg-scale show --json | jq '.interfaces[] | select(.port) | {name, state: .port.state}'
+                  ip netns exec lab1 xg-scale show --all
+                """)
+
+        @Flag(name: .long, help: "Print the state as JSON (the NetworkState schema).")
+        var json = false
+
+        @Flag(name: .long, help: "Show every link, loopback and other kinds included.")
+        var all = false
+
+        func run() throws {
+            let state: NetworkState
+            do {
+                let full = try LinkReader().currentState()
+                state = all ? full : full.redundancyRelevant()
+            } catch {
+                FileHandle.standardError.write(Data("xg-scale show: error: \(error)\n".utf8))
+                throw ExitCode.failure
+            }
+            print(json ? try state.jsonString() : state.summaryText(), terminator: "")
+        }
     }
 }

@@ -1,0 +1,405 @@
+// Conflict checks over a Configuration. Pure: facts about the local machine (interfaces,
+// sockets, device sizes, the module's minor_count) come in as values from the engine.
+
+public enum Severity: String, Codable, Sendable, Comparable {
+    case warning, error
+    public static func < (a: Severity, b: Severity) -> Bool { a == .warning && b == .error }
+}
+
+/// The names of every check, in the order they run.
+public enum CheckName: String, CaseIterable, Codable, Sendable {
+    case parseError = "parse-error"
+    case duplicateResource = "duplicate-resource"
+    case unknownHost = "unknown-host"
+    case portConflict = "port-conflict"
+    case minorConflict = "minor-conflict"
+    case metaIndexConflict = "meta-index-conflict"
+    case diskConflict = "disk-conflict"
+    case minorCount = "minor-count"
+    case metaDiskTooSmall = "meta-disk-too-small"
+    case addressNotLocal = "address-not-local"
+    case portInUse = "port-in-use"
+}
+
+public struct Finding: Hashable, Codable, Sendable {
+    public var severity: Severity
+    public var check: CheckName
+    public var resource: String?
+    public var host: String?
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var message: String
+    public var fix: String
+
+    public init(_ severity: Severity, _ check: CheckName, resource: String?, host: String?,
+                at loc: Location, _ message: String, fix: String) {
+        self.severity = severity; self.check = check; self.resource = resource; self.host = host
+        self.file = loc.file; self.line = loc.line; self.column = loc.column
+        self.message = message; self.fix = fix
+    }
+
+    enum CodingKeys: String, CodingKey { case severity, check, resource, host, file, line, column, message, fix }
+
+    /// Every key is always present; resource and host are null when they do not apply.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(severity, forKey: .severity)
+        try c.encode(check, forKey: .check)
+        try c.encode(resource, forKey: .resource)
+        try c.encode(host, forKey: .host)
+        try c.encode(file, forKey: .file)
+        try c.encode(line, forKey: .line)
+        try c.encode(column, forKey: .column)
+        try c.encode(message, forKey: .message)
+        try c.encode(fix, forKey: .fix)
+    }
+
+    /// `FILE:LINE: SEVERITY: CHECK: resource R on host H: MESSAGE (fix: FIX)`.
+    public var line1: String {
+        var subject = ""
+        if let resource { subject += "resource \(resource)" }
+        if let host { subject += (subject.isEmpty ? "" : " on ") + "host \(host)" }
+        if !subject.isEmpty { subject += ": " }
+        return "\(file):\(line): \(severity.rawValue): \(check.rawValue): \(subject)\(message) (fix: \(fix))"
+    }
+}
+
+/// A socket seen on this machine (from NETLINK_SOCK_DIAG or /proc/net/tcp{,6}).
+public struct LocalSocket: Hashable, Codable, Sendable {
+    public var ip: String
+    public var port: Int
+    public var ipv6: Bool
+    public var listening: Bool
+    /// TCP state name (LISTEN, ESTABLISHED, ...).
+    public var state: String
+    /// Socket inode; 0 for sockets without a file: kernel sockets, which is what DRBD uses.
+    public var inode: UInt64
+    public var uid: Int
+    /// Owning process, when it could be found ("sshd[812]").
+    public var owner: String?
+    public init(ip: String, port: Int, ipv6: Bool, listening: Bool, state: String, inode: UInt64,
+                uid: Int, owner: String? = nil) {
+        self.ip = ip; self.port = port; self.ipv6 = ipv6; self.listening = listening
+        self.state = state; self.inode = inode; self.uid = uid; self.owner = owner
+    }
+    public var isWildcard: Bool { ip == "0.0.0.0" || ip == "::" }
+    /// DRBD's sockets are kernel sockets: they have no file, so inode 0.
+    public var isKernelSocket: Bool { inode == 0 }
+}
+
+/// What the engine learned about the machine the check runs on.
+public struct LocalFacts: Sendable {
+    /// Canonical addresses on this machine's interfaces.
+    public var addresses: Set<String>
+    public var sockets: [LocalSocket]
+    /// Size in bytes of a device or file, nil when it does not exist or cannot be read.
+    public var sizeOf: @Sendable (String) -> UInt64?
+    public init(addresses: Set<String>, sockets: [LocalSocket], sizeOf: @escaping @Sendable (String) -> UInt64?) {
+        self.addresses = addresses; self.sockets = sockets; self.sizeOf = sizeOf
+    }
+}
+
+public struct CheckOptions: Sendable {
+    /// The host whose sections the local checks use (uname nodename by default).
+    public var host: String?
+    /// The module's minor_count (or --minor-count).
+    public var minorCount: Int?
+    /// Facts about this machine; nil runs only the configuration checks.
+    public var local: LocalFacts?
+    public init(host: String? = nil, minorCount: Int? = nil, local: LocalFacts? = nil) {
+        self.host = host; self.minorCount = minorCount; self.local = local
+    }
+}
+
+public enum Checker {
+    /// Every finding for a loaded configuration.
+    public static func check(_ loaded: LoadResult, options: CheckOptions) -> [Finding] {
+        var out = loaded.errors.map {
+            Finding(.error, .parseError, resource: nil, host: nil, at: $0.location,
+                    "column \($0.location.column): \($0.message)", fix: $0.fix)
+        }
+        guard let config = loaded.configuration else { return out }
+        out += duplicateResources(config)
+        out += unknownHost(config, options)
+        out += portConflicts(config)
+        out += perHostConflicts(config)
+        out += minorCount(config, options)
+        if let local = options.local, let host = options.host {
+            out += metaDiskTooSmall(config, host: host, local)
+            out += addressNotLocal(config, host: host, local)
+            out += portInUse(config, host: host, local)
+        }
+        return out
+    }
+
+    public static func check(_ config: Configuration, options: CheckOptions) -> [Finding] {
+        check(LoadResult(configuration: config, errors: []), options: options)
+    }
+
+    static func duplicateResources(_ c: Configuration) -> [Finding] {
+        var first: [String: Location] = [:]
+        var out: [Finding] = []
+        for r in c.resources {
+            if let f = first[r.name] {
+                out.append(Finding(.error, .duplicateResource, resource: r.name, host: nil, at: r.location,
+                                   "resource \(r.name) is already defined at \(f.file):\(f.line)",
+                                   fix: "rename one of them or delete the duplicate"))
+            } else { first[r.name] = r.location }
+        }
+        return out
+    }
+
+    static func unknownHost(_ c: Configuration, _ o: CheckOptions) -> [Finding] {
+        guard let host = o.host, !c.resources.isEmpty else { return [] }
+        if c.resources.contains(where: { !$0.sections(for: host).isEmpty }) { return [] }
+        // A floating section whose address is on this machine is this host's.
+        if let local = o.local,
+           c.resources.contains(where: { $0.hosts.contains { $0.kind == .floating && local.addresses.contains($0.address?.ip ?? "") } }) {
+            return []
+        }
+        let known = c.hostNames
+        let loc = c.resources[0].location
+        return [Finding(.error, .unknownHost, resource: nil, host: host,
+                        at: Location(file: c.files.first ?? loc.file, line: 1, column: 1),
+                        "no resource has a section for this host (hosts in the configuration: \(known.isEmpty ? "none" : known.joined(separator: ", ")))",
+                        fix: "pass --host with one of those names, or add 'on \(host) { ... }' sections")]
+    }
+
+    private struct EP {
+        var resource: String
+        var machine: String
+        var endpoint: Endpoint
+        var label: String
+        var location: Location
+    }
+
+    static func portConflicts(_ c: Configuration) -> [Finding] {
+        var byPort: [Int: [EP]] = [:]
+        for r in c.resources {
+            for e in r.endpoints {
+                byPort[e.endpoint.port, default: []].append(
+                    EP(resource: r.name, machine: e.machine, endpoint: e.endpoint, label: e.label,
+                       location: e.endpoint.location ?? r.location))
+            }
+        }
+        var out: [Finding] = []
+        var reported = Set<String>()
+        for port in byPort.keys.sorted() {
+            let eps = byPort[port]!
+            guard eps.count > 1 else { continue }
+            for j in 1..<eps.count {
+                let b = eps[j]
+                for i in 0..<j {
+                    let a = eps[i]
+                    let sameSocket = a.endpoint.ip == b.endpoint.ip && !a.endpoint.isWildcard
+                    let wildcardClash = a.machine == b.machine && (a.endpoint.isWildcard || b.endpoint.isWildcard)
+                        && (a.endpoint.family.isIPv6 == b.endpoint.family.isIPv6 || a.endpoint.ip == "::" || b.endpoint.ip == "::")
+                    let bothWildcard = a.machine == b.machine && a.endpoint.isWildcard && b.endpoint.isWildcard
+                        && a.endpoint.ip == b.endpoint.ip
+                    guard sameSocket || wildcardClash || bothWildcard else { continue }
+                    // Within one resource a machine may repeat its own address (mesh, paths).
+                    if a.resource == b.resource && a.machine == b.machine { continue }
+                    if a.resource == b.resource && a.label == b.label { continue }
+                    let key = "\(b.resource)|\(b.machine)|\(port)"
+                    guard reported.insert(key).inserted else { continue }
+                    let how = sameSocket ? "address \(b.endpoint.hostPort) is also used"
+                        : "port \(port) on \(b.endpoint.hostPort) clashes with the wildcard address \(a.endpoint.isWildcard ? a.endpoint.hostPort : b.endpoint.hostPort)"
+                    let other = a.resource == b.resource ? "by host section \(a.label) of the same resource"
+                        : "by resource \(a.resource) (\(a.location.file):\(a.location.line))"
+                    out.append(Finding(.error, .portConflict, resource: b.resource, host: b.machine, at: b.location,
+                                       "\(how) \(other)",
+                                       fix: "give resource \(b.resource) a free port, e.g. with 'xg-scale drbd allocate'"))
+                }
+            }
+        }
+        return out
+    }
+
+    private struct Use {
+        var resource: String
+        var volume: Int
+        var location: Location
+    }
+
+    static func perHostConflicts(_ c: Configuration) -> [Finding] {
+        var minors: [String: [Int: Use]] = [:]
+        var metas: [String: [String: Use]] = [:]      // machine -> "dev[idx]" / "dev[*]"
+        var metaDevs: [String: [String: (Use, Bool)]] = [:] // machine -> dev -> (first use, flexible)
+        var disks: [String: [String: Use]] = [:]
+        var out: [Finding] = []
+        for r in c.resources {
+            var seenHere = Set<String>()
+            for h in r.hosts {
+                for m in h.machineKeys {
+                    for v in h.volumes {
+                        let tag = "\(m)|\(v.number)"
+                        guard seenHere.insert(tag).inserted else { continue }
+                        let vl = v.deviceLocation ?? h.location
+                        if let minor = v.minor {
+                            if let u = minors[m]?[minor] {
+                                out.append(Finding(.error, .minorConflict, resource: r.name, host: m, at: vl,
+                                                   "minor \(minor) (volume \(v.number)) is already used by resource \(u.resource) volume \(u.volume) (\(u.location.file):\(u.location.line))",
+                                                   fix: "use a free minor, e.g. from 'xg-scale drbd allocate'"))
+                            } else { minors[m, default: [:]][minor] = Use(resource: r.name, volume: v.number, location: vl) }
+                        }
+                        if let d = v.disk, d != "none" {
+                            let dl = v.diskLocation ?? h.location
+                            if let u = disks[m]?[d] {
+                                out.append(Finding(.error, .diskConflict, resource: r.name, host: m, at: dl,
+                                                   "backing disk \(d) (volume \(v.number)) is already used by resource \(u.resource) volume \(u.volume) (\(u.location.file):\(u.location.line))",
+                                                   fix: "give each volume its own backing disk"))
+                            } else { disks[m, default: [:]][d] = Use(resource: r.name, volume: v.number, location: dl) }
+                        }
+                        if let meta = v.metaDisk, let dev = meta.device {
+                            let ml = v.metaDiskLocation ?? h.location
+                            let use = Use(resource: r.name, volume: v.number, location: ml)
+                            var flexible = false
+                            var idx: Int?
+                            if case .indexed(_, let i) = meta { idx = i } else { flexible = true }
+                            if let (u, uf) = metaDevs[m]?[dev], flexible || uf {
+                                out.append(Finding(.error, .metaIndexConflict, resource: r.name, host: m, at: ml,
+                                                   "meta-disk \(dev) is already used by resource \(u.resource) volume \(u.volume) (\(u.location.file):\(u.location.line)) and one of them uses the whole device",
+                                                   fix: "use a separate meta device, or indexed slots 'meta-disk \(dev) [N]' for both"))
+                                continue
+                            }
+                            if let i = idx {
+                                let k = "\(dev)[\(i)]"
+                                if let u = metas[m]?[k] {
+                                    out.append(Finding(.error, .metaIndexConflict, resource: r.name, host: m, at: ml,
+                                                       "meta-disk \(dev) index \(i) is already used by resource \(u.resource) volume \(u.volume) (\(u.location.file):\(u.location.line))",
+                                                       fix: "use a free index on \(dev), e.g. from 'xg-scale drbd allocate --meta \(dev)'"))
+                                } else { metas[m, default: [:]][k] = use }
+                            }
+                            if metaDevs[m]?[dev] == nil { metaDevs[m, default: [:]][dev] = (use, flexible) }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    static func minorCount(_ c: Configuration, _ o: CheckOptions) -> [Finding] {
+        var out: [Finding] = []
+        let cap = c.dialect.maxMinor
+        var perMachine: [String: (count: Int, last: Location, resource: String)] = [:]
+        var counted = Set<String>()
+        for r in c.resources {
+            for h in r.hosts {
+                for v in h.volumes {
+                    guard let minor = v.minor else { continue }
+                    let loc = v.deviceLocation ?? h.location
+                    for m in h.machineKeys where counted.insert("\(m)|\(minor)").inserted {
+                        perMachine[m, default: (0, loc, r.name)].count += 1
+                        perMachine[m]!.last = loc; perMachine[m]!.resource = r.name
+                        if minor > cap {
+                            out.append(Finding(.error, .minorCount, resource: r.name, host: m, at: loc,
+                                               "minor \(minor) is above \(cap), the highest minor DRBD \(c.dialect.rawValue) accepts",
+                                               fix: "use a minor from 0 to \(cap)"))
+                        } else if c.dialect == .v83, let mc = o.minorCount, minor >= mc {
+                            out.append(Finding(.error, .minorCount, resource: r.name, host: m, at: loc,
+                                               "minor \(minor) is not below the module's minor_count \(mc); DRBD 8.3 refuses it",
+                                               fix: "load drbd with minor_count=\(min(255, minor + 1)) or more, or use a lower minor"))
+                        }
+                    }
+                }
+            }
+        }
+        if let mc = o.minorCount {
+            for m in perMachine.keys.sorted() {
+                let p = perMachine[m]!
+                guard p.count > mc else { continue }
+                // 8.3 refuses devices beyond minor_count; 8.4 and 9 treat it as a sizing hint.
+                out.append(Finding(c.dialect == .v83 ? .error : .warning, .minorCount, resource: p.resource, host: m, at: p.last,
+                                   "\(p.count) DRBD devices on this host, more than the module's minor_count \(mc)",
+                                   fix: "load drbd with minor_count=\(min(c.dialect == .v83 ? 255 : 1 << 20, p.count)) (options drbd minor_count=N in /etc/modprobe.d)"))
+            }
+        }
+        return out
+    }
+
+    static func metaDiskTooSmall(_ c: Configuration, host: String, _ local: LocalFacts) -> [Finding] {
+        var highest: [String: (Int, String, Location)] = [:]
+        var order: [String] = []
+        for r in c.resources {
+            for h in r.sections(for: host) {
+                for v in h.volumes {
+                    if case .indexed(let dev, let i)? = v.metaDisk {
+                        if highest[dev] == nil { order.append(dev) }
+                        if (highest[dev]?.0 ?? -1) < i { highest[dev] = (i, r.name, v.metaDiskLocation ?? h.location) }
+                    }
+                }
+            }
+        }
+        var out: [Finding] = []
+        for dev in order {
+            let (i, res, loc) = highest[dev]!
+            guard let size = local.sizeOf(dev) else { continue }
+            let need = MetaDisk.slotBytes * UInt64(i + 1)
+            if size < need {
+                out.append(Finding(.error, .metaDiskTooSmall, resource: res, host: host, at: loc,
+                                   "meta-disk \(dev) has \(size) bytes, index \(i) needs \(need) (128 MiB x \(i + 1))",
+                                   fix: "grow \(dev) to at least \(need >> 20) MiB or use a lower index"))
+            }
+        }
+        return out
+    }
+
+    /// This host's own endpoints: its `on` sections and its `host` statements in connections.
+    static func ownEndpoints(_ c: Configuration, host: String, _ local: LocalFacts)
+        -> [(resource: String, endpoint: Endpoint, multiHost: Bool)]
+    {
+        var out: [(String, Endpoint, Bool)] = []
+        for r in c.resources {
+            let multi = r.sections(for: host).contains { $0.names.count > 1 }
+            for e in r.endpoints where e.machine == host {
+                out.append((r.name, e.endpoint, multi))
+            }
+            for h in r.hosts where h.kind == .floating {
+                if let a = h.address, local.addresses.contains(a.ip) { out.append((r.name, a, false)) }
+            }
+        }
+        return out
+    }
+
+    static func addressNotLocal(_ c: Configuration, host: String, _ local: LocalFacts) -> [Finding] {
+        var out: [Finding] = []
+        for (res, e, multi) in ownEndpoints(c, host: host, local) where !e.isWildcard {
+            if !local.addresses.contains(e.ip) {
+                out.append(Finding(multi ? .warning : .error, .addressNotLocal, resource: res, host: host,
+                                   at: e.location ?? Location(file: c.files.first ?? "", line: 0, column: 0),
+                                   "address \(e.ip) is on none of this host's interfaces" + (multi ? " (the section names several hosts; it may belong to another one now)" : ""),
+                                   fix: "add \(e.ip) to an interface (ip addr add \(e.ip)/PREFIX dev IFACE) or correct the address"))
+            }
+        }
+        return out
+    }
+
+    static func covers(_ s: LocalSocket, _ e: Endpoint) -> Bool {
+        guard s.port == e.port else { return false }
+        if s.ip == e.ip || e.isWildcard { return true }
+        if s.ip == "0.0.0.0" { return !e.family.isIPv6 }
+        if s.ip == "::" { return true } // a dual-stack listener also holds the IPv4 port
+        if s.ip.hasPrefix("::ffff:") { return String(s.ip.dropFirst(7)) == e.ip }
+        return false
+    }
+
+    static func portInUse(_ c: Configuration, host: String, _ local: LocalFacts) -> [Finding] {
+        var out: [Finding] = []
+        var seen = Set<String>()
+        for (res, e, _) in ownEndpoints(c, host: host, local) {
+            guard seen.insert("\(res)|\(e.ip)|\(e.port)").inserted else { continue }
+            for s in local.sockets where !s.isKernelSocket && s.state != "TIME_WAIT" && covers(s, e) {
+                let who = s.owner.map { " by \($0)" } ?? " (uid \(s.uid), inode \(s.inode))"
+                let addr = s.ipv6 ? "[\(s.ip)]:\(s.port)" : "\(s.ip):\(s.port)"
+                out.append(Finding(.error, .portInUse, resource: res, host: host,
+                                   at: e.location ?? Location(file: c.files.first ?? "", line: 0, column: 0),
+                                   "port \(e.port) of \(e.hostPort) is held by a \(s.state) socket on \(addr)\(who) that is not DRBD's",
+                                   fix: "stop that service or give resource \(res) another port"))
+                break
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,33 @@
+internal import CNetlink
+import NodeNetwork
+
+/// Physical devices (and anything else without IFLA_INFO_KIND): an Ethernet link with no kind
+/// is a NIC (or a driver without rtnl_link_ops, like Xen's netback vifs); the rest is "other".
+enum DeviceLink {
+    static func kind(infoKind: String?, arpType: UInt16) -> InterfaceKind {
+        switch infoKind {
+        case "bridge": return .bridge
+        case "bond": return .bond
+        case "veth": return .veth
+        case nil: return arpType == UInt16(ARPHRD_ETHER) ? .device : .other
+        default: return .other
+        }
+    }
+
+    /// RFC 2863 operational state (IFLA_OPERSTATE, IF_OPER_*), spelled as `ip link` does, lower-case.
+    static let operstates = ["unknown", "notpresent", "down", "lowerlayerdown", "testing",
+                             "dormant", "up"]
+
+    static func operstate(_ value: UInt8?) -> String? {
+        guard let value, Int(value) < operstates.count else { return nil }
+        return operstates[Int(value)]
+    }
+
+    static func mac(_ bytes: [UInt8]?) -> String? {
+        guard let bytes, !bytes.isEmpty else { return nil }
+        return bytes.map { byte in
+            let s = String(byte, radix: 16)
+            return s.count == 1 ? "0" + s : s
+        }.joined(separator: ":")
+    }
+}

@@ -1,0 +1,207 @@
+internal import CNetlink
+import NodeNetwork
+
+/// Reads the node's current network (links, addresses, default routes) from the kernel, in the
+/// network namespace of the calling thread, as the core's `NetworkState`.
+public final class LinkReader {
+    public let socket: NetlinkSocket
+
+    public init() throws(NetlinkError) {
+        socket = try NetlinkSocket()
+    }
+
+    public init(socket: NetlinkSocket) {
+        self.socket = socket
+    }
+
+    /// Every link of the namespace, in ifindex order, with addresses and the default routes.
+    public func currentState() throws(NetlinkError) -> NetworkState {
+        let links = try dumpLinks()
+        let addresses = try dumpAddresses()
+        let names = Dictionary(links.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
+        var interfaces = links.map { $0.interface(names: names) }
+        for i in interfaces.indices {
+            if let index = interfaces[i].index, let list = addresses[index], !list.isEmpty {
+                interfaces[i].addresses = list
+            }
+        }
+        let routes = try dumpDefaultRoutes(names: names)
+        return NetworkState(interfaces: interfaces, routes: routes)
+    }
+
+    /// RTM_GETLINK dump (AF_UNSPEC): one `LinkRecord` per link.
+    func dumpLinks() throws(NetlinkError) -> [LinkRecord] {
+        var links: [LinkRecord] = []
+        try socket.dump({ () throws(NetlinkError) in
+            links = []
+            var header = ifinfomsg()
+            header.ifi_family = UInt8(AF_UNSPEC)
+            return try Message(type: Int(RTM_GETLINK), flags: NLM_F_DUMP, header: header,
+                               operation: "dump links")
+        }) { (message) throws(NetlinkError) in
+            if let link = try LinkRecord(message: message) { links.append(link) }
+        }
+        return links.sorted { $0.index < $1.index }
+    }
+
+    /// RTM_GETADDR dump (IPv4 and IPv6): "address/prefix" per ifindex, in kernel order. IPv6
+    /// link-local addresses (scope link), which the kernel makes by itself, are left out.
+    func dumpAddresses() throws(NetlinkError) -> [Int: [String]] {
+        var result: [Int: [String]] = [:]
+        try socket.dump({ () throws(NetlinkError) in
+            result = [:]
+            var header = ifaddrmsg()
+            header.ifa_family = UInt8(AF_UNSPEC)
+            return try Message(type: Int(RTM_GETADDR), flags: NLM_F_DUMP, header: header,
+                               operation: "dump addresses")
+        }) { (message) throws(NetlinkError) in
+            guard message.pointee.nlmsg_type == UInt16(RTM_NEWADDR) else { return }
+            let header = nlmsg_data(message).load(as: ifaddrmsg.self)
+            let attributes = try Attributes(message: message, headerSize: MemoryLayout<ifaddrmsg>.size,
+                                            maxType: xg_ifa_max(), operation: "dump addresses")
+            let family = Int32(header.ifa_family)
+            if family == AF_INET6 && header.ifa_scope == UInt8(RT_SCOPE_LINK.rawValue) { return }
+            let bytes = family == AF_INET
+                ? (attributes.bytes(Int(IFA_LOCAL)) ?? attributes.bytes(Int(IFA_ADDRESS)))
+                : attributes.bytes(Int(IFA_ADDRESS))
+            guard let bytes, let text = IPAddress.text(family: family, bytes: bytes) else { return }
+            result[Int(header.ifa_index), default: []].append("\(text)/\(header.ifa_prefixlen)")
+        }
+        return result
+    }
+
+    /// RTM_GETROUTE dump: the default routes of the main table that have a gateway.
+    func dumpDefaultRoutes(names: [Int: String]) throws(NetlinkError) -> [Route] {
+        var routes: [Route] = []
+        try socket.dump({ () throws(NetlinkError) in
+            routes = []
+            var header = rtmsg()
+            header.rtm_family = UInt8(AF_UNSPEC)
+            return try Message(type: Int(RTM_GETROUTE), flags: NLM_F_DUMP, header: header,
+                               operation: "dump routes")
+        }) { (message) throws(NetlinkError) in
+            guard message.pointee.nlmsg_type == UInt16(RTM_NEWROUTE) else { return }
+            let header = nlmsg_data(message).load(as: rtmsg.self)
+            guard header.rtm_dst_len == 0, header.rtm_type == UInt8(RTN_UNICAST) else { return }
+            let attributes = try Attributes(message: message, headerSize: MemoryLayout<rtmsg>.size,
+                                            maxType: xg_rta_max(), operation: "dump routes")
+            let table = attributes.u32(Int(RTA_TABLE.rawValue)) ?? UInt32(header.rtm_table)
+            guard table == UInt32(RT_TABLE_MAIN.rawValue) else { return }
+            let family = Int32(header.rtm_family)
+            guard let gateway = attributes.bytes(Int(RTA_GATEWAY.rawValue)),
+                  let text = IPAddress.text(family: family, bytes: gateway) else { return }
+            let device = attributes.u32(Int(RTA_OIF.rawValue)).flatMap { names[Int($0)] }
+            routes.append(Route(destination: "default", gateway: text, device: device))
+        }
+        return routes
+    }
+}
+
+enum IPAddress {
+    static func text(family: Int32, bytes: [UInt8]) -> String? {
+        let size = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0
+        guard size > 0, bytes.count >= size else { return nil }
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let ok = bytes.withUnsafeBytes { raw in
+            buffer.withUnsafeMutableBufferPointer {
+                inet_ntop(family, raw.baseAddress, $0.baseAddress, socklen_t($0.count)) != nil
+            }
+        }
+        guard ok else { return nil }
+        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+}
+
+/// One link of an RTM_GETLINK dump, copied out of the message (indexes not yet resolved).
+struct LinkRecord {
+    var index: Int
+    var name: String
+    var flags: UInt32
+    var arpType: UInt16
+    var mtu: Int?
+    var masterIndex: Int?
+    var linkIndex: Int?
+    var linkInOtherNamespace = false
+    var carrier: Bool?
+    var carrierUpCount: Int?
+    var carrierDownCount: Int?
+    var operstate: String?
+    var mac: String?
+    var infoKind: String?
+    var slaveKind: String?
+    var bridge: BridgeSettings?
+    var bond: BondLink.Raw?
+    var port: BridgePortSettings?
+    var slave: BondSlaveSettings?
+
+    /// Parse an RTM_NEWLINK message; nil for other message types.
+    init?(message: UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) {
+        guard message.pointee.nlmsg_type == UInt16(RTM_NEWLINK) else { return nil }
+        let operation = "dump links"
+        let header = nlmsg_data(message).load(as: ifinfomsg.self)
+        let a = try Attributes(message: message, headerSize: MemoryLayout<ifinfomsg>.size,
+                               maxType: xg_ifla_max(), operation: operation)
+        index = Int(header.ifi_index)
+        name = a.string(Int(IFLA_IFNAME)) ?? "if\(header.ifi_index)"
+        flags = header.ifi_flags
+        arpType = header.ifi_type
+        mtu = a.u32(Int(IFLA_MTU)).map(Int.init)
+        masterIndex = a.u32(Int(IFLA_MASTER)).map(Int.init)
+        linkIndex = a.u32(Int(IFLA_LINK)).map(Int.init)
+        linkInOtherNamespace = a.has(Int(IFLA_LINK_NETNSID))
+        carrier = a.u8(Int(IFLA_CARRIER)).map { $0 != 0 }
+        carrierUpCount = a.u32(Int(IFLA_CARRIER_UP_COUNT)).map(Int.init)
+        carrierDownCount = a.u32(Int(IFLA_CARRIER_DOWN_COUNT)).map(Int.init)
+        operstate = DeviceLink.operstate(a.u8(Int(IFLA_OPERSTATE)))
+        mac = DeviceLink.mac(a.bytes(Int(IFLA_ADDRESS)))
+        guard let info = try a.nested(Int(IFLA_LINKINFO), maxType: xg_ifla_info_max(), operation: operation)
+        else { return }
+        infoKind = info.string(Int(IFLA_INFO_KIND))
+        slaveKind = info.string(Int(IFLA_INFO_SLAVE_KIND))
+        switch infoKind {
+        case "bridge":
+            if let data = try info.nested(Int(IFLA_INFO_DATA), maxType: xg_ifla_br_max(), operation: operation) {
+                bridge = BridgeLink.settings(from: data)
+            }
+        case "bond":
+            if let data = try info.nested(Int(IFLA_INFO_DATA), maxType: xg_ifla_bond_max(), operation: operation) {
+                bond = BondLink.settings(from: data)
+            }
+        default: break
+        }
+        switch slaveKind {
+        case "bridge":
+            if let data = try info.nested(Int(IFLA_INFO_SLAVE_DATA), maxType: xg_ifla_brport_max(),
+                                          operation: operation) {
+                port = BridgeLink.port(from: data)
+            }
+        case "bond":
+            if let data = try info.nested(Int(IFLA_INFO_SLAVE_DATA), maxType: xg_ifla_bond_slave_max(),
+                                          operation: operation) {
+                slave = BondLink.slave(from: data)
+            }
+        default: break
+        }
+    }
+
+    /// The core's value, with indexes resolved to names through `names`.
+    func interface(names: [Int: String]) -> Interface {
+        let kind = DeviceLink.kind(infoKind: infoKind, arpType: arpType)
+        var bondSettings = bond?.settings
+        if let bond {
+            bondSettings?.activeSlave = bond.activeSlaveIndex.flatMap { names[$0] }
+            bondSettings?.primary = bond.primaryIndex.flatMap { names[$0] }
+        }
+        var result = Interface(
+            name: name, kind: kind, up: flags & UInt32(IFF_UP.rawValue) != 0,
+            master: masterIndex.flatMap { names[$0] }, mtu: mtu, addresses: nil,
+            bridge: bridge, bond: bondSettings,
+            peer: kind == .veth ? VethLink.peerName(peerIndex: linkIndex,
+                                                    peerInOtherNamespace: linkInOtherNamespace,
+                                                    names: names) : nil,
+            port: port, slave: slave, index: index, operstate: operstate, carrier: carrier,
+            carrierUpCount: carrierUpCount, carrierDownCount: carrierDownCount, mac: mac)
+        if kind == .other { result.kernelKind = infoKind ?? (arpType == UInt16(ARPHRD_LOOPBACK) ? "loopback" : nil) }
+        return result
+    }
+}

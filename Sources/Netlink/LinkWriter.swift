@@ -1,0 +1,179 @@
+internal import CNetlink
+import Foundation
+import NodeNetwork
+
+/// Change requests, one kernel request each, acknowledged before returning; a refusal throws a
+/// `NetlinkError` naming the operation with libnl's text and the kernel's reason. Works in the
+/// network namespace of the calling thread (run the process under `ip netns exec`).
+public final class LinkWriter {
+    public let socket: NetlinkSocket
+
+    public init() throws(NetlinkError) { socket = try NetlinkSocket() }
+    public init(socket: NetlinkSocket) { self.socket = socket }
+
+    /// The ifindex of `name` in this namespace.
+    public func index(of name: String, for operation: String) throws(NetlinkError) -> Int {
+        let index = if_nametoindex(name)
+        guard index != 0 else {
+            throw NetlinkError(operation: "\(operation): no interface \(name)", code: NLE_NODEV,
+                               message: String(cString: nl_geterror(NLE_NODEV)))
+        }
+        return Int(index)
+    }
+
+    static func existingIndex(_ name: String) -> Int? {
+        let index = if_nametoindex(name)
+        return index == 0 ? nil : Int(index)
+    }
+
+    // MARK: links
+
+    public func createBridge(_ name: String, settings: BridgeSettings? = nil) throws(NetlinkError) {
+        let operation = "create bridge \(name)"
+        let m: Message
+        if let settings {
+            m = try LinkRequest.create(name: name, kind: "bridge", operation: operation) { (m) throws(NetlinkError) in
+                try BridgeLink.put(settings, into: m)
+            }
+        } else {
+            m = try LinkRequest.create(name: name, kind: "bridge", operation: operation)
+        }
+        try socket.request(m)
+    }
+
+    /// Change bridge-level settings of an existing bridge (all given fields in one request).
+    public func setBridge(_ name: String, settings: BridgeSettings) throws(NetlinkError) {
+        let operation = "set bridge \(name)"
+        let m = try LinkRequest.message(.new, index: index(of: name, for: operation), operation: operation)
+        try m.nest(Int(IFLA_LINKINFO)) { () throws(NetlinkError) in
+            try m.put(Int(IFLA_INFO_KIND), string: "bridge")
+            try m.nest(Int(IFLA_INFO_DATA)) { () throws(NetlinkError) in try BridgeLink.put(settings, into: m) }
+        }
+        try socket.request(m)
+    }
+
+    public func createBond(_ name: String, settings: BondSettings) throws(NetlinkError) {
+        let operation = "create bond \(name)"
+        let m = try LinkRequest.create(name: name, kind: "bond", operation: operation) { (m) throws(NetlinkError) in
+            try BondLink.put(settings, into: m, indexOf: LinkWriter.existingIndex)
+        }
+        try socket.request(m)
+    }
+
+    /// Create a veth pair `name` <-> `peer` (both in this namespace).
+    public func createVeth(_ name: String, peer: String) throws(NetlinkError) {
+        let operation = "create veth \(name) peer \(peer)"
+        let m = try LinkRequest.create(name: name, kind: "veth", operation: operation) { (m) throws(NetlinkError) in
+            // VETH_INFO_PEER holds a struct ifinfomsg followed by the peer's attributes.
+            let start = try libnl("\(operation): open peer") { nla_nest_start(m.raw, Int32(VETH_INFO_PEER) | Int32(NLA_F_NESTED)) }
+            var peerHeader = ifinfomsg()
+            try libnl("\(operation): peer header") {
+                withUnsafeMutableBytes(of: &peerHeader) {
+                    nlmsg_append(m.raw, $0.baseAddress, MemoryLayout<ifinfomsg>.size, Int32(NLMSG_ALIGNTO))
+                }
+            }
+            try m.put(Int(IFLA_IFNAME), string: peer)
+            try libnl("\(operation): close peer") { nla_nest_end(m.raw, start) }
+        }
+        try socket.request(m)
+    }
+
+    public func deleteLink(_ name: String) throws(NetlinkError) {
+        let operation = "delete \(name)"
+        try socket.request(LinkRequest.message(.del, index: index(of: name, for: operation), operation: operation))
+    }
+
+    /// Enslave `name` to `master` (a bridge or bond), or release it when `master` is nil.
+    public func setMaster(_ name: String, master: String?) throws(NetlinkError) {
+        let operation = master.map { "set \(name) master \($0)" } ?? "release \(name) from its master"
+        var masterIndex = 0
+        if let master { masterIndex = try index(of: master, for: operation) }
+        let m = try LinkRequest.message(.new, index: index(of: name, for: operation), operation: operation)
+        try m.put(Int(IFLA_MASTER), u32: UInt32(masterIndex))
+        try socket.request(m)
+    }
+
+    public func setUp(_ name: String, _ up: Bool) throws(NetlinkError) {
+        let operation = "set \(name) \(up ? "up" : "down")"
+        let m = try LinkRequest.message(.new, index: index(of: name, for: operation),
+                                        flags: up ? UInt32(IFF_UP.rawValue) : 0,
+                                        change: UInt32(IFF_UP.rawValue), operation: operation)
+        try socket.request(m)
+    }
+
+    public func setMTU(_ name: String, _ mtu: Int) throws(NetlinkError) {
+        let operation = "set \(name) mtu \(mtu)"
+        let m = try LinkRequest.message(.new, index: index(of: name, for: operation), operation: operation)
+        try m.put(Int(IFLA_MTU), u32: UInt32(mtu))
+        try socket.request(m)
+    }
+
+    /// Bridge port settings of `name` (AF_BRIDGE RTM_SETLINK, IFLA_PROTINFO), as `bridge link set`.
+    public func setBridgePort(_ name: String, priority: Int? = nil, cost: Int? = nil) throws(NetlinkError) {
+        let operation = "set bridge port \(name)"
+        var header = ifinfomsg()
+        header.ifi_family = UInt8(AF_BRIDGE)
+        header.ifi_index = Int32(try index(of: name, for: operation))
+        let m = try Message(type: Int(RTM_SETLINK), flags: 0, header: header, operation: operation)
+        try m.nest(Int(IFLA_PROTINFO)) { () throws(NetlinkError) in
+            if let priority { try m.put(Int(IFLA_BRPORT_PRIORITY), u16: UInt16(truncatingIfNeeded: priority)) }
+            if let cost { try m.put(Int(IFLA_BRPORT_COST), u32: UInt32(truncatingIfNeeded: cost)) }
+        }
+        try socket.request(m)
+    }
+
+    // MARK: addresses and routes
+
+    /// Add (or, with `delete`, remove) "address/prefix" on `name`.
+    public func address(_ address: String, on name: String, delete: Bool = false) throws(NetlinkError) {
+        let operation = "\(delete ? "delete" : "add") address \(address) on \(name)"
+        let (family, bytes, prefix) = try Self.parse(address, prefixRequired: true, operation: operation)
+        var header = ifaddrmsg()
+        header.ifa_family = UInt8(family)
+        header.ifa_prefixlen = UInt8(prefix ?? 0)
+        header.ifa_index = UInt32(try index(of: name, for: operation))
+        let m = try Message(type: Int(delete ? RTM_DELADDR : RTM_NEWADDR),
+                            flags: delete ? 0 : NLM_F_CREATE | NLM_F_EXCL, header: header, operation: operation)
+        try m.put(Int(IFA_LOCAL), bytes: bytes)
+        try m.put(Int(IFA_ADDRESS), bytes: bytes)
+        try socket.request(m)
+    }
+
+    /// Add (or remove) a default route through `route.gateway` (main table).
+    public func defaultRoute(_ route: Route, delete: Bool = false) throws(NetlinkError) {
+        let operation = "\(delete ? "delete" : "add") default route via \(route.gateway)"
+        let (family, bytes, _) = try Self.parse(route.gateway, prefixRequired: false, operation: operation)
+        var header = rtmsg()
+        header.rtm_family = UInt8(family)
+        header.rtm_table = UInt8(RT_TABLE_MAIN.rawValue)
+        header.rtm_protocol = UInt8(RTPROT_BOOT)
+        header.rtm_scope = UInt8(RT_SCOPE_UNIVERSE.rawValue)
+        header.rtm_type = UInt8(RTN_UNICAST)
+        let m = try Message(type: Int(delete ? RTM_DELROUTE : RTM_NEWROUTE),
+                            flags: delete ? 0 : NLM_F_CREATE | NLM_F_EXCL, header: header, operation: operation)
+        try m.put(Int(RTA_GATEWAY.rawValue), bytes: bytes)
+        if let device = route.device {
+            try m.put(Int(RTA_OIF.rawValue), u32: UInt32(try index(of: device, for: operation)))
+        }
+        try socket.request(m)
+    }
+
+    static func parse(_ text: String, prefixRequired: Bool, operation: String)
+        throws(NetlinkError) -> (Int32, [UInt8], Int?)
+    {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        let host = String(parts[0])
+        let family: Int32 = host.contains(":") ? AF_INET6 : AF_INET
+        var bytes = [UInt8](repeating: 0, count: family == AF_INET ? 4 : 16)
+        let ok = bytes.withUnsafeMutableBytes { inet_pton(family, host, $0.baseAddress) } == 1
+        let prefix = parts.count == 2 ? Int(parts[1]) : nil
+        let maxPrefix = family == AF_INET ? 32 : 128
+        guard ok, parts.count <= 2, !(prefixRequired && prefix == nil),
+              prefix.map({ (0...maxPrefix).contains($0) }) ?? true
+        else {
+            throw NetlinkError(operation: operation, code: NLE_INVAL,
+                               message: "not an IP address\(prefixRequired ? " with prefix length" : ""): \(text)")
+        }
+        return (family, bytes, prefix)
+    }
+}

@@ -1,0 +1,141 @@
+internal import CNetlink
+
+/// A NETLINK_ROUTE socket (owns one `nl_sock`; closed and freed in deinit).
+///
+/// Every request leaves through `send(_:)`, which counts it by message type (get / new / set /
+/// del) on the socket and process-wide (`RequestCounter`). Not thread-safe: one socket per task.
+public final class NetlinkSocket {
+    let raw: OpaquePointer
+    /// Requests this socket sent.
+    public private(set) var counts = RequestCounts()
+
+    /// Open and connect a NETLINK_ROUTE socket in the calling thread's network namespace.
+    public init() throws(NetlinkError) {
+        raw = try libnl("allocate netlink socket") { nl_socket_alloc() }
+        do {
+            try libnl("connect NETLINK_ROUTE socket") { nl_connect(raw, NETLINK_ROUTE) }
+            // Ask for the kernel's reason with each refusal (extended ACK), without the echoed
+            // request (capped ACK). Old kernels without these options still work: ignore failure.
+            var on: Int32 = 1
+            let fd = nl_socket_get_fd(raw)
+            _ = setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &on, socklen_t(MemoryLayout<Int32>.size))
+            _ = setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &on, socklen_t(MemoryLayout<Int32>.size))
+        } catch {
+            nl_socket_free(raw)
+            throw error
+        }
+    }
+
+    deinit { nl_socket_free(raw) }
+
+    /// The one send path: count, then hand to libnl (which completes sequence number, pid and,
+    /// for requests, NLM_F_ACK).
+    func send(_ message: Message) throws(NetlinkError) {
+        let type = message.messageType
+        counts.count(messageType: type)
+        RequestCounter.record(messageType: type)
+        try libnl("\(message.operation): send") { nl_send_auto(raw, message.raw) }
+    }
+
+    /// Send a dump request and call `each` for every message of the answer. A dump the kernel
+    /// marks inconsistent (NLE_DUMP_INTR: the table changed meanwhile) is repeated, up to 5 times.
+    func dump(_ makeMessage: () throws(NetlinkError) -> Message,
+              _ each: (UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) -> Void) throws(NetlinkError) {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let message = try makeMessage()
+            do {
+                try send(message)
+                try receive(operation: message.operation, each)
+                return
+            } catch where error.code == NLE_DUMP_INTR && attempt < 5 {
+                continue
+            }
+        }
+    }
+
+    /// Receive until the answer to the last request is complete (NLMSG_DONE or ACK), calling
+    /// `each` for every valid message. An error thrown by `each` is kept and rethrown after the
+    /// answer was read to its end, so the socket stays in step.
+    func receive(operation: String,
+                 _ each: (UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) -> Void) throws(NetlinkError) {
+        try withoutActuallyEscaping(each) { (each) throws(NetlinkError) in
+            let context = ReceiveContext(each)
+            let callback: nl_recvmsg_msg_cb_t = { message, argument in
+                guard let message, let argument else { return Int32(NL_SKIP.rawValue) }
+                let context = Unmanaged<ReceiveContext>.fromOpaque(argument).takeUnretainedValue()
+                if context.error == nil {
+                    do throws(NetlinkError) { try context.each(nlmsg_hdr(message)) } catch { context.error = error }
+                }
+                return Int32(NL_OK.rawValue)
+            }
+            let argument = Unmanaged.passUnretained(context).toOpaque()
+            try libnl("\(operation): set receive callback") {
+                nl_socket_modify_cb(raw, NL_CB_VALID, NL_CB_CUSTOM, callback, argument)
+            }
+            defer { nl_socket_modify_cb(raw, NL_CB_VALID, NL_CB_DEFAULT, nil, nil) }
+            try libnl("\(operation): receive") { nl_recvmsgs_default(raw) }
+            if let error = context.error { throw error }
+        }
+    }
+
+    /// Send a request that changes something and wait for the kernel's acknowledgement; a
+    /// refusal becomes a `NetlinkError` naming the operation.
+    func request(_ message: Message) throws(NetlinkError) {
+        try send(message)
+        let context = AckContext()
+        let callback: nl_recvmsg_err_cb_t = { _, error, argument in
+            guard let error, let argument else { return Int32(NL_STOP.rawValue) }
+            let context = Unmanaged<AckContext>.fromOpaque(argument).takeUnretainedValue()
+            context.kernelMessage = extendedAckMessage(error)
+            return Int32(NL_STOP.rawValue)
+        }
+        try withExtendedLifetime(context) { () throws(NetlinkError) in
+            let argument = Unmanaged.passUnretained(context).toOpaque()
+            try libnl("\(message.operation): set error callback") {
+                nl_socket_modify_err_cb(raw, NL_CB_CUSTOM, callback, argument)
+            }
+            defer { nl_socket_modify_err_cb(raw, NL_CB_DEFAULT, nil, nil) }
+            do throws(NetlinkError) {
+                try libnl("\(message.operation)") { nl_wait_for_ack(raw) }
+            } catch {
+                var error = error
+                error.kernelMessage = context.kernelMessage
+                throw error
+            }
+        }
+    }
+}
+
+private final class AckContext {
+    var kernelMessage: String?
+}
+
+/// NLMSGERR_ATTR_MSG of an error message that carries extended-ACK attributes.
+private func extendedAckMessage(_ error: UnsafeMutablePointer<nlmsgerr>) -> String? {
+    let headerSize = MemoryLayout<nlmsghdr>.size
+    let raw = UnsafeMutableRawPointer(error)
+    let header = (raw - headerSize).assumingMemoryBound(to: nlmsghdr.self).pointee
+    guard header.nlmsg_flags & UInt16(NLM_F_ACK_TLVS) != 0 else { return nil }
+    var offset = MemoryLayout<nlmsgerr>.size
+    if header.nlmsg_flags & UInt16(NLM_F_CAPPED) == 0 {
+        offset += Int(error.pointee.msg.nlmsg_len) - headerSize
+    }
+    var remaining = Int32(Int(header.nlmsg_len) - headerSize - offset)
+    guard remaining > 0 else { return nil }
+    var current: UnsafeMutablePointer<nlattr>? = (raw + offset).assumingMemoryBound(to: nlattr.self)
+    while let a = current, nla_ok(a, remaining) != 0 {
+        if nla_type(a) == Int32(NLMSGERR_ATTR_MSG.rawValue), nla_len(a) > 0 {
+            return String(cString: nla_get_string(a))
+        }
+        current = nla_next(a, &remaining)
+    }
+    return nil
+}
+
+private final class ReceiveContext {
+    let each: (UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) -> Void
+    var error: NetlinkError?
+    init(_ each: @escaping (UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) -> Void) { self.each = each }
+}

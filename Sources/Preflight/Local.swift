@@ -1,0 +1,186 @@
+// Facts about the machine the DRBD checks run on. The only I/O of the DRBD feature lives here.
+import DRBD
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Files on disk; globbing through glob(3), sorted like drbdadm's include.
+public struct DiskFileSource: ConfigFileSource {
+    public init() {}
+    public struct ReadError: Error {}
+    public func read(_ path: String) throws -> String {
+        var st = stat()
+        guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { throw ReadError() }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ReadError() }
+        return String(decoding: data, as: UTF8.self)
+    }
+    public func glob(_ pattern: String) -> [String] {
+        var g = glob_t()
+        defer { globfree(&g) }
+        guard Glibc.glob(pattern, 0, nil, &g) == 0 else { return [] }
+        var out: [String] = []
+        for i in 0..<Int(g.gl_pathc) {
+            if let p = g.gl_pathv[i] { out.append(String(cString: p)) }
+        }
+        return out
+    }
+}
+
+public enum LocalMachine {
+    /// The node name drbdadm matches `on NAME` against (uname -n).
+    public static func hostname() -> String {
+        var u = utsname()
+        guard uname(&u) == 0 else { return "localhost" }
+        return withUnsafeBytes(of: &u.nodename) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+    }
+
+    /// Canonical addresses on every interface (getifaddrs).
+    public static func interfaceAddresses() -> Set<String> {
+        var head: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&head) == 0 else { return [] }
+        defer { freeifaddrs(head) }
+        var out = Set<String>()
+        var p = head
+        while let ifa = p {
+            defer { p = ifa.pointee.ifa_next }
+            guard let sa = ifa.pointee.ifa_addr else { continue }
+            var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            switch Int32(sa.pointee.sa_family) {
+            case AF_INET:
+                sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+                    var a = sin.pointee.sin_addr
+                    if inet_ntop(AF_INET, &a, &buf, socklen_t(buf.count)) != nil { out.insert(cstr(buf)) }
+                }
+            case AF_INET6:
+                sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin in
+                    var a = sin.pointee.sin6_addr
+                    if inet_ntop(AF_INET6, &a, &buf, socklen_t(buf.count)) != nil { out.insert(cstr(buf)) }
+                }
+            default: break
+            }
+        }
+        return out
+    }
+
+    static func cstr(_ b: [CChar]) -> String {
+        String(decoding: b.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static let tcpStates = ["01": "ESTABLISHED", "02": "SYN_SENT", "03": "SYN_RECV", "04": "FIN_WAIT1",
+                            "05": "FIN_WAIT2", "06": "TIME_WAIT", "07": "CLOSE", "08": "CLOSE_WAIT",
+                            "09": "LAST_ACK", "0A": "LISTEN", "0B": "CLOSING"]
+
+    /// Parse /proc/net/tcp or /proc/net/tcp6 text.
+    public static func parseProcNetTCP(_ text: String, ipv6: Bool) -> [LocalSocket] {
+        var out: [LocalSocket] = []
+        for line in text.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            guard f.count >= 10 else { continue }
+            let local = f[1].split(separator: ":")
+            guard local.count == 2, let port = Int(local[1], radix: 16),
+                  let ip = hexAddress(String(local[0]), ipv6: ipv6) else { continue }
+            let st = tcpStates[String(f[3])] ?? String(f[3])
+            out.append(LocalSocket(ip: ip, port: port, ipv6: ipv6, listening: st == "LISTEN", state: st,
+                                   inode: UInt64(f[9]) ?? 0, uid: Int(f[7]) ?? -1))
+        }
+        return out
+    }
+
+    /// /proc/net/tcp prints addresses as 32-bit words in host byte order.
+    static func hexAddress(_ hex: String, ipv6: Bool) -> String? {
+        let chars = Array(hex.utf8)
+        guard chars.count == (ipv6 ? 32 : 8) else { return nil }
+        var bytes: [UInt8] = []
+        for w in stride(from: 0, to: chars.count, by: 8) {
+            guard let word = UInt32(String(decoding: chars[w..<w + 8], as: UTF8.self), radix: 16) else { return nil }
+            let le = word.littleEndian // host order on the little-endian machines we run on
+            withUnsafeBytes(of: le) { bytes += $0 }
+        }
+        var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let ok = bytes.withUnsafeBytes { raw in
+            inet_ntop(ipv6 ? AF_INET6 : AF_INET, raw.baseAddress, &buf, socklen_t(buf.count)) != nil
+        }
+        return ok ? cstr(buf) : nil
+    }
+
+    /// TCP sockets of this network namespace (/proc/net/tcp and tcp6).
+    public static func sockets() -> [LocalSocket] {
+        var out: [LocalSocket] = []
+        for (path, v6) in [("/proc/net/tcp", false), ("/proc/net/tcp6", true)] {
+            if let d = FileManager.default.contents(atPath: path) {
+                out += parseProcNetTCP(String(decoding: d, as: UTF8.self), ipv6: v6)
+            }
+        }
+        return out
+    }
+
+    /// "name[pid]" of the process holding socket `inode`, scanning /proc/*/fd (best effort).
+    public static func owner(ofSocketInode inode: UInt64) -> String? {
+        guard inode != 0, let pids = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
+        let target = "socket:[\(inode)]"
+        for pid in pids where pid.allSatisfy(\.isNumber) {
+            guard let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { continue }
+            for fd in fds {
+                if let l = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"), l == target {
+                    let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
+                        .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+                    return "\(comm)[\(pid)]"
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Size in bytes: a block device through /sys/dev/block/MAJ:MIN/size (512-byte sectors),
+    /// a regular file through stat. nil when missing or unreadable.
+    public static func size(of path: String) -> UInt64? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return UInt64(st.st_size)
+        case S_IFBLK:
+            let maj = (st.st_rdev >> 8) & 0xfff | (st.st_rdev >> 32) & ~0xfff
+            let min = st.st_rdev & 0xff | (st.st_rdev >> 12) & ~0xff
+            guard let t = try? String(contentsOfFile: "/sys/dev/block/\(maj):\(min)/size", encoding: .utf8),
+                  let sectors = UInt64(t.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+            return sectors * 512
+        default: return nil
+        }
+    }
+
+    /// The loaded drbd module's minor_count, nil when the module is not loaded.
+    public static func moduleMinorCount() -> Int? {
+        guard let t = try? String(contentsOfFile: "/sys/module/drbd/parameters/minor_count", encoding: .utf8) else { return nil }
+        return Int(t.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Everything the local checks need.
+    public static func facts() -> LocalFacts {
+        // Owners are looked up later, only for sockets on DRBD ports (see Preflight.check).
+        let socks = sockets().filter { $0.state != "TIME_WAIT" }
+        return LocalFacts(addresses: interfaceAddresses(), sockets: socks, sizeOf: { size(of: $0) })
+    }
+}
+
+/// The whole local check: read the configuration from disk, gather facts, run every check.
+public enum Preflight {
+    public static func check(configPath: String, host: String?, minorCount: Int?, local: Bool = true) -> [Finding] {
+        let loaded = ConfigLoader.load(configPath, from: DiskFileSource())
+        var facts = local ? LocalMachine.facts() : nil
+        if var f = facts {
+            // Name the process behind sockets that sit on a DRBD port (few): cheap, and it makes
+            // the port-in-use message actionable.
+            let ports = Set(loaded.configuration?.resources.flatMap { $0.endpoints.map(\.endpoint.port) } ?? [])
+            for i in f.sockets.indices where ports.contains(f.sockets[i].port) && !f.sockets[i].isKernelSocket {
+                f.sockets[i].owner = LocalMachine.owner(ofSocketInode: f.sockets[i].inode)
+            }
+            facts = f
+        }
+        let options = CheckOptions(host: host ?? LocalMachine.hostname(),
+                                   minorCount: LocalMachine.moduleMinorCount() ?? minorCount, local: facts)
+        return Checker.check(loaded, options: options)
+    }
+}

@@ -1,0 +1,230 @@
+import ArgumentParser
+import DRBD
+import Foundation
+import NodeNetwork
+import Preflight
+
+extension XGScale {
+    struct Drbd: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "drbd",
+            abstract: "Check DRBD configurations for conflicts and allocate new resources.",
+            discussion: """
+                Reads drbd.conf as drbdadm does (includes, common and global sections, the 8.3, \
+                8.4 and 9 syntax) and reports every conflict at once, before a resource is added.
+
+                  check      report every conflict in the configuration and on this host
+                  allocate   propose the next free port, minor and meta-disk index for a new resource
+
+                Examples:
+                  xg-scale drbd check
+                  xg-scale drbd check --config /etc/drbd.conf --host dom0 --json
+                  xg-scale drbd allocate vm-web --hosts dom0,dom0m > /etc/drbd.d/vm-web.res
+                """,
+            subcommands: [Check.self, Allocate.self]
+        )
+    }
+}
+
+/// `PATH: error: WHAT (fix: HOW)` on stderr, exit 1.
+struct DrbdUsageError: Error, CustomStringConvertible {
+    var description: String
+}
+
+private func absolute(_ path: String) -> String {
+    path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+}
+
+private func requireReadable(_ path: String) throws {
+    var isDir: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
+          FileManager.default.isReadableFile(atPath: path) else {
+        throw DrbdUsageError(description: "\(path): error: cannot read the DRBD configuration (fix: pass an existing file with --config)")
+    }
+}
+
+private func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+    Foundation.exit(1)
+}
+
+struct FindingsReport: Encodable {
+    var findings: [Finding]
+}
+
+extension XGScale.Drbd {
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Report every conflict in a DRBD configuration and on this host.",
+            discussion: """
+                Reads the configuration with its include files and reports all findings at once \
+                (drbdadm stops at the first). Each finding has a severity, a check name, the \
+                resource and host, FILE:LINE and a fix. Checks:
+
+                  parse-error          syntax or meaning error (names FILE:LINE, column in the message)
+                  duplicate-resource   the same resource name defined twice
+                  unknown-host         no resource has a section for --host
+                  port-conflict        two endpoints on one host share address and port, or one
+                                       of them binds the wildcard address (0.0.0.0 or ::)
+                  minor-conflict       the same minor twice on one host
+                  meta-index-conflict  the same external meta device and index twice on one host,
+                                       or a meta device used whole (flexible) and shared
+                  disk-conflict        the same backing disk twice on one host
+                  minor-count          a minor above the dialect's limit (8.3: 255; 8.4 and 9:
+                                       1048575), or more devices than the module's minor_count
+                                       (read from /sys/module/drbd/parameters/minor_count when
+                                       drbd is loaded, else --minor-count; an error for 8.3, a
+                                       warning for 8.4 and 9 where it is a sizing hint)
+                  meta-disk-too-small  an indexed external meta device of this host smaller than
+                                       128 MiB x (highest index + 1), when it exists
+                  address-not-local    this host's address is on none of its interfaces
+                  port-in-use          this host's DRBD port is held by a socket that is not DRBD's
+                                       (/proc/net/tcp and tcp6, wildcard listeners included; DRBD's
+                                       own sockets are kernel sockets without an inode and are not
+                                       counted)
+
+                The last three look at the machine the command runs on, taken to be --host \
+                (default: uname -n, as drbdadm matches 'on NAME'); --no-local skips them.
+
+                Exit status: 0 no error-severity finding (warnings may be printed), 2 at least \
+                one error-severity finding, 1 the check could not run (for example the \
+                configuration file cannot be read).
+
+                Output: one line per finding,
+                  FILE:LINE: SEVERITY: CHECK: resource R on host H: MESSAGE (fix: FIX)
+                With --json:
+                  {"findings":[{"severity":"error|warning","check":"...","resource":"r0"|null,
+                    "host":"dom0"|null,"file":"...","line":N,"column":N,"message":"...","fix":"..."}]}
+
+                Examples:
+                  xg-scale drbd check
+                  xg-scale drbd check --config ./drbd.conf --host dom0m --minor-count 64
+                  xg-scale drbd check --json | jq '.findings[] | select(.severity == "error")'
+                """
+        )
+
+        @Option(name: .long, help: "The configuration file (default: /etc/drbd.conf).")
+        var config: String = "/etc/drbd.conf"
+
+        @Option(name: .long, help: "The host whose sections are checked locally (default: uname -n).")
+        var host: String?
+
+        @Option(name: .long, help: "The drbd module's minor_count when the module is not loaded.")
+        var minorCount: Int?
+
+        @Flag(name: .long, help: "Skip the checks that look at this machine (sockets, addresses, devices).")
+        var noLocal = false
+
+        @Flag(name: .long, help: "Print the findings as JSON.")
+        var json = false
+
+        func run() throws {
+            let path = absolute(config)
+            do { try requireReadable(path) } catch { fail("\(error)") }
+            if let m = minorCount, m < 1 { fail("error: --minor-count must be at least 1 (fix: pass the module's minor_count, e.g. --minor-count 32)") }
+            let findings = Preflight.check(configPath: path, host: host, minorCount: minorCount, local: !noLocal)
+            if json {
+                print(try JSONOutput.string(FindingsReport(findings: findings)), terminator: "")
+            } else {
+                for f in findings { print(f.line1) }
+            }
+            if findings.contains(where: { $0.severity == .error }) { throw ExitCode(2) }
+        }
+    }
+
+    struct Allocate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Propose the next free port, minor and meta-disk index for a new resource.",
+            discussion: """
+                Prints the section of a new resource, in the syntax the configuration uses (8.3, \
+                8.4 or 9), ready to be saved as /etc/drbd.d/NAME.res. The port is the lowest one \
+                in --port-range that no resource uses on any of the hosts' addresses (nor on a \
+                wildcard address there) and that no socket on this machine holds; the minor is \
+                the lowest one free on every host; with --meta DEV, the index is the lowest free \
+                one on DEV on every host. Each host's address comes from --address HOST=IP or \
+                from its sections in existing resources. The result, added to the \
+                configuration, passes 'xg-scale drbd check' and 'drbdadm dump'.
+
+                --disk may contain {name}, replaced by the resource name; without --disk the \
+                pattern of the existing resources is used when they all name their disk after \
+                the resource (/dev/VG/RESOURCE).
+
+                Exit status: 0 printed, 1 nothing allocated (the error names the fix).
+
+                JSON (--json):
+                  {"name","port","minor","device","disk","meta-disk","meta-index"|null,
+                   "dialect":"8.3|8.4|9","hosts":[{"name","address","family","node-id"}],"text"}
+
+                Examples:
+                  xg-scale drbd allocate vm-web --hosts dom0,dom0m > /etc/drbd.d/vm-web.res
+                  xg-scale drbd allocate vm-db --hosts dom0,dom0m --disk /dev/vg0/{name} \\
+                      --meta /dev/sdb1 --port-range 7800-7899 --json
+                  xg-scale drbd allocate r7 --hosts a,b,c --address c=10.0.0.3
+                """
+        )
+
+        @Argument(help: "Name of the new resource.")
+        var name: String
+
+        @Option(name: .long, help: "Comma-separated host names (two, or more for DRBD 9).")
+        var hosts: String
+
+        @Option(name: .long, help: "Ports to choose from, FIRST-LAST.")
+        var portRange: String = "7788-7999"
+
+        @Option(name: .long, help: "Backing disk ({name} is replaced by the resource name).")
+        var disk: String?
+
+        @Option(name: .long, help: "'internal' (default) or an external meta device to take an index on.")
+        var meta: String?
+
+        @Option(name: .long, help: "A host's address, HOST=IP (repeatable).")
+        var address: [String] = []
+
+        @Option(name: .long, help: "The configuration file (default: /etc/drbd.conf).")
+        var config: String = "/etc/drbd.conf"
+
+        @Option(name: .long, help: "Syntax of the printed section: 8.3, 8.4 or 9 (default: the configuration's).")
+        var dialect: String?
+
+        @Flag(name: .long, help: "Print the allocation as JSON.")
+        var json = false
+
+        func run() throws {
+            let path = absolute(config)
+            do { try requireReadable(path) } catch { fail("\(error)") }
+            let parts = portRange.split(separator: "-")
+            guard parts.count == 2, let lo = Int(parts[0]), let hi = Int(parts[1]), 1 <= lo, lo <= hi, hi <= 65535 else {
+                fail("error: --port-range '\(portRange)' is not FIRST-LAST within 1-65535 (fix: pass e.g. --port-range 7788-7999)")
+            }
+            var req = AllocationRequest(name: name, hosts: hosts.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
+            req.portRange = lo...hi
+            req.disk = disk
+            req.meta = meta
+            for a in address {
+                let kv = a.split(separator: "=", maxSplits: 1)
+                guard kv.count == 2 else { fail("error: --address '\(a)' is not HOST=IP (fix: pass e.g. --address dom0=10.0.0.1)") }
+                req.addresses[String(kv[0])] = String(kv[1])
+            }
+            if let d = dialect {
+                guard let v = Dialect(rawValue: d) else { fail("error: --dialect '\(d)' is unknown (fix: pass 8.3, 8.4 or 9)") }
+                req.dialect = v
+            }
+            let loaded = ConfigLoader.load(path, from: DiskFileSource())
+            if let e = loaded.errors.first {
+                fail("\(e.location): error: \(e.message) (fix: \(e.fix); run 'xg-scale drbd check' to see every problem)")
+            }
+            let alloc: Allocation
+            do {
+                alloc = try Allocator.allocate(req, in: loaded.configuration!, sockets: LocalMachine.sockets())
+            } catch {
+                fail("\(path): \(error)")
+            }
+            if json {
+                print(try JSONOutput.string(alloc), terminator: "")
+            } else {
+                print(alloc.text, terminator: "")
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+// Test helper, not part of the tool: runs Netlink write primitives read from stdin (one per
+// line) on ONE socket, in the network namespace it is started in (tests run it under
+// `ip netns exec`), and prints the request counts and the first error as JSON.
+//
+//   create-bridge NAME [stp=0|1] [priority=N] [forward-delay=S] [hello-time=S] [max-age=S]
+//   set-bridge NAME (same options)
+//   create-bond NAME mode=M [miimon=N]
+//   create-veth NAME PEER | delete NAME | set-master NAME MASTER | release NAME
+//   up NAME | down NAME | mtu NAME N | port NAME [priority=N] [cost=N]
+//   add-address NAME ADDR/PREFIX | del-address NAME ADDR/PREFIX
+//   add-route GATEWAY [DEV] | del-route GATEWAY [DEV] | read
+import Foundation
+import Netlink
+import NodeNetwork
+
+struct Report: Encodable {
+    var counts: RequestCounts
+    var error: String?
+    var line: Int?
+}
+
+func options(_ words: ArraySlice<String>) -> [String: String] {
+    var result: [String: String] = [:]
+    for word in words {
+        let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
+        if parts.count == 2 { result[parts[0]] = parts[1] }
+    }
+    return result
+}
+
+func bridgeSettings(_ o: [String: String]) -> BridgeSettings {
+    BridgeSettings(stp: o["stp"] == "1", priority: o["priority"].flatMap { Int($0) },
+                   forwardDelay: o["forward-delay"].flatMap { Double($0) },
+                   helloTime: o["hello-time"].flatMap { Double($0) },
+                   maxAge: o["max-age"].flatMap { Double($0) })
+}
+
+var report = Report(counts: RequestCounts())
+var lineNumber = 0
+do {
+    let writer = try LinkWriter()
+    while let line = readLine() {
+        lineNumber += 1
+        let w = line.split(separator: " ").map(String.init)
+        guard let verb = w.first else { continue }
+        let a = Array(w.dropFirst())
+        switch verb {
+        case "create-bridge": try writer.createBridge(a[0], settings: bridgeSettings(options(a.dropFirst())))
+        case "set-bridge": try writer.setBridge(a[0], settings: bridgeSettings(options(a.dropFirst())))
+        case "create-bond":
+            let o = options(a.dropFirst())
+            try writer.createBond(a[0], settings: BondSettings(mode: o["mode"] ?? "", miimon: o["miimon"].flatMap { Int($0) }))
+        case "create-veth": try writer.createVeth(a[0], peer: a[1])
+        case "delete": try writer.deleteLink(a[0])
+        case "set-master": try writer.setMaster(a[0], master: a[1])
+        case "release": try writer.setMaster(a[0], master: nil)
+        case "up": try writer.setUp(a[0], true)
+        case "down": try writer.setUp(a[0], false)
+        case "mtu": try writer.setMTU(a[0], Int(a[1])!)
+        case "port":
+            let o = options(a.dropFirst())
+            try writer.setBridgePort(a[0], priority: o["priority"].flatMap { Int($0) }, cost: o["cost"].flatMap { Int($0) })
+        case "add-address": try writer.address(a[1], on: a[0])
+        case "del-address": try writer.address(a[1], on: a[0], delete: true)
+        case "add-route": try writer.defaultRoute(Route(destination: "default", gateway: a[0], device: a.count > 1 ? a[1] : nil))
+        case "del-route": try writer.defaultRoute(Route(destination: "default", gateway: a[0], device: a.count > 1 ? a[1] : nil), delete: true)
+        case "read": _ = try LinkReader(socket: writer.socket).currentState()
+        default: fatalError("unknown probe verb \(verb)")
+        }
+    }
+    report.counts = writer.socket.counts
+} catch {
+    report.counts = RequestCounter.total
+    report.error = "\(error)"
+    report.line = lineNumber
+}
+print(try JSONOutput.string(report), terminator: "")
+exit(report.error == nil ? 0 : 1)
