@@ -12,7 +12,7 @@ struct BondVMTests {
         guard try BondVM.available() else { return }
         let r = try BondVM.boot(scenarioFile: "bond-failover.sh")
         #expect(r.status == 0, "scenario failed: \(r.stderr)")
-        let s = sections(r.stdout)
+        let s = BondVM.sections(r.stdout)
         #expect(s["modprobe"]?.contains("bonding loaded") == true)
 
         let before = BondingProc(try #require(s["before"], "no /proc/net/bonding/bond0 before the cut"))
@@ -76,7 +76,7 @@ struct BondVMTests {
             uname -r
             """)
         #expect(r.status == 0, "scenario failed: \(r.stderr)")
-        let s = sections(r.stdout)
+        let s = BondVM.sections(r.stdout)
         #expect(s["version"]?.trimmingCharacters(in: .whitespacesAndNewlines) == hostVersion)
         #expect(s["help"]?.contains("USAGE: xg-scale") == true)
         #expect(s["kernel"]?.hasPrefix("6.1.0-") == true, "not the Debian 6.1 kernel: \(s["kernel"] ?? "")")

@@ -60,7 +60,7 @@ extension BondVMTests {
 
         let r = try BondVM.boot(scenarioFile: "render-ip.sh", files: [batchFile])
         #expect(r.status == 0, "scenario failed: \(r.stderr)\nbatch:\n\(rendered)")
-        let s = sections(r.stdout)
+        let s = BondVM.sections(r.stdout)
         #expect(s["batch"]?.contains("ip -batch: ok") == true)
 
         let proc = BondingProc(try #require(s["proc bond0"], "no /proc/net/bonding/bond0: \(r.stderr)"))
