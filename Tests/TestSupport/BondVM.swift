@@ -32,7 +32,10 @@ public enum BondVM {
 
     /// Boot the VM once with `scenario` (busybox sh source) and the given files copied to the
     /// scenario's working folder. Returns the scenario's stdout, stderr and exit status.
-    public static func boot(scenario: String, files: [URL] = [], timeout: Int = 180) throws -> ProcessResult {
+    /// `hostRoot`: the host's / shared read-only at /host (run.sh --host-root), for tools the
+    /// initramfs lacks, e.g. `chroot /host /usr/bin/python3 ...`.
+    public static func boot(scenario: String, files: [URL] = [], timeout: Int = 180,
+                            hostRoot: Bool = false) throws -> ProcessResult {
         try prepare()
         let dir = FileManager.default.temporaryDirectory
             .appendingPathComponent("xg-bondvm-\(getpid())-\(UUID().uuidString)")
@@ -40,14 +43,15 @@ public enum BondVM {
         defer { try? FileManager.default.removeItem(at: dir) }
         let script = dir.appendingPathComponent("scenario.sh")
         try scenario.write(to: script, atomically: true, encoding: .utf8)
-        return try run([folder.appendingPathComponent("run.sh").path, "--timeout", String(timeout),
-                        script.path] + files.map(\.path))
+        return try run([folder.appendingPathComponent("run.sh").path, "--timeout", String(timeout)]
+                       + (hostRoot ? ["--host-root"] : []) + [script.path] + files.map(\.path))
     }
 
     /// Boot with one of the scenarios kept in Tests/VM/scenarios.
-    public static func boot(scenarioFile name: String, files: [URL] = [], timeout: Int = 180) throws -> ProcessResult {
+    public static func boot(scenarioFile name: String, files: [URL] = [], timeout: Int = 180,
+                            hostRoot: Bool = false) throws -> ProcessResult {
         let text = try String(contentsOf: folder.appendingPathComponent("scenarios/\(name)"), encoding: .utf8)
-        return try boot(scenario: text, files: files, timeout: timeout)
+        return try boot(scenario: text, files: files, timeout: timeout, hostRoot: hostRoot)
     }
 
     /// Split a scenario's output into its "=== NAME" sections.

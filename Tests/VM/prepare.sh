@@ -15,6 +15,8 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${XG_VM_CACHE:-$ROOT/.vm-cache}
 MODULES="tls llc stp bridge bonding veth"
+# For run.sh --host-root: the host's / read-only over virtio-9p (python3, ifupdown2 in a chroot).
+MODULES="$MODULES virtio_pci 9pnet_virtio 9p"
 # Real iproute2 inside the VM (busybox's `ip` cannot create bonds or veths, nor read -batch).
 HOST_TOOLS="ip bridge"
 
@@ -71,7 +73,7 @@ else
     kver=$(cat "$deb.kver")
     [ -n "$kver" ] || die "$deb holds no /boot/vmlinuz-*"
     kdir=$CACHE/kernel/$kver
-    if [ ! -f "$kdir/.complete" ]; then
+    if [ ! -f "$kdir/.complete" ] || [ "$(cat "$kdir/requested" 2>/dev/null)" != "$MODULES" ]; then
         say "extracting vmlinuz-$kver and modules: $MODULES (with dependencies)"
         rm -rf "$kdir"
         mkdir -p "$kdir/x"
@@ -107,6 +109,7 @@ else
         mv "$kdir/x/lib/modules/$kver" "$kdir/modules/$kver"
         rm -rf "$kdir/x" "$kdir/modules.list"
         echo "$done_mods" > "$kdir/module-names"
+        echo "$MODULES" > "$kdir/requested"
         touch "$kdir/.complete"
     fi
     echo "$kver" > "$CACHE/kernel/current.tmp" && mv "$CACHE/kernel/current.tmp" "$CACHE/kernel/current"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Boot the bonding VM once with a scenario, print its output, exit with its status.
 #
-#   Tests/VM/run.sh [--timeout SECONDS] [--console FILE] SCENARIO [FILE...]
+#   Tests/VM/run.sh [--timeout SECONDS] [--console FILE] [--host-root] SCENARIO [FILE...]
 #
 # SCENARIO is a shell script (busybox sh) run as root inside the VM from /scenario/files, where
 # every FILE (or directory) given after it is copied by its base name. The scenario's stdout and
@@ -9,6 +9,8 @@
 # Exit 124: the scenario did not finish in time (the guest's watchdog killed it, its output so far
 # is printed; or, when the guest itself hung, the host killed qemu); 125: the VM died without
 # reporting a status (kernel panic, bad initramfs); 2: usage or missing cache (run prepare.sh).
+# --host-root: the host's / is shared READ-ONLY (qemu virtfs readonly=on) at /host in the VM, for
+# tools the initramfs lacks (`chroot /host python3 ...`); it costs about a second of boot.
 # Needs Tests/VM/prepare.sh to have run. No network: the VM has no NIC at all.
 set -eu
 
@@ -16,12 +18,14 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${XG_VM_CACHE:-$ROOT/.vm-cache}
 timeout=${XG_VM_TIMEOUT:-180}
 console_copy=""
+host_root=0
 
-usage() { echo "usage: $0 [--timeout SECONDS] [--console FILE] SCENARIO [FILE...]" >&2; exit 2; }
+usage() { echo "usage: $0 [--timeout SECONDS] [--console FILE] [--host-root] SCENARIO [FILE...]" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     case $1 in
         --timeout) [ $# -ge 2 ] || usage; timeout=$2; shift 2 ;;
         --console) [ $# -ge 2 ] || usage; console_copy=$2; shift 2 ;;
+        --host-root) host_root=1; shift ;;
         --) shift; break ;;
         -*) usage ;;
         *) break ;;
@@ -53,11 +57,18 @@ cat "$CACHE/initramfs.cpio" "$work/overlay.cpio" > "$work/initrd"
 # TCG), hence a wide margin: min(20 s, timeout / 2).
 margin=$((timeout / 2 < 20 ? timeout / 2 : 20))
 guest_timeout=$((timeout - margin))
+extra=""
+append=""
+if [ "$host_root" = 1 ]; then
+    extra="-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+    append=" xgvm.hostroot=1"
+fi
 set +e
+# shellcheck disable=SC2086
 timeout -k 5 "$timeout" qemu-system-x86_64 -accel tcg -m 512 -smp 1 -nodefaults -no-reboot \
     -display none -nic none \
     -kernel "$CACHE/vmlinuz" -initrd "$work/initrd" \
-    -append "console=ttyS0 panic=-1 quiet xgvm.timeout=$guest_timeout" \
+    -append "console=ttyS0 panic=-1 quiet xgvm.timeout=$guest_timeout$append" $extra \
     -serial "file:$work/console" -serial "file:$work/stdout" -serial "file:$work/stderr" \
     </dev/null >"$work/qemu.log" 2>&1
 qemu_status=$?
