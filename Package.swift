@@ -26,10 +26,14 @@ let package = Package(
         .target(name: "DRBD"),
         // Local facts for DRBD checks: files, glob(3), interfaces, sockets, device sizes.
         .target(name: "Preflight", dependencies: ["DRBD"]),
+        // Pure core of the link monitor: events, classification, redundancy, wire formats.
+        .target(name: "MonitorCore", dependencies: ["NodeNetwork"]),
+        // Monitor engine: syslog/JSON/metrics emitters and the service loop (sockets, files).
+        .target(name: "LinkMonitor", dependencies: ["MonitorCore", "NodeNetwork"]),
         .executableTarget(
             name: "xg-scale",
             dependencies: [
-                "NodeNetwork", "Netlink", "DRBD", "Preflight",
+                "NodeNetwork", "Netlink", "DRBD", "Preflight", "MonitorCore", "LinkMonitor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -38,6 +42,9 @@ let package = Package(
         .testTarget(name: "NodeNetworkTests", dependencies: ["NodeNetwork", "TestSupport"],
                     resources: [.copy("Golden")]),
         .testTarget(name: "DRBDTests", dependencies: ["DRBD", "Preflight", "TestSupport"]),
+        .testTarget(name: "MonitorCoreTests", dependencies: ["MonitorCore", "NodeNetwork"]),
+        .testTarget(name: "LinkMonitorTests",
+                    dependencies: ["LinkMonitor", "MonitorCore", "NodeNetwork", "TestSupport"]),
         .testTarget(name: "KernelTests", dependencies: ["NodeNetwork", "TestSupport"]),
         // Bonding in a Debian kernel under qemu (Tests/VM harness); needs qemu-system-x86, busybox-static, cpio.
         .testTarget(name: "BondVMTests", dependencies: ["NodeNetwork", "TestSupport"]),

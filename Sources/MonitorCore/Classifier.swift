@@ -1,0 +1,291 @@
+// The classifier: successive observations of the node's network in, events out. Pure: time is
+// passed in, nothing is read or written.
+import Foundation
+import NodeNetwork
+
+/// What an event source (the netlink subscription, a poll, a test) tells the monitor.
+public enum Observation: Sendable, Equatable {
+    /// A kernel notification that comes with a link message.
+    public enum LinkEvent: Sendable, Equatable {
+        /// IFLA_EVENT_BONDING_FAILOVER on a bond.
+        case bondingFailover
+    }
+
+    /// A full state (the first dump, or a poll).
+    case snapshot(NetworkState)
+    /// One interface's new state (RTM_NEWLINK), replacing the previous one of that name.
+    case link(Interface, event: LinkEvent? = nil)
+    /// A bridge port's STP state alone (AF_BRIDGE RTM_NEWLINK carrying only IFLA_PROTINFO).
+    case portState(interface: String, state: PortSTPState)
+    /// An interface disappeared (RTM_DELLINK).
+    case linkRemoved(String)
+    /// The bridge-level STP data of one bridge (the topology poll; the kernel never notifies it).
+    case bridge(name: String, settings: BridgeSettings)
+    /// The full state re-read after a receive-buffer overrun (ENOBUFS).
+    case resync(NetworkState)
+}
+
+/// Which interfaces get link-up/link-down/flapping events.
+public enum LinkFilter: Sendable, Equatable {
+    /// Physical devices, bonds and every group uplink (not VM ports or veths outside groups).
+    case uplinks
+    case all
+    case names(Set<String>)
+}
+
+public struct ClassifierOptions: Sendable {
+    public var dampening: FlapDampening
+    public var severity: SeverityPolicy
+    /// Groups from a profile; nil = discover them in the state.
+    public var profile: [Group]?
+    public var links: LinkFilter
+
+    public init(dampening: FlapDampening = FlapDampening(), severity: SeverityPolicy = SeverityPolicy(),
+                profile: [Group]? = nil, links: LinkFilter = .uplinks) {
+        self.dampening = dampening; self.severity = severity; self.profile = profile
+        self.links = links
+    }
+}
+
+public struct Classifier: Sendable {
+    public let options: ClassifierOptions
+    /// The state as last observed (nil before the first snapshot).
+    public private(set) var state: NetworkState?
+    /// Group statuses as last derived, by name.
+    public private(set) var groups: [String: GroupStatus] = [:]
+    public private(set) var dampener: FlapDampener
+
+    public init(options: ClassifierOptions = ClassifierOptions()) {
+        self.options = options
+        self.dampener = FlapDampener(options.dampening)
+    }
+
+    /// Classify one observation made at `now`.
+    public mutating func observe(_ observation: Observation, at now: Date) -> [MonitorEvent] {
+        guard let old = state else {
+            switch observation {
+            case .snapshot(let s), .resync(let s):
+                return baseline(s, at: now)
+            default:
+                // Partial news before the first full state cannot be classified; the source
+                // must start with a snapshot.
+                return []
+            }
+        }
+        var new = old
+        var events: [MonitorEvent] = []
+        var failover: String? = nil
+        switch observation {
+        case .snapshot(let s):
+            new = s
+        case .resync(let s):
+            new = s
+            events.append(MonitorEvent(time: now, event: .resync, severity: .notice,
+                                       counters: ["interfaces": s.interfaces.count]))
+        case .link(var i, let event):
+            if let idx = new.interfaces.firstIndex(where: { $0.name == i.name }) {
+                // A link message of one family lacks what the other carries (AF_UNSPEC has no
+                // IFLA_PROTINFO port state): keep what it does not say, while the master is
+                // the same.
+                let prev = new.interfaces[idx]
+                if prev.master == i.master {
+                    if i.port == nil { i.port = prev.port }
+                    if i.slave == nil { i.slave = prev.slave }
+                }
+                if i.kind == prev.kind {
+                    if i.bridge == nil { i.bridge = prev.bridge }
+                    if i.bond == nil { i.bond = prev.bond }
+                }
+                new.interfaces[idx] = i
+            } else {
+                new.interfaces.append(i)
+            }
+            if event == .bondingFailover { failover = i.name }
+        case .portState(let name, let st):
+            guard let idx = new.interfaces.firstIndex(where: { $0.name == name }) else { return [] }
+            var port = new.interfaces[idx].port ?? BridgePortSettings()
+            port.state = st
+            new.interfaces[idx].port = port
+        case .linkRemoved(let name):
+            new.interfaces.removeAll { $0.name == name }
+        case .bridge(let name, let settings):
+            guard let idx = new.interfaces.firstIndex(where: { $0.name == name }) else { return [] }
+            new.interfaces[idx].bridge = settings
+        }
+        events += diff(old, new, failover: failover, at: now)
+        state = new
+        events += redundancyEvents(at: now)
+        return events
+    }
+
+    /// Time passing without observations: flapping links that settled get their summary.
+    public mutating func tick(at now: Date) -> [MonitorEvent] {
+        let done = dampener.settled(at: now)
+        guard !done.isEmpty else { return [] }
+        var events: [MonitorEvent] = []
+        for (name, count) in done {
+            let carrier = state?[name]?.carrier
+            events.append(MonitorEvent(
+                time: now, event: .linkFlapping, severity: carrier == true ? .notice : .warning,
+                interface: name, group: state?[name]?.master, from: "flapping", to: "stable",
+                counters: ["flaps": count], fields: ["carrier": carrier == true ? "up" : "down"]))
+        }
+        events += redundancyEvents(at: now)
+        return events
+    }
+
+    /// When `tick` has something to do next (nil: nothing pending).
+    public var nextDeadline: Date? { dampener.nextDeadline }
+
+    /// The redundancy report of the current state.
+    public var report: RedundancyReport? {
+        state.map { RedundancyReport(state: $0, profile: options.profile) }
+    }
+
+    // MARK: -
+
+    mutating func baseline(_ s: NetworkState, at now: Date) -> [MonitorEvent] {
+        state = s
+        return redundancyEvents(at: now)
+    }
+
+    /// Whether `i` gets link-up/link-down/flapping events (and link metrics).
+    public func watched(_ i: Interface, in s: NetworkState) -> Bool {
+        switch options.links {
+        case .all: return i.name != "lo"
+        case .names(let n): return n.contains(i.name)
+        case .uplinks:
+            if i.kind == .device || i.kind == .bond { return true }
+            let groups = options.profile ?? Redundancy.discoverGroups(in: s)
+            return groups.contains { $0.uplinks.contains(i.name) }
+        }
+    }
+
+    mutating func diff(_ old: NetworkState, _ new: NetworkState, failover: String?,
+                       at now: Date) -> [MonitorEvent] {
+        var events: [MonitorEvent] = []
+        for n in new.interfaces {
+            guard let o = old[n.name] else { continue }  // new interfaces are a baseline
+            if watched(n, in: new) { events += carrierEvents(o, n, at: now) }
+            if let from = o.port?.state, let to = n.port?.state, from != to {
+                events.append(MonitorEvent(time: now, event: .stpState, severity: .info,
+                                           interface: n.name, group: n.master,
+                                           from: from.rawValue, to: to.rawValue))
+            }
+            if let from = o.slave?.miiStatus, let to = n.slave?.miiStatus, from != to {
+                let sev: Severity = to == "down" ? .warning : to == "up" ? .notice : .info
+                events.append(MonitorEvent(time: now, event: .bondSlave, severity: sev,
+                                           interface: n.name, group: n.master, from: from, to: to))
+            }
+            if n.kind == .bond {
+                let from = o.bond?.activeSlave, to = n.bond?.activeSlave
+                if from != to || failover == n.name {
+                    events.append(MonitorEvent(time: now, event: .bondFailover, severity: .warning,
+                                               interface: n.name, group: n.name, from: from ?? "none",
+                                               to: to ?? "none",
+                                               fields: ["kernel-event": failover == n.name ? "yes" : "no"]))
+                }
+            }
+            if let ob = o.bridge, let nb = n.bridge {
+                if let from = ob.rootID, let to = nb.rootID, from != to {
+                    events.append(MonitorEvent(time: now, event: .rootChange, severity: .info,
+                                               interface: n.name, group: n.name, from: from, to: to))
+                }
+                if let c0 = ob.topologyChangeCount, let c1 = nb.topologyChangeCount, c1 > c0 {
+                    events.append(MonitorEvent(time: now, event: .topologyChange, severity: .info,
+                                               interface: n.name, group: n.name,
+                                               counters: ["topology-changes": c1 - c0,
+                                                          "topology-change-count": c1]))
+                } else if ob.topologyChangeCount == nil || nb.topologyChangeCount == nil,
+                          ob.topologyChange == false, nb.topologyChange == true {
+                    events.append(MonitorEvent(time: now, event: .topologyChange, severity: .info,
+                                               interface: n.name, group: n.name))
+                }
+            }
+        }
+        for o in old.interfaces where new[o.name] == nil {
+            dampener.forget(o.name)
+            if watched(o, in: old), o.carrier == true {
+                events.append(MonitorEvent(time: now, event: .linkDown, severity: .warning,
+                                           interface: o.name, group: o.master,
+                                           fields: ["reason": "removed"]))
+            }
+        }
+        // Causes before consequences: carrier, then slave MII, failover, STP ports, bridge.
+        let order: [EventKind] = [.linkDown, .linkUp, .linkFlapping, .bondSlave, .bondFailover,
+                                  .stpState, .rootChange, .topologyChange]
+        return events.enumerated().sorted {
+            let a = order.firstIndex(of: $0.element.event)!, b = order.firstIndex(of: $1.element.event)!
+            return a != b ? a < b : $0.offset < $1.offset
+        }.map(\.element)
+    }
+
+    /// Carrier changes of one interface, counting the flips the kernel merged (its carrier
+    /// up/down counters moved by more than the visible change).
+    mutating func carrierEvents(_ o: Interface, _ n: Interface, at now: Date) -> [MonitorEvent] {
+        let c0 = o.carrier ?? false, c1 = n.carrier ?? false
+        var flips = c0 != c1 ? 1 : 0
+        if let u0 = o.carrierUpCount, let d0 = o.carrierDownCount,
+           let u1 = n.carrierUpCount, let d1 = n.carrierDownCount, u1 >= u0, d1 >= d0 {
+            let counted = (u1 - u0) + (d1 - d0)
+            // Trust the counters when they agree with what is visible (odd when the carrier
+            // changed, even when not); otherwise (counter reset, partial message) the visible change.
+            if counted >= flips && counted % 2 == flips % 2 { flips = counted }
+        }
+        guard flips > 0 else { return [] }
+        var counters = ["carrier-changes": flips]
+        if let u = n.carrierUpCount { counters["carrier-up-count"] = u }
+        if let d = n.carrierDownCount { counters["carrier-down-count"] = d }
+        switch dampener.record(n.name, count: flips, at: now) {
+        case .suppressed:
+            return []
+        case .startedFlapping(let count):
+            return [MonitorEvent(time: now, event: .linkFlapping, severity: .warning,
+                                 interface: n.name, group: n.master, from: "stable", to: "flapping",
+                                 counters: ["flaps": count])]
+        case .report:
+            func ev(_ up: Bool) -> MonitorEvent {
+                MonitorEvent(time: now, event: up ? .linkUp : .linkDown,
+                             severity: up ? .notice : .warning, interface: n.name, group: n.master,
+                             from: up ? "down" : "up", to: up ? "up" : "down", counters: counters)
+            }
+            if c0 != c1 { return [ev(c1)] }
+            // Same carrier as before but it changed meanwhile: it went the other way and back.
+            return [ev(!c1), ev(c1)]
+        }
+    }
+
+    mutating func redundancyEvents(at now: Date) -> [MonitorEvent] {
+        guard let s = state else { return [] }
+        let statuses = Redundancy.statuses(in: s, profile: options.profile,
+                                           unusable: dampener.flapping)
+        var events: [MonitorEvent] = []
+        for g in statuses {
+            let prev = groups[g.name]
+            if g.problems != (prev?.problems ?? []) {
+                for p in g.problems where !(prev?.problems ?? []).contains(p) {
+                    events.append(MonitorEvent(time: now, event: .groupConfig, severity: .err,
+                                               group: g.name, fields: ["reason": p]))
+                }
+            }
+            if prev?.state != g.state {
+                events.append(MonitorEvent(
+                    time: now, event: .redundancy,
+                    severity: options.severity.redundancy(to: g.state, initial: prev == nil),
+                    group: g.name, from: prev?.state.rawValue, to: g.state.rawValue,
+                    counters: ["uplinks": g.uplinks.count, "usable": g.usable.count],
+                    fields: ["kind": g.kind.rawValue]))
+            }
+        }
+        // A discovered group that vanished (its bond or bridge deleted) is DOWN.
+        for (name, prev) in groups where !statuses.contains(where: { $0.name == name })
+            && prev.state != .down {
+            events.append(MonitorEvent(time: now, event: .redundancy, severity: .crit, group: name,
+                                       from: prev.state.rawValue, to: RedundancyState.down.rawValue,
+                                       counters: ["uplinks": 0, "usable": 0],
+                                       fields: ["kind": prev.kind.rawValue, "reason": "removed"]))
+        }
+        groups = Dictionary(uniqueKeysWithValues: statuses.map { ($0.name, $0) })
+        return events
+    }
+}

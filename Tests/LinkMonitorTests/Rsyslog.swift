@@ -1,0 +1,141 @@
+// A real rsyslogd for the tests: its own config, work folder, pid file and output file;
+// inputs on loopback only (UDP, TCP, and a unix socket in the temp folder). Never touches the
+// system's rsyslog service or /etc/rsyslog.conf.
+import Foundation
+import Glibc
+import TestSupport
+
+/// A free port on 127.0.0.1 for the given socket type (bind to port 0, read it back, close).
+func freeLoopbackPort(datagram: Bool) -> Int {
+    let fd = socket(AF_INET, Int32(datagram ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var a = sockaddr_in()
+    a.sin_family = sa_family_t(AF_INET)
+    a.sin_addr.s_addr = inet_addr("127.0.0.1")
+    a.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    _ = withUnsafeMutablePointer(to: &a) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: a.sin_port))
+}
+
+/// Start a program with an empty signal mask and default handlers. Foundation's Process
+/// spawns from a thread of the test runner, whose mask blocks SIGTERM, and the child would
+/// inherit it.
+func spawnWithCleanSignals(_ argv: [String]) throws -> pid_t {
+    var attr = posix_spawnattr_t()
+    posix_spawnattr_init(&attr)
+    defer { posix_spawnattr_destroy(&attr) }
+    var empty = sigset_t(); sigemptyset(&empty)
+    var all = sigset_t(); sigfillset(&all)
+    posix_spawnattr_setsigmask(&attr, &empty)
+    posix_spawnattr_setsigdefault(&attr, &all)
+    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    var cargs = argv.map { strdup($0) } + [nil]
+    defer { for p in cargs { free(p) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, argv[0], &actions, &attr, &cargs, environ)
+    if rc != 0 { throw TestSupportError.missingPrerequisite("cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
+    return pid
+}
+
+final class Rsyslog: @unchecked Sendable {
+    let dir: URL
+    let udpPort: Int
+    let tcpPort: Int
+    var socketPath: String { dir.appendingPathComponent("log.sock").path }
+    var outputPath: String { dir.appendingPathComponent("out.log").path }
+
+    /// Output line template: PRI | facility | severity | APP-NAME | MSGID | STRUCTURED-DATA | MSG.
+    static let template = "%pri%|%syslogfacility-text%|%syslogseverity-text%|%app-name%|%msgid%|%structured-data%|%msg%\\n"
+
+    init() throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("xgt-rsyslog-\(getpid())-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("work"), withIntermediateDirectories: true)
+        udpPort = freeLoopbackPort(datagram: true)
+        tcpPort = freeLoopbackPort(datagram: false)
+        let conf = """
+            global(workDirectory="\(dir.path)/work")
+            module(load="imuxsock" SysSock.Use="off")
+            module(load="imudp")
+            module(load="imtcp")
+            input(type="imuxsock" Socket="\(socketPath)" RateLimit.Interval="0")
+            input(type="imudp" address="127.0.0.1" port="\(udpPort)")
+            input(type="imtcp" address="127.0.0.1" port="\(tcpPort)")
+            template(name="raw" type="string" string="\(Rsyslog.template)")
+            *.* action(type="omfile" file="\(outputPath)" template="raw")
+
+            """
+        try conf.write(to: dir.appendingPathComponent("rsyslog.conf"), atomically: true, encoding: .utf8)
+        try start()
+    }
+
+    var pid: pid_t = 0
+
+    func start() throws {
+        let found = try run(["sh", "-c", "command -v rsyslogd"]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        pid = try spawnWithCleanSignals([
+            found.isEmpty ? "/usr/sbin/rsyslogd" : found, "-n", "-f", dir.appendingPathComponent("rsyslog.conf").path,
+            "-i", dir.appendingPathComponent("rsyslogd.pid").path])
+        // Ready when the TCP input accepts connections and the unix socket exists.
+        let ready = waitUntil(timeout: 10) {
+            FileManager.default.fileExists(atPath: socketPath) && tcpAccepts()
+        }
+        if !ready { throw TestSupportError.missingPrerequisite("rsyslogd did not start (config \(dir.path))") }
+    }
+
+    func tcpAccepts() -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var a = sockaddr_in()
+        a.sin_family = sa_family_t(AF_INET)
+        a.sin_addr.s_addr = inet_addr("127.0.0.1")
+        a.sin_port = UInt16(tcpPort).bigEndian
+        return withUnsafePointer(to: &a) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        } == 0
+    }
+
+    /// SIGTERM and wait: rsyslogd shuts down cleanly (closes its TCP connections).
+    func stop() {
+        guard pid > 0 else { return }
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        pid = 0
+    }
+
+    func restart() throws {
+        stop()
+        try start()
+    }
+
+    var lines: [String] {
+        ((try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")
+            .split(separator: "\n").map(String.init)
+    }
+
+    /// Wait (bounded) until `count` lines satisfy `match`.
+    @discardableResult
+    func waitForLines(_ count: Int, timeout: Double = 10, matching match: (String) -> Bool = { _ in true }) -> [String] {
+        var found: [String] = []
+        _ = waitUntil(timeout: timeout) {
+            found = lines.filter(match)
+            return found.count >= count
+        }
+        return found
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: dir)
+    }
+}
