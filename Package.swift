@@ -46,6 +46,8 @@ let package = Package(
         .testTarget(name: "LinkMonitorTests",
                     dependencies: ["LinkMonitor", "MonitorCore", "NodeNetwork", "TestSupport"]),
         .testTarget(name: "KernelTests", dependencies: ["NodeNetwork", "TestSupport"]),
+        // Bonding in a Debian kernel under qemu (Tests/VM harness); needs qemu-system-x86, busybox-static, cpio.
+        .testTarget(name: "BondVMTests", dependencies: ["NodeNetwork", "TestSupport"]),
         .testTarget(name: "NetlinkTests", dependencies: ["Netlink", "NodeNetwork", "TestSupport"]),
         // Test helper: runs Netlink write primitives inside a namespace (under `ip netns exec`).
         .executableTarget(name: "netlink-probe", dependencies: ["Netlink", "NodeNetwork"],

@@ -1,0 +1,111 @@
+// The two renders of each bond example profile give the same node in a kernel with bonding: in one
+// VM boot, the `ip` render through `ip -batch`, then (on a clean slate) the `interfaces` render
+// through Debian's ifupdown2 (unpacked on the host by Tests/RenderKernelTests/setup-ifupdown2.sh,
+// run from the host's read-only root shared into the VM). After each, the plan from what
+// `xg-scale show --json` reads to the profile's desired state is empty, and both readings agree.
+import Foundation
+import NodeNetwork
+import Testing
+import TestSupport
+
+private let ifupdown2Folder = ProcessInfo.processInfo.environment["XG_IFUPDOWN2"] ?? "/opt/ifupdown2"
+
+private func ifupdown2Available() throws -> Bool {
+    guard try prerequisites(root: false, programs: ["/usr/bin/python3"]) else { return false }
+    if FileManager.default.fileExists(atPath: ifupdown2Folder + "/bin/ifup") { return true }
+    if isCI {
+        throw TestSupportError.missingPrerequisite(
+            "ifupdown2 in \(ifupdown2Folder): run Tests/RenderKernelTests/setup-ifupdown2.sh")
+    }
+    return false
+}
+
+/// The profile's desired state for node dom0, with the Xen name vif0.0 replaced by `vethpeer`:
+/// ifupdown2 reads a dotted name as a VLAN (the render warns about it).
+private func desiredForIfupdown2(_ name: String) throws -> NetworkState {
+    let dir = packageRoot().appendingPathComponent("profiles")
+    let inventory = try Inventory.parse(
+        text: String(contentsOf: dir.appendingPathComponent("inventory.yaml"), encoding: .utf8), file: "inventory.yaml")
+    var profile = try ProfileLoader.load(
+        text: String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8), file: name,
+        variables: inventory.variables(forNode: "dom0")).profile
+    if let old = profile.host.veth?.peer, old.contains(".") {
+        profile.host.veth?.peer = "vethpeer"
+        if let port = profile.bridge.ports.removeValue(forKey: old) { profile.bridge.ports["vethpeer"] = port }
+    }
+    return profile.desiredState()
+}
+
+/// The state without what only says when or in which order things happened (indexes, MACs,
+/// counters, operstate, bridge and root ids, STP port state), for comparing two applies.
+private func comparable(_ state: NetworkState) -> NetworkState {
+    var s = state
+    s.interfaces = s.interfaces.map { i in
+        var i = i
+        i.index = nil; i.mac = nil; i.operstate = nil; i.carrierUpCount = nil; i.carrierDownCount = nil
+        i.bridge?.bridgeID = nil; i.bridge?.rootID = nil; i.bridge?.rootPort = nil
+        i.bridge?.topologyChange = nil; i.bridge?.topologyChangeCount = nil
+        i.port?.state = nil
+        return i
+    }.sorted { $0.name < $1.name }
+    return s
+}
+
+extension BondVMTests {
+    @Test("ip and interfaces renders of a bond profile give the same node, with nothing left to plan",
+          .enabled("needs `xg-scale show --json` in this build") { HostCLI.hasShowJSON },
+          arguments: ["bond-active-backup.yaml", "bond-802.3ad.yaml"])
+    func ipAndInterfacesRendersAgree(_ profile: String) throws {
+        guard try BondVM.available(), try ifupdown2Available() else { return }
+        let desired = try desiredForIfupdown2(profile)
+        #expect(Renderer.interfacesCaveats(desired).isEmpty)
+
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("xg-bondvm-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let files = [
+            ("ip.batch", Renderer.ipBatch(desired, source: profile)),
+            ("interfaces", Renderer.interfaces(desired, source: profile)),
+            ("ifupdown2.path", ifupdown2Folder),
+        ].map { name, text in
+            let url = dir.appendingPathComponent(name)
+            try? text.write(to: url, atomically: true, encoding: .utf8)
+            return url
+        }
+
+        let r = try BondVM.boot(scenarioFile: "render-ip-and-interfaces.sh", files: files, hostRoot: true)
+        #expect(r.status == 0, "scenario failed: \(r.stderr)")
+        let s = BondVM.sections(r.stdout)
+
+        let ifquery = try #require(s["ifquery"], "no ifquery --check output: \(r.stderr)")
+        #expect(ifquery.contains("[pass]"))
+        #expect(!ifquery.contains("[fail]"), "ifquery --check: \(ifquery)")
+
+        // In the VM the uplinks are veths (peth0-sw0, peth1-sw1), not NICs: say so to the planner.
+        var target = desired
+        target.interfaces = target.interfaces.map { i in
+            guard i.kind == .device, let n = ["peth0": "sw0", "peth1": "sw1"][i.name] else { return i }
+            var i = i
+            i.kind = .veth
+            i.peer = n
+            return i
+        }
+        var readings: [String: NetworkState] = [:]
+        for how in ["ip", "ifup"] {
+            let shown = try decodeState(try #require(s["\(how) show"], "no show --json after \(how)"))
+            readings[how] = shown
+            let pending = try Plan.changes(from: shown, to: target)
+            #expect(pending.isEmpty, "after \(how), plan still has: \(pending.map(\.summary))")
+            let proc = BondingProc(try #require(s["\(how) proc"]))
+            #expect(proc.slaves.map(\.name) == ["peth0", "peth1"], "after \(how)")
+            #expect(proc.slaves.allSatisfy { $0.miiStatus == "up" }, "after \(how)")
+        }
+        let viaIP = comparable(try #require(readings["ip"])), viaIfup = comparable(try #require(readings["ifup"]))
+        #expect(viaIP.routes == viaIfup.routes)
+        for (a, b) in zip(viaIP.interfaces, viaIfup.interfaces) {
+            #expect(a == b, "\(a.name) differs between ip -batch and ifupdown2")
+        }
+        #expect(viaIP.interfaces.map(\.name) == viaIfup.interfaces.map(\.name))
+    }
+}

@@ -1,0 +1,68 @@
+# Bonding VM scenario (run.sh --host-root): the same desired state applied twice on a clean slate,
+# first as an `ip -batch` of the ip render (file ip.batch), then by Debian's ifupdown2 from the
+# interfaces render (file interfaces), run from the host's read-only root (/host; the unpacked
+# ifupdown2 folder is named by file ifupdown2.path, default /opt/ifupdown2). After each, once
+# every bond slave's MII is up: /proc/net/bonding/bond0 and `xg-scale show --json`, in sections
+# "ip proc", "ip show", "ifup proc", "ifup show", then "ifquery" (`ifquery --check`).
+set -eu
+
+wait_for() {
+    limit=$(( $1 * 10 )); shift
+    i=0
+    until "$@"; do
+        i=$((i + 1))
+        if [ "$i" -ge "$limit" ]; then echo "timed out waiting for: $*" >&2; return 1; fi
+        sleep 0.1
+    done
+}
+all_slaves_up() {
+    for b in /proc/net/bonding/*; do
+        [ -e "$b" ] || return 1
+        slaves=$(grep -c '^Slave Interface:' "$b" || true)
+        [ "$slaves" -ge 1 ] || return 1
+        [ "$(grep -c '^MII Status: up' "$b")" -eq $((slaves + 1)) ] || return 1
+    done
+}
+# Uplinks peth0/peth1: veths whose peers sw0/sw1 stand in for the switch ports.
+make_uplinks() {
+    ip link add peth0 type veth peer name sw0
+    ip link add peth1 type veth peer name sw1
+    ip link set sw0 up
+    ip link set sw1 up
+}
+# Delete every link but lo (a veth takes its peer along).
+clean_slate() {
+    for l in $(ip -o link show | sed -n 's/^[0-9]*: \([^:@]*\).*/\1/p'); do
+        [ "$l" = lo ] || ip link del "$l" 2>/dev/null || true
+    done
+}
+
+[ -d /host/usr ] || { echo "no host root at /host (fix: run.sh --host-root)" >&2; exit 2; }
+ifupdown2=/opt/ifupdown2
+[ -f ifupdown2.path ] && ifupdown2=$(cat ifupdown2.path)
+[ -e "/host$ifupdown2/bin/ifup" ] || { echo "no ifupdown2 in $ifupdown2 on the host" >&2; exit 2; }
+
+modprobe bonding max_bonds=0
+modprobe veth
+modprobe bridge
+
+make_uplinks
+ip -batch ip.batch
+wait_for 20 all_slaves_up
+echo "=== ip proc"
+cat /proc/net/bonding/bond0
+echo "=== ip show"
+xg-scale show --json
+
+clean_slate
+make_uplinks
+cp interfaces /host/tmp/interfaces
+mkdir -p /host/run/network /host/var/tmp/network
+chroot /host /usr/bin/python3 "$ifupdown2/bin/ifup" -i /tmp/interfaces -a
+wait_for 20 all_slaves_up
+echo "=== ifup proc"
+cat /proc/net/bonding/bond0
+echo "=== ifup show"
+xg-scale show --json
+echo "=== ifquery"
+chroot /host /usr/bin/python3 "$ifupdown2/bin/ifquery" -i /tmp/interfaces -a --check
