@@ -38,6 +38,10 @@ let package = Package(
         // Test helper: runs Netlink write primitives inside a namespace (under `ip netns exec`).
         .executableTarget(name: "netlink-probe", dependencies: ["Netlink", "NodeNetwork"],
                           path: "Tests/NetlinkProbe"),
+        // Test helper: prints the LinkEventStream of its namespace as JSON lines; times flaps.
+        .executableTarget(name: "link-watch", dependencies: ["Netlink", "NodeNetwork"],
+                          path: "Tests/LinkWatch"),
+        .testTarget(name: "LinkEventTests", dependencies: ["NodeNetwork", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
