@@ -53,6 +53,14 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
+// A test runner may start us with every signal blocked (posix_spawn keeps the spawning
+// thread's mask): unblock, so SIGTERM stops us.
+var noSignals = sigset_t()
+sigemptyset(&noSignals)
+sigprocmask(SIG_SETMASK, &noSignals, nil)
+signal(SIGTERM, SIG_DFL)
+signal(SIGINT, SIG_DFL)
+
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String, in arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> String? {
     guard let i = arguments.firstIndex(of: name) else { return nil }
