@@ -12,7 +12,7 @@ final class LatencyBoard: @unchecked Sendable {
     func flapped(t0: Double, up: Bool) { lock.withLock { flaps.append((t0, up)) } }
     var flapCount: Int { lock.withLock { flaps.count } }
     func flap(_ i: Int) -> (t0: Double, up: Bool) { lock.withLock { flaps[i] } }
-    func sawIPLine(time: Double, up: Bool) { lock.withLock { ipLines.append((time, up)) } }
+    func replaceIPLines(_ lines: [(Double, Bool)]) { lock.withLock { ipLines = lines.map { (time: $0.0, up: $0.1) } } }
     var ipLineCount: Int { lock.withLock { ipLines.count } }
     func ipLinesSnapshot() -> [(time: Double, up: Bool)] { lock.withLock { ipLines } }
 }
@@ -80,29 +80,27 @@ nonisolated(unsafe) let utcFormatter: DateFormatter = {
 func runLatency(flaps: Int, interface name: String, withIPMonitor: Bool) {
     let board = LatencyBoard()
     var monitor: Process?
+    // ip monitor writes to a file, never a pipe: a pipe we read too slowly would block it and
+    // delay its timestamps, which would be our fault, not its.
+    let monitorFile = FileManager.default.temporaryDirectory
+        .appendingPathComponent("link-watch-\(getpid())-ip-monitor.txt").path
+    defer { try? FileManager.default.removeItem(atPath: monitorFile) }
+    func readMonitorFile() {
+        guard let data = FileManager.default.contents(atPath: monitorFile) else { return }
+        board.replaceIPLines(String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
+            parseIPMonitorLine(String($0), name: name)
+        })
+    }
     if withIPMonitor {
+        FileManager.default.createFile(atPath: monitorFile, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["ip", "-ts", "monitor", "link"]
         process.environment = ProcessInfo.processInfo.environment.merging(["TZ": "UTC"]) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
+        guard let output = FileHandle(forWritingAtPath: monitorFile) else { fail("cannot write \(monitorFile)") }
+        process.standardOutput = output
         do { try process.run() } catch { fail("cannot start ip monitor: \(error)") }
         monitor = process
-        let handle = pipe.fileHandleForReading
-        Thread.detachNewThread {
-            var pending = Data()
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { return }
-                pending.append(chunk)
-                while let newline = pending.firstIndex(of: 0x0A) {
-                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                    pending.removeSubrange(pending.startIndex...newline)
-                    if let (time, up) = parseIPMonitorLine(line, name: name) { board.sawIPLine(time: time, up: up) }
-                }
-            }
-        }
     }
     defer { monitor?.terminate() }
 
@@ -118,6 +116,7 @@ func runLatency(flaps: Int, interface name: String, withIPMonitor: Bool) {
                 try writer.setUp(name, false); _ = waitFor(stream, name, up: false)
                 try writer.setUp(name, true); _ = waitFor(stream, name, up: true)
                 usleep(50_000)
+                readMonitorFile()
             }
             guard board.ipLineCount > 0 else { fail("ip monitor reported nothing") }
         }
@@ -148,15 +147,11 @@ func runLatency(flaps: Int, interface name: String, withIPMonitor: Bool) {
             } else {
                 missed += 1
             }
-            if monitor != nil {
-                // Let ip monitor keep up, so both see every flap the same way.
-                let deadline = Date().addingTimeInterval(1)
-                while board.ipLineCount < ipBaseline + i + 1 && Date() < deadline { usleep(200) }
-            }
         }
         var report = LatencyReport(interface: name, flaps: flaps, stream: Figures(latencies, missed: missed))
         if monitor != nil {
-            usleep(200_000)
+            usleep(500_000)
+            readMonitorFile()
             let lines = board.ipLinesSnapshot()
             var ipLatencies: [Double] = []
             var ipMissed = 0
