@@ -45,13 +45,14 @@ func ipLinks(_ ns: Namespace) throws -> [[String: Any]] {
     }
 
     /// Cutting a veth's peer drops its carrier: the stream says so with the kernel's counters.
-    @Test func carrierDownAndUpAreNotifiedWithCounters() throws {
+    /// (Through `next(timeout:)` and through the AsyncThrowingStream of `subscribe`.)
+    @Test(arguments: [false, true]) func carrierDownAndUpAreNotifiedWithCounters(async: Bool) throws {
         guard try prerequisites(root: true, programs: ["ip"]) else { return }
         let ns = try Namespace("lwcar")
         defer { ns.close() }
         try ns.exec(["sh", "-ec", "ip link add va type veth peer name vb; ip link set vb up; ip link set va up"])
         try ns.assertNoDefaultRoute()
-        let watcher = try Watcher(ns, ["--no-addresses"])
+        let watcher = try Watcher(ns, ["--no-addresses"] + (async ? ["--async"] : []))
         defer { watcher.stop() }
         let before = try #require(watcher.snapshot()?["va"], "stderr: \(watcher.stderr)")
         #expect(before.carrier == true)
@@ -79,6 +80,22 @@ func ipLinks(_ ns: Namespace) throws -> [[String: Any]] {
         #expect(last.carrierDownCount == kernelDowns)
         #expect(last.carrierUpCount == kernelUps)
         #expect(watcher.badLines.isEmpty)
+    }
+
+    /// `stop()` ends an async subscription: its notifications finish and the reader exits.
+    @Test func stoppingAnAsyncSubscriptionEndsItsNotifications() throws {
+        guard try prerequisites(root: true, programs: ["ip"]) else { return }
+        let ns = try Namespace("lwstop")
+        defer { ns.close() }
+        try ns.exec(["sh", "-ec", "ip link add va type veth peer name vb; ip link set vb up"])
+        try ns.assertNoDefaultRoute()
+        let watcher = try Watcher(ns, ["--no-addresses", "--async", "--stop-after", "1"])
+        defer { watcher.stop() }
+        _ = try #require(watcher.snapshot(), "stderr: \(watcher.stderr)")
+        try ns.exec(["ip", "link", "set", "va", "up"])
+        let stopped = watcher.wait(timeout: 5) { $0.contains { $0.type == "stopped" } }
+        #expect(stopped, "lines: \(watcher.lines.map(\.type)) stderr: \(watcher.stderr)")
+        #expect(watcher.waitForExit(timeout: 5) == 0)
     }
 
     /// A new port of an STP bridge goes listening -> learning -> forwarding (forward delay 2 s):

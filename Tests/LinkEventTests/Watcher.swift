@@ -110,6 +110,12 @@ final class Watcher: @unchecked Sendable {
         return state
     }
 
+    /// The exit status once the process ended by itself within `timeout`, else nil.
+    func waitForExit(timeout: Double) -> Int32? {
+        guard waitUntil(timeout: timeout, { !process.isRunning }) else { return nil }
+        return process.terminationStatus
+    }
+
     func stop() {
         guard process.isRunning else { return }
         process.terminate()

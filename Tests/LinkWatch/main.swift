@@ -1,14 +1,16 @@
 // Test helper, not part of the tool: prints the `LinkEventStream` of the network namespace it is
 // started in (tests run it under `ip netns exec`) as JSON lines, one object per line, flushed.
 //
-//   link-watch [--buffer BYTES] [--hold PATH] [--topology SECONDS] [--no-addresses]
+//   link-watch [--buffer BYTES] [--hold PATH] [--topology SECONDS] [--no-addresses] [--async]
 //     {"type":"snapshot","snapshot":{...}}            the initial state
 //     {"type":"link","update":{...}}                 RTM_NEWLINK (source link | bridge-port)
 //     {"type":"removed","name":N,"index":I}          RTM_DELLINK
 //     {"type":"overrun","snapshot":{...},"overruns":K}  ENOBUFS, then the re-read state
 //     {"type":"topology","bridges":[...]}            bridge STP data, when it changed (--topology)
 //   --hold PATH: after the snapshot line, read nothing until PATH exists (lets a test overrun
-//   a shrunken receive buffer).
+//   a shrunken receive buffer). --async: read through `LinkEventStream.subscribe` instead;
+//   with --stop-after N, call stop() after N notifications, print {"type":"stopped"} when the
+//   notifications end, and exit 0.
 //
 //   link-watch --latency N --interface X [--ip-monitor]
 //     Flaps X (admin down, up) N times from a second thread through netlink, like
@@ -82,6 +84,29 @@ if let count = option("--latency") {
     guard let n = Int(count), n > 0 else { fail("--latency: not a positive number: \(count)") }
     guard let name = option("--interface") else { fail("--latency needs --interface") }
     runLatency(flaps: n, interface: name, withIPMonitor: arguments.contains("--ip-monitor"))
+    exit(0)
+}
+
+if arguments.contains("--async") {
+    // The same lines through LinkEventStream.subscribe (a thread feeding an AsyncThrowingStream).
+    do {
+        let subscription = try LinkEventStream.subscribe(options: .init(receiveBufferSize: buffer, addresses: addresses))
+        emit(Line(type: "snapshot", time: now(), snapshot: subscription.initialSnapshot))
+        let stopAfter = number("--stop-after", as: Int.self)
+        var seen = 0
+        for try await item in subscription.notifications {
+            seen += 1
+            if seen == stopAfter { subscription.stop() }
+            switch item {
+            case .link(let update): emit(Line(type: "link", time: now(), update: update))
+            case .removed(let name, let index): emit(Line(type: "removed", time: now(), name: name, index: index))
+            case .overrun(let snapshot): emit(Line(type: "overrun", time: now(), snapshot: snapshot))
+            }
+        }
+        emit(Line(type: "stopped", time: now()))
+    } catch {
+        fail("\(error)")
+    }
     exit(0)
 }
 
