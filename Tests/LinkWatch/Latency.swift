@@ -44,15 +44,18 @@ struct Figures: Encodable {
 
 struct LatencyReport: Encodable {
     var interface: String
+    var flapped: String
+    var measured: String
     var flaps: Int
     var stream: Figures
     var ipMonitor: Figures?
-    enum CodingKeys: String, CodingKey { case interface, flaps, stream, ipMonitor = "ip-monitor" }
+    enum CodingKeys: String, CodingKey { case interface, flapped, measured, flaps, stream, ipMonitor = "ip-monitor" }
 }
 
 /// "[2026-11-26T15:53:10.387193] 3: va@vb: <BROADCAST,MULTICAST,UP,LOWER_UP> ..." -> (time, up)
 /// when the line is about `name`.
-func parseIPMonitorLine(_ line: String, name: String) -> (Double, Bool)? {
+/// With `carrier`, the Bool is the carrier (UP without NO-CARRIER) instead of the admin state.
+func parseIPMonitorLine(_ line: String, name: String, carrier: Bool = false) -> (Double, Bool)? {
     guard line.hasPrefix("["), let close = line.firstIndex(of: "]") else { return nil }
     let stamp = line[line.index(after: line.startIndex)..<close]
     let rest = line[line.index(after: close)...]
@@ -65,7 +68,8 @@ func parseIPMonitorLine(_ line: String, name: String) -> (Double, Bool)? {
     let parts = stamp.split(separator: ".")
     guard parts.count == 2, let micros = Double(parts[1]) else { return nil }
     guard let date = utcFormatter.date(from: String(parts[0])) else { return nil }
-    return (date.timeIntervalSince1970 + micros / 1e6, flags.contains("UP"))
+    let state = carrier ? flags.contains("UP") && !flags.contains("NO-CARRIER") : flags.contains("UP")
+    return (date.timeIntervalSince1970 + micros / 1e6, state)
 }
 
 /// ip monitor runs with TZ=UTC, so its stamps parse without the local zone.
@@ -77,7 +81,10 @@ nonisolated(unsafe) let utcFormatter: DateFormatter = {
     return f
 }()
 
-func runLatency(flaps: Int, interface name: String, withIPMonitor: Bool) {
+/// Flap `name` (admin down/up), or with `via` flap that interface (its veth peer) and time
+/// `name`'s carrier change.
+func runLatency(flaps: Int, interface name: String, via: String? = nil, withIPMonitor: Bool) {
+    let flapped = via ?? name
     let board = LatencyBoard()
     var monitor: Process?
     // ip monitor writes to a file, never a pipe: a pipe we read too slowly would block it and
@@ -88,7 +95,7 @@ func runLatency(flaps: Int, interface name: String, withIPMonitor: Bool) {
     func readMonitorFile() {
         guard let data = FileManager.default.contents(atPath: monitorFile) else { return }
         board.replaceIPLines(String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap {
-            parseIPMonitorLine(String($0), name: name)
+            parseIPMonitorLine(String($0), name: name, carrier: via != nil)
         })
     }
     if withIPMonitor {
@@ -109,12 +116,13 @@ func runLatency(flaps: Int, interface name: String, withIPMonitor: Bool) {
         let writer = try LinkWriter()
         guard let start = stream.initialSnapshot[name] else { fail("no interface \(name)") }
         if !start.up { try writer.setUp(name, true); _ = waitFor(stream, name, up: true) }
+        if let via { try writer.setUp(via, true); _ = waitFor(stream, name, up: true, carrier: true) }
         if monitor != nil {
             // Wait until ip monitor is listening: flap until it reports one.
             let deadline = Date().addingTimeInterval(5)
             while board.ipLineCount == 0 && Date() < deadline {
-                try writer.setUp(name, false); _ = waitFor(stream, name, up: false)
-                try writer.setUp(name, true); _ = waitFor(stream, name, up: true)
+                try writer.setUp(flapped, false); _ = waitFor(stream, name, up: false, carrier: via != nil)
+                try writer.setUp(flapped, true); _ = waitFor(stream, name, up: true, carrier: via != nil)
                 usleep(50_000)
                 readMonitorFile()
             }
@@ -130,7 +138,7 @@ func runLatency(flaps: Int, interface name: String, withIPMonitor: Bool) {
                     go.wait()
                     let up = i % 2 == 1
                     board.flapped(t0: now(), up: up)
-                    try flapWriter.setUp(name, up)
+                    try flapWriter.setUp(flapped, up)
                 }
             } catch {
                 fail("flap: \(error)")
@@ -142,13 +150,13 @@ func runLatency(flaps: Int, interface name: String, withIPMonitor: Bool) {
         for i in 0..<(2 * flaps) {
             let up = i % 2 == 1
             go.signal()
-            if let t1 = waitFor(stream, name, up: up) {
+            if let t1 = waitFor(stream, name, up: up, carrier: via != nil) {
                 latencies.append(t1 - board.flap(i).t0)
             } else {
                 missed += 1
             }
         }
-        var report = LatencyReport(interface: name, flaps: flaps, stream: Figures(latencies, missed: missed))
+        var report = LatencyReport(interface: name, flapped: flapped, measured: via != nil ? "carrier" : "admin-state", flaps: flaps, stream: Figures(latencies, missed: missed))
         if monitor != nil {
             usleep(500_000)
             readMonitorFile()
@@ -183,12 +191,14 @@ func runLatency(flaps: Int, interface name: String, withIPMonitor: Bool) {
     }
 }
 
-/// Wait (at most 2 s) for the stream to deliver `name` in admin state `up`; the time it did.
-func waitFor(_ stream: LinkEventStream, _ name: String, up: Bool) -> Double? {
+/// Wait (at most 2 s) for the stream to deliver `name` in admin state `up` (with `carrier`: with
+/// that carrier); the time it did.
+func waitFor(_ stream: LinkEventStream, _ name: String, up: Bool, carrier: Bool = false) -> Double? {
     let deadline = Date().addingTimeInterval(2)
     while deadline.timeIntervalSinceNow > 0 {
         guard let item = try? stream.next(timeout: deadline.timeIntervalSinceNow) else { continue }
-        if case .link(let update) = item, update.interface.name == name, update.interface.up == up {
+        if case .link(let update) = item, update.interface.name == name,
+           carrier ? update.interface.carrier == up : update.interface.up == up {
             return now()
         }
     }

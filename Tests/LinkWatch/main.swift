@@ -12,11 +12,12 @@
 //   with --stop-after N, call stop() after N notifications, print {"type":"stopped"} when the
 //   notifications end, and exit 0.
 //
-//   link-watch --latency N --interface X [--ip-monitor]
+//   link-watch --latency N --interface X [--via PEER] [--ip-monitor]
 //     Flaps X (admin down, up) N times from a second thread through netlink, like
 //     `ip link set X down/up`, and measures from just before each request to the stream
 //     delivering X's notification with the new state; with --ip-monitor the same flaps are
-//     timed as seen by `ip -ts monitor link` started beside it. Prints one JSON summary.
+//     timed as seen by `ip -ts monitor link` started beside it. With --via PEER it flaps PEER
+//     (X's veth peer) and times X's carrier change instead. Prints one JSON summary.
 import Foundation
 import Netlink
 import NodeNetwork
@@ -83,7 +84,7 @@ let addresses = !arguments.contains("--no-addresses")
 if let count = option("--latency") {
     guard let n = Int(count), n > 0 else { fail("--latency: not a positive number: \(count)") }
     guard let name = option("--interface") else { fail("--latency needs --interface") }
-    runLatency(flaps: n, interface: name, withIPMonitor: arguments.contains("--ip-monitor"))
+    runLatency(flaps: n, interface: name, via: option("--via"), withIPMonitor: arguments.contains("--ip-monitor"))
     exit(0)
 }
 
