@@ -54,6 +54,10 @@ let package = Package(
                           path: "Tests/NetlinkProbe"),
         // The `ip` render fed to `ip -batch -` in throwaway namespaces (root; skipped without).
         .testTarget(name: "RenderKernelTests", dependencies: ["NodeNetwork", "TestSupport"]),
+        // Test helper: prints the LinkEventStream of its namespace as JSON lines; times flaps.
+        .executableTarget(name: "link-watch", dependencies: ["Netlink", "NodeNetwork"],
+                          path: "Tests/LinkWatch"),
+        .testTarget(name: "LinkEventTests", dependencies: ["NodeNetwork", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
