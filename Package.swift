@@ -38,6 +38,8 @@ let package = Package(
         // Test helper: runs Netlink write primitives inside a namespace (under `ip netns exec`).
         .executableTarget(name: "netlink-probe", dependencies: ["Netlink", "NodeNetwork"],
                           path: "Tests/NetlinkProbe"),
+        // The `ip` render fed to `ip -batch -` in throwaway namespaces (root; skipped without).
+        .testTarget(name: "RenderKernelTests", dependencies: ["NodeNetwork", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

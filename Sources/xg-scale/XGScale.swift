@@ -13,6 +13,8 @@ struct XGScale: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Show.self,
+            Render.self,
+            Validate.self,
         ]
     )
 }

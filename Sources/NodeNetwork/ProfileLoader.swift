@@ -1,0 +1,595 @@
+// Profile text -> validated `Profile`, reporting every problem at once with its line and column.
+import Yams
+
+/// A profile that passed validation, with the warnings found on the way.
+public struct LoadedProfile: Sendable {
+    public var profile: Profile
+    public var warnings: [Diagnostic]
+    /// File name as given (used in rendered headers and messages).
+    public var file: String
+}
+
+public enum ProfileLoader {
+    static let topKeys = ["version", "redundancy", "uplinks", "bridge", "bond", "host"]
+    static let bridgeKeys = ["name", "stp", "ports"]
+    static let stpKeys = ["enabled", "priority", "forward-delay", "hello-time", "max-age"]
+    static let portKeys = ["priority", "cost"]
+    static let bondKeys = ["name", "mode", "miimon", "updelay", "downdelay", "primary", "primary-reselect",
+                           "arp-interval", "arp-ip-target", "lacp-rate", "xmit-hash-policy", "fail-over-mac",
+                           "min-links"]
+    static let hostKeys = ["veth", "addresses", "gateway", "mtu"]
+    static let vethKeys = ["name", "peer"]
+
+    /// Parse and validate a profile. `file` names it in diagnostics; `variables` fills `${NAME}`.
+    /// Throws `ProfileError` with every problem (errors and warnings) when there is an error.
+    public static func load(text: String, file: String, variables: Variables? = nil) throws(ProfileError)
+        -> LoadedProfile
+    {
+        var reader = YAMLReader(file: file, variables: variables)
+        guard let root = reader.compose(text) else {
+            if reader.diagnostics.isEmpty {
+                reader.error(reader.startOfFile, "the profile is empty",
+                             fix: "start with 'version: 1' and see xg-scale-profile(5) or profiles/*.yaml")
+            }
+            throw ProfileError(reader.diagnostics)
+        }
+        var parser = ProfileParser(reader: reader)
+        let profile = parser.parse(root)
+        let diagnostics = Diagnostic.sorted(parser.reader.diagnostics)
+        guard let profile, !diagnostics.contains(where: { $0.severity == .error }) else {
+            throw ProfileError(diagnostics)
+        }
+        return LoadedProfile(profile: profile, warnings: diagnostics, file: file)
+    }
+}
+
+/// A value with the place it was written.
+struct Located<T> {
+    var value: T
+    var location: SourceLocation
+}
+
+struct ProfileParser {
+    var reader: YAMLReader
+
+    // MARK: - Parse
+
+    mutating func parse(_ root: Node) -> Profile? {
+        guard let top = reader.mapping(root, path: nil, keys: ProfileLoader.topKeys,
+                                       example: "'version: 1' followed by redundancy, uplinks, bridge ...") else {
+            return nil
+        }
+        let entries = Dictionary(top.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
+
+        // version
+        var version: Int?
+        if let e = entries["version"] {
+            if let v = reader.int(e.value, path: "version", range: Int.min...Int.max) {
+                if v != Profile.supportedVersion {
+                    reader.error(reader.location(e.value), "unsupported profile version \(v); this xg-scale reads version \(Profile.supportedVersion)",
+                                 fix: "write 'version: \(Profile.supportedVersion)' and follow xg-scale-profile(5)")
+                } else {
+                    version = v
+                }
+            }
+        } else {
+            reader.error(reader.startOfFile, "missing 'version'; this xg-scale reads profile version \(Profile.supportedVersion)",
+                         fix: "add 'version: \(Profile.supportedVersion)' as the first line")
+        }
+
+        // redundancy
+        var redundancy: Located<Redundancy>?
+        if let e = entries["redundancy"] {
+            if let r = reader.choice(e.value, path: "redundancy", as: Redundancy.self) {
+                redundancy = Located(value: r, location: reader.location(e.value))
+            }
+        } else {
+            reader.error(reader.startOfFile, "missing 'redundancy'",
+                         fix: "add 'redundancy: stp' (a bridge with STP over both uplinks) or 'redundancy: bond'")
+        }
+
+        // uplinks
+        var uplinks: [Located<String>]?
+        if let e = entries["uplinks"] {
+            uplinks = parseUplinks(e)
+        } else {
+            reader.error(reader.startOfFile, "missing 'uplinks'",
+                         fix: "add the two NICs wired to the two switches, e.g. 'uplinks: [peth0, peth1]'")
+        }
+
+        // bridge
+        var bridge: BridgeDraft?
+        if let e = entries["bridge"] {
+            bridge = parseBridge(e)
+        } else {
+            reader.error(reader.startOfFile, "missing 'bridge'",
+                         fix: "add 'bridge: {name: xenbr0}' (the bridge the VMs and the host hang off)")
+        }
+
+        // bond
+        var bond: BondDraft?
+        let bondEntry = entries["bond"]
+        if let e = bondEntry { bond = parseBond(e) }
+
+        // host
+        var host = HostDraft()
+        if let e = entries["host"] { host = parseHost(e) }
+
+        // MARK: cross-field rules
+        checkRedundancy(redundancy, bridge: bridge, bondEntry: bondEntry)
+        if let bond, let mode = bond.mode {
+            checkBondMode(bond, mode: mode)
+        }
+        if let bond, let primary = bond.primary, let uplinks {
+            if !uplinks.contains(where: { $0.value == primary.value }) {
+                reader.error(primary.location, "bond.primary '\(primary.value)' is not an uplink",
+                             fix: "name one of the uplinks: \(listing(uplinks.map(\.value)))")
+            }
+        }
+        checkPorts(bridge: bridge, redundancy: redundancy?.value, uplinks: uplinks, bond: bond, host: host)
+        checkDuplicateNames(uplinks: uplinks, bridge: bridge, bond: bond, host: host)
+        checkSTPTimers(bridge)
+        checkHostAddresses(host)
+
+        // MARK: assemble
+        guard !reader.hasErrors, let version, let redundancy, let uplinks, let bridge,
+              let bridgeName = bridge.name else { return nil }
+        var bondProfile: BondProfile?
+        if let bond {
+            guard let name = bond.name, let mode = bond.mode else { return nil }
+            bondProfile = BondProfile(
+                name: name.value, mode: mode.value, miimon: bond.miimon, updelay: bond.updelay,
+                downdelay: bond.downdelay, primary: bond.primary?.value, primaryReselect: bond.primaryReselect,
+                arpInterval: bond.arpInterval?.value, arpIPTarget: bond.arpIPTarget.map(\.value),
+                lacpRate: bond.lacpRate?.value, xmitHashPolicy: bond.xmitHashPolicy?.value,
+                failOverMAC: bond.failOverMAC, minLinks: bond.minLinks)
+        }
+        var veth: VethProfile?
+        if let v = host.veth {
+            guard let name = v.name, let peer = v.peer else { return nil }
+            veth = VethProfile(name: name.value, peer: peer.value)
+        }
+        var ports: [String: PortProfile] = [:]
+        for p in bridge.ports { ports[p.name.value] = PortProfile(priority: p.priority, cost: p.cost) }
+        return Profile(
+            version: version, redundancy: redundancy.value, uplinks: uplinks.map(\.value),
+            bridge: BridgeProfile(name: bridgeName.value, stp: bridge.stpEnabled ? bridge.stp : nil, ports: ports),
+            bond: bondProfile,
+            host: HostProfile(veth: veth, addresses: host.addresses.map(\.value), gateway: host.gateway?.value,
+                              mtu: host.mtu?.value))
+    }
+
+    mutating func parseUplinks(_ e: Entry) -> [Located<String>]? {
+        guard let items = reader.sequence(e.value, path: "uplinks", example: "uplinks: [peth0, peth1]") else { return nil }
+        var result: [Located<String>] = []
+        var allValid = true
+        for (i, item) in items.enumerated() {
+            if let name = reader.interfaceName(item, path: "uplinks[\(i)]") {
+                if let first = result.first(where: { $0.value == name }) {
+                    reader.error(reader.location(item), "uplink '\(name)' is listed twice (first at line \(first.location.line))",
+                                 fix: "list two different NICs, e.g. [peth0, peth1]")
+                    allValid = false
+                } else {
+                    result.append(Located(value: name, location: reader.location(item)))
+                }
+            } else {
+                allValid = false
+            }
+        }
+        if allValid && result.count < 2 {
+            reader.error(reader.location(e.value),
+                         "uplinks needs at least 2 distinct interfaces for redundancy, got \(result.count)",
+                         fix: "list both NICs wired to the two switches, e.g. uplinks: [peth0, peth1]")
+        }
+        return result
+    }
+
+    struct PortDraft {
+        var name: Located<String>
+        var priority: Int?
+        var cost: Int?
+    }
+
+    struct BridgeDraft {
+        var location: SourceLocation
+        var name: Located<String>?
+        /// Where `stp` was written (nil: absent).
+        var stpLocation: SourceLocation?
+        var stpEnabled = false
+        var stp = STPProfile()
+        var stpFieldLocations: [String: SourceLocation] = [:]
+        var ports: [PortDraft] = []
+    }
+
+    mutating func parseBridge(_ e: Entry) -> BridgeDraft? {
+        guard let entries = reader.mapping(e.value, path: "bridge", keys: ProfileLoader.bridgeKeys,
+                                           example: "bridge: {name: xenbr0, stp: {forward-delay: 4}}") else { return nil }
+        var draft = BridgeDraft(location: e.keyLocation)
+        var hasName = false
+        for entry in entries {
+            switch entry.key {
+            case "name":
+                hasName = true
+                if let n = reader.interfaceName(entry.value, path: "bridge.name") {
+                    draft.name = Located(value: n, location: reader.location(entry.value))
+                }
+            case "stp":
+                draft.stpLocation = entry.keyLocation
+                parseSTP(entry, into: &draft)
+            case "ports":
+                guard let ports = reader.mapping(entry.value, path: "bridge.ports", keys: nil,
+                                                 example: "ports: {peth0: {priority: 32, cost: 100}}") else { continue }
+                for port in ports {
+                    let path = "bridge.ports.\(port.key)"
+                    // The key is an interface name; `${NAME}` works here too.
+                    guard case .scalar(let keyScalar) = Node(port.key),
+                          let name = reader.substitute(keyScalar, at: port.keyLocation, path: "bridge.ports key") else { continue }
+                    if let problem = InterfaceName.problem(name) {
+                        reader.error(port.keyLocation, "bridge.ports: '\(name)' is not a valid interface name: \(problem)",
+                                     fix: "key each port by its interface name, e.g. peth0")
+                        continue
+                    }
+                    var p = PortDraft(name: Located(value: name, location: port.keyLocation))
+                    if let fields = reader.mapping(port.value, path: path, keys: ProfileLoader.portKeys,
+                                                   example: "\(port.key): {priority: 32, cost: 100}") {
+                        for f in fields {
+                            switch f.key {
+                            case "priority": p.priority = reader.int(f.value, path: "\(path).priority", range: 0...63)
+                            default: p.cost = reader.int(f.value, path: "\(path).cost", range: 1...65535)
+                            }
+                        }
+                    }
+                    draft.ports.append(p)
+                }
+            default: break
+            }
+        }
+        if !hasName {
+            reader.error(e.keyLocation, "bridge has no 'name'", fix: "add 'name: xenbr0' under bridge")
+        }
+        return draft
+    }
+
+    mutating func parseSTP(_ entry: Entry, into draft: inout BridgeDraft) {
+        if case .scalar = entry.value, !YAMLReader.isNull(entry.value) {
+            guard let on = reader.bool(entry.value, path: "bridge.stp") else { return }
+            draft.stpEnabled = on
+            return
+        }
+        guard let fields = reader.mapping(entry.value, path: "bridge.stp", keys: ProfileLoader.stpKeys,
+                                          example: "stp: {priority: 32768, forward-delay: 4, hello-time: 1, max-age: 6} (or 'stp: off')") else { return }
+        draft.stpEnabled = true
+        for f in fields {
+            let path = "bridge.stp.\(f.key)"
+            draft.stpFieldLocations[f.key] = reader.location(f.value)
+            switch f.key {
+            case "enabled": draft.stpEnabled = reader.bool(f.value, path: path) ?? true
+            case "priority": draft.stp.priority = reader.int(f.value, path: path, range: 0...65535)
+            case "forward-delay": draft.stp.forwardDelay = reader.int(f.value, path: path, range: 2...30, unit: " seconds")
+            case "hello-time": draft.stp.helloTime = reader.int(f.value, path: path, range: 1...10, unit: " seconds")
+            default: draft.stp.maxAge = reader.int(f.value, path: path, range: 6...40, unit: " seconds")
+            }
+        }
+    }
+
+    struct BondDraft {
+        var location: SourceLocation
+        var name: Located<String>?
+        var mode: Located<BondMode>?
+        var miimon: Int?
+        var miimonLocation: SourceLocation?
+        var updelay: Int?
+        var downdelay: Int?
+        var delayLocations: [String: SourceLocation] = [:]
+        var primary: Located<String>?
+        var primaryReselect: PrimaryReselect?
+        var arpInterval: Located<Int>?
+        var arpIPTarget: [Located<String>] = []
+        var arpIPTargetLocation: SourceLocation?
+        var lacpRate: Located<LACPRate>?
+        var xmitHashPolicy: Located<XmitHashPolicy>?
+        var failOverMAC: FailOverMAC?
+        var minLinks: Int?
+    }
+
+    mutating func parseBond(_ e: Entry) -> BondDraft? {
+        guard let entries = reader.mapping(e.value, path: "bond", keys: ProfileLoader.bondKeys,
+                                           example: "bond: {name: bond0, mode: active-backup, miimon: 100}") else { return nil }
+        var d = BondDraft(location: e.keyLocation)
+        for f in entries {
+            let path = "bond.\(f.key)"
+            let loc = reader.location(f.value)
+            switch f.key {
+            case "name":
+                if let n = reader.interfaceName(f.value, path: path) { d.name = Located(value: n, location: loc) }
+            case "mode":
+                if let m = reader.choice(f.value, path: path, as: BondMode.self) { d.mode = Located(value: m, location: loc) }
+            case "miimon":
+                d.miimon = reader.int(f.value, path: path, range: 0...Int(Int32.max), unit: " ms"); d.miimonLocation = loc
+            case "updelay":
+                d.updelay = reader.int(f.value, path: path, range: 0...Int(Int32.max), unit: " ms"); d.delayLocations[f.key] = loc
+            case "downdelay":
+                d.downdelay = reader.int(f.value, path: path, range: 0...Int(Int32.max), unit: " ms"); d.delayLocations[f.key] = loc
+            case "primary":
+                if let n = reader.interfaceName(f.value, path: path) { d.primary = Located(value: n, location: loc) }
+            case "primary-reselect":
+                d.primaryReselect = reader.choice(f.value, path: path, as: PrimaryReselect.self)
+            case "arp-interval":
+                if let v = reader.int(f.value, path: path, range: 0...Int(Int32.max), unit: " ms") {
+                    d.arpInterval = Located(value: v, location: loc)
+                }
+            case "arp-ip-target":
+                d.arpIPTargetLocation = loc
+                guard let items = reader.sequence(f.value, path: path, example: "arp-ip-target: [192.0.2.1]",
+                                                  allowScalar: true) else { continue }
+                if items.count > 16 {
+                    reader.error(loc, "\(path) lists \(items.count) targets; the kernel takes at most 16",
+                                 fix: "keep 16 or fewer targets")
+                }
+                for (i, item) in items.enumerated() {
+                    guard let t = reader.string(item, path: "\(path)[\(i)]", example: "192.0.2.1") else { continue }
+                    if IPAddress.family(of: t) != .ipv4 {
+                        reader.error(reader.location(item), "\(path)[\(i)]: '\(t)' is not an IPv4 address",
+                                     fix: "write an IPv4 address without prefix, e.g. 192.0.2.1 (the bond's ARP monitor is IPv4 only)")
+                        continue
+                    }
+                    d.arpIPTarget.append(Located(value: t, location: reader.location(item)))
+                }
+            case "lacp-rate":
+                if let v = reader.choice(f.value, path: path, as: LACPRate.self) { d.lacpRate = Located(value: v, location: loc) }
+            case "xmit-hash-policy":
+                if let v = reader.choice(f.value, path: path, as: XmitHashPolicy.self) { d.xmitHashPolicy = Located(value: v, location: loc) }
+            case "fail-over-mac":
+                d.failOverMAC = reader.choice(f.value, path: path, as: FailOverMAC.self)
+            default: // min-links
+                d.minLinks = reader.int(f.value, path: path, range: 0...Int(Int32.max))
+            }
+        }
+        if !entries.contains(where: { $0.key == "name" }) {
+            reader.error(e.keyLocation, "bond has no 'name'", fix: "add 'name: bond0' under bond")
+        }
+        if !entries.contains(where: { $0.key == "mode" }) {
+            reader.error(e.keyLocation, "bond has no 'mode'",
+                         fix: "add 'mode: active-backup' (or one of: \(listing(BondMode.allCases.map(\.rawValue))))")
+        }
+        return d
+    }
+
+    struct VethDraft {
+        var location: SourceLocation
+        var name: Located<String>?
+        var peer: Located<String>?
+    }
+
+    struct HostDraft {
+        var veth: VethDraft?
+        var addresses: [Located<String>] = []
+        var families: [IPFamily] = []
+        var gateway: Located<String>?
+        var mtu: Located<Int>?
+    }
+
+    mutating func parseHost(_ e: Entry) -> HostDraft {
+        var d = HostDraft()
+        guard let entries = reader.mapping(e.value, path: "host", keys: ProfileLoader.hostKeys,
+                                           example: "host: {addresses: [192.0.2.10/24], gateway: 192.0.2.1}") else { return d }
+        for f in entries {
+            let path = "host.\(f.key)"
+            let loc = reader.location(f.value)
+            switch f.key {
+            case "veth":
+                var v = VethDraft(location: f.keyLocation)
+                guard let fields = reader.mapping(f.value, path: path, keys: ProfileLoader.vethKeys,
+                                                  example: "veth: {name: veth0, peer: vif0.0}") else { continue }
+                for g in fields {
+                    let l = reader.location(g.value)
+                    if let n = reader.interfaceName(g.value, path: "\(path).\(g.key)") {
+                        if g.key == "name" { v.name = Located(value: n, location: l) } else { v.peer = Located(value: n, location: l) }
+                    }
+                }
+                for key in ProfileLoader.vethKeys where !fields.contains(where: { $0.key == key }) {
+                    reader.error(f.keyLocation, "host.veth has no '\(key)'",
+                                 fix: "write both ends: veth: {name: veth0, peer: vif0.0}")
+                }
+                d.veth = v
+            case "addresses":
+                guard let items = reader.sequence(f.value, path: path, example: "addresses: [192.0.2.10/24]",
+                                                  allowScalar: true) else { continue }
+                for (i, item) in items.enumerated() {
+                    let ipath = "\(path)[\(i)]"
+                    guard let a = reader.string(item, path: ipath, example: "192.0.2.10/24") else { continue }
+                    let l = reader.location(item)
+                    switch IPAddress.checkCIDR(a) {
+                    case .success(let family):
+                        if let first = d.addresses.first(where: { $0.value == a }) {
+                            reader.error(l, "\(ipath): address \(a) is listed twice (first at line \(first.location.line))",
+                                         fix: "list each address once")
+                        } else {
+                            d.addresses.append(Located(value: a, location: l)); d.families.append(family)
+                        }
+                    case .failure(.noPrefix(let family)):
+                        reader.error(l, "\(ipath): \(family.rawValue) address '\(a)' has no prefix length",
+                                     fix: family == .ipv4 ? "write it with its prefix, e.g. \(a)/24" : "write it with its prefix, e.g. \(a)/64")
+                    case .failure(.badPrefix(let family, let max)):
+                        reader.error(l, "\(ipath): '\(a)' has an invalid prefix length",
+                                     fix: "an \(family.rawValue) prefix length is 0-\(max)")
+                    case .failure(.notAnAddress):
+                        reader.error(l, "\(ipath): '\(a)' is not an IPv4 or IPv6 address with prefix length",
+                                     fix: "write e.g. 192.0.2.10/24 or 2001:db8::10/64")
+                    }
+                }
+            case "gateway":
+                guard let g = reader.string(f.value, path: path, example: "gateway: 192.0.2.1") else { continue }
+                if IPAddress.family(of: g) == nil {
+                    let fix = g.contains("/") ? "write the gateway without prefix length, e.g. \(g.split(separator: "/")[0])"
+                                              : "write an IPv4 or IPv6 address, e.g. 192.0.2.1"
+                    reader.error(loc, "\(path): '\(g)' is not an IP address", fix: fix)
+                } else {
+                    d.gateway = Located(value: g, location: loc)
+                }
+            default: // mtu
+                if let m = reader.int(f.value, path: path, range: 68...65535, unit: " bytes") {
+                    d.mtu = Located(value: m, location: loc)
+                }
+            }
+        }
+        return d
+    }
+
+    // MARK: - Cross-field rules
+
+    mutating func checkRedundancy(_ redundancy: Located<Redundancy>?, bridge: BridgeDraft?, bondEntry: Entry?) {
+        guard let redundancy else { return }
+        switch redundancy.value {
+        case .stp:
+            if let bondEntry {
+                reader.error(bondEntry.keyLocation, "a bond section does not belong with redundancy stp",
+                             fix: "remove the bond section, or set 'redundancy: bond'")
+            }
+            if let bridge {
+                if bridge.stpLocation == nil {
+                    reader.error(bridge.location, "redundancy stp needs bridge.stp",
+                                 fix: "add 'stp: {forward-delay: 4}' under bridge (or set 'redundancy: bond')")
+                } else if !bridge.stpEnabled, !reader.hasErrorAt(bridge.stpLocation!) {
+                    reader.error(bridge.stpLocation!, "redundancy stp needs STP on, but bridge.stp is off",
+                                 fix: "turn it on (e.g. 'stp: {forward-delay: 4}'), or set 'redundancy: bond'")
+                }
+            }
+        case .bond:
+            if bondEntry == nil {
+                reader.error(redundancy.location, "redundancy bond needs a bond section",
+                             fix: "add 'bond: {name: bond0, mode: active-backup, miimon: 100}'")
+            }
+            if let bridge, let stpLocation = bridge.stpLocation, bridge.stpEnabled {
+                reader.error(stpLocation, "bridge.stp must be absent or off with redundancy bond (the bond already makes the uplinks one port)",
+                             fix: "remove bridge.stp or write 'stp: off'")
+            }
+        }
+    }
+
+    mutating func checkBondMode(_ bond: BondDraft, mode: Located<BondMode>) {
+        let m = mode.value.rawValue
+        if let lacp = bond.lacpRate, mode.value != .ieee8023ad {
+            reader.error(lacp.location, "bond.lacp-rate only applies to mode 802.3ad, not \(m)",
+                         fix: "remove lacp-rate, or set 'mode: 802.3ad'")
+        }
+        if let x = bond.xmitHashPolicy, !mode.value.acceptsXmitHashPolicy {
+            reader.error(x.location, "bond.xmit-hash-policy only applies to modes balance-xor, 802.3ad, balance-tlb and balance-alb, not \(m)",
+                         fix: "remove xmit-hash-policy, or choose one of those modes")
+        }
+        if let p = bond.primary, !mode.value.acceptsPrimary {
+            reader.error(p.location, "bond.primary only applies to modes active-backup, balance-tlb and balance-alb, not \(m)",
+                         fix: "remove primary, or set 'mode: active-backup'")
+        }
+        let arp = bond.arpInterval?.value ?? 0
+        if arp > 0, mode.value.refusesARPMonitoring, let loc = bond.arpInterval?.location {
+            reader.error(loc, "bond.arp-interval: the kernel refuses ARP monitoring in mode \(m)",
+                         fix: "use miimon for link monitoring in this mode, and set arp-interval to 0")
+        }
+        if arp > 0, (bond.miimon ?? 0) > 0, let loc = bond.arpInterval?.location {
+            reader.error(loc, "bond.miimon and bond.arp-interval exclude each other (the kernel turns one off)",
+                         fix: "keep one link monitor: set miimon or arp-interval to 0")
+        }
+        if arp > 0, bond.arpIPTarget.isEmpty, let loc = bond.arpInterval?.location {
+            reader.error(loc, "bond.arp-interval is set but arp-ip-target lists no address; every slave would be considered down",
+                         fix: "add 'arp-ip-target: [GATEWAY]' or set arp-interval to 0")
+        }
+        if arp == 0, !bond.arpIPTarget.isEmpty, let loc = bond.arpIPTargetLocation {
+            reader.warning(loc, "bond.arp-ip-target has no effect without arp-interval",
+                           fix: "set arp-interval (ms), or remove arp-ip-target")
+        }
+        if let miimon = bond.miimon {
+            if miimon == 0, arp == 0, let loc = bond.miimonLocation {
+                reader.warning(loc, "bond.miimon 0 without arp-interval: no link monitoring, so the bond never fails over",
+                               fix: "set 'miimon: 100'")
+            }
+            for (key, value) in [("updelay", bond.updelay), ("downdelay", bond.downdelay)] {
+                guard let value, value > 0, let loc = bond.delayLocations[key] else { continue }
+                if miimon == 0 {
+                    reader.warning(loc, "bond.\(key) is ignored without miimon", fix: "set miimon, or remove \(key)")
+                } else if value % miimon != 0 {
+                    reader.warning(loc, "bond.\(key) \(value) is not a multiple of miimon \(miimon); the kernel rounds it down to \(value / miimon * miimon)",
+                                   fix: "use a multiple of \(miimon)")
+                }
+            }
+        }
+    }
+
+    mutating func checkPorts(bridge: BridgeDraft?, redundancy: Redundancy?, uplinks: [Located<String>]?, bond: BondDraft?,
+                             host: HostDraft) {
+        guard let bridge, !bridge.ports.isEmpty, let redundancy else { return }
+        var valid: [String] = []
+        switch redundancy {
+        case .stp: valid = uplinks?.map(\.value) ?? []
+        case .bond: if let n = bond?.name?.value { valid = [n] }
+        }
+        if let peer = host.veth?.peer?.value { valid.append(peer) }
+        for port in bridge.ports where !valid.contains(port.name.value) {
+            let what = uplinks?.contains(where: { $0.value == port.name.value }) == true
+                ? "'\(port.name.value)' is enslaved to the bond, not to the bridge"
+                : "'\(port.name.value)' is not a port of bridge \(bridge.name?.value ?? "")"
+            reader.error(port.name.location, "bridge.ports: \(what)",
+                         fix: valid.isEmpty ? "remove it" : "key ports by one of: \(listing(valid))")
+        }
+    }
+
+    mutating func checkDuplicateNames(uplinks: [Located<String>]?, bridge: BridgeDraft?, bond: BondDraft?, host: HostDraft) {
+        var seen: [(String, String, SourceLocation)] = []
+        func add(_ role: String, _ v: Located<String>?) -> (String, String, SourceLocation)? {
+            guard let v else { return nil }
+            if let first = seen.first(where: { $0.0 == v.value }) { return first }
+            seen.append((v.value, role, v.location)); return nil
+        }
+        var candidates: [(String, Located<String>?)] = []
+        for u in uplinks ?? [] { candidates.append(("uplinks", u)) }
+        candidates.append(("bridge.name", bridge?.name))
+        candidates.append(("bond.name", bond?.name))
+        candidates.append(("host.veth.name", host.veth?.name))
+        candidates.append(("host.veth.peer", host.veth?.peer))
+        for (role, v) in candidates {
+            if let first = add(role, v), let v {
+                reader.error(v.location, "\(role): interface name '\(v.value)' is already used by \(first.1) (line \(first.2.line))",
+                             fix: "give each interface its own name")
+            }
+        }
+    }
+
+    mutating func checkSTPTimers(_ bridge: BridgeDraft?) {
+        guard let bridge, bridge.stpEnabled else { return }
+        let s = bridge.stp
+        // The kernel checks each timer's range only; IEEE 802.1D also asks
+        // 2 x (forward-delay - 1) >= max-age >= 2 x (hello-time + 1). Breaking it risks loops.
+        let fd = s.forwardDelay ?? STPProfile.kernelForwardDelay
+        let hello = s.helloTime ?? STPProfile.kernelHelloTime
+        let maxAge = s.maxAge ?? STPProfile.kernelMaxAge
+        let loc = bridge.stpFieldLocations["max-age"] ?? bridge.stpFieldLocations["forward-delay"]
+            ?? bridge.stpFieldLocations["hello-time"] ?? bridge.stpLocation ?? bridge.location
+        if 2 * (fd - 1) < maxAge {
+            reader.warning(loc, "bridge.stp: max-age \(maxAge) exceeds 2 x (forward-delay \(fd) - 1) = \(2 * (fd - 1)) (IEEE 802.1D); the kernel accepts it, but a port may forward before stale information ages out",
+                           fix: "lower max-age to \(2 * (fd - 1)) or raise forward-delay to \((maxAge + 1) / 2 + 1)")
+        }
+        if maxAge < 2 * (hello + 1) {
+            reader.warning(loc, "bridge.stp: max-age \(maxAge) is below 2 x (hello-time \(hello) + 1) = \(2 * (hello + 1)) (IEEE 802.1D); a single lost hello can age out the root",
+                           fix: "raise max-age to \(2 * (hello + 1)) or lower hello-time")
+        }
+    }
+
+    mutating func checkHostAddresses(_ host: HostDraft) {
+        if let gateway = host.gateway, let family = IPAddress.family(of: gateway.value) {
+            if !host.families.contains(family) {
+                reader.error(gateway.location, "host.gateway \(gateway.value) is \(family.rawValue), but host.addresses has no \(family.rawValue) address to reach it",
+                             fix: "add an \(family.rawValue) address with prefix to host.addresses, or remove the gateway")
+            }
+        }
+        if let mtu = host.mtu, mtu.value < 1280, host.families.contains(.ipv6) {
+            reader.error(mtu.location, "host.mtu \(mtu.value) is below 1280, the minimum for IPv6; the kernel would disable IPv6 on the interface",
+                         fix: "raise mtu to at least 1280, or drop the IPv6 addresses")
+        }
+    }
+}
+
+extension YAMLReader {
+    func hasErrorAt(_ location: SourceLocation) -> Bool {
+        diagnostics.contains { $0.severity == .error && $0.location.line == location.line }
+    }
+}

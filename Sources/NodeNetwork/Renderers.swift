@@ -1,0 +1,283 @@
+// Renderers: desired NetworkState -> configuration text. Pure functions; the same state gives
+// byte-identical output.
+
+public enum RenderFormat: String, Sendable, CaseIterable {
+    case ip, interfaces, networkd, json
+}
+
+/// One rendered file (networkd renders several).
+public struct RenderedFile: Sendable, Equatable {
+    public var name: String
+    public var contents: String
+    public init(name: String, contents: String) { self.name = name; self.contents = contents }
+}
+
+public enum Renderer {
+    /// Render `state` in `format`. `source` names the profile (and node) in header comments.
+    public static func render(_ state: NetworkState, format: RenderFormat, source: String) throws -> [RenderedFile] {
+        switch format {
+        case .ip: return [RenderedFile(name: "ip.batch", contents: ipBatch(state, source: source))]
+        case .interfaces: return [RenderedFile(name: "interfaces", contents: interfaces(state, source: source))]
+        case .networkd: return networkd(state, source: source)
+        case .json: return [RenderedFile(name: "state.json", contents: try JSONOutput.string(state))]
+        }
+    }
+
+    /// Everything on stdout: one file as is; several each preceded by `# FILE: NAME`.
+    public static func joined(_ files: [RenderedFile]) -> String {
+        if files.count == 1 { return files[0].contents }
+        return files.map { "# FILE: \($0.name)\n" + $0.contents }.joined(separator: "\n")
+    }
+
+    static func header(_ source: String, comment: String = "#") -> String {
+        "\(comment) Rendered by xg-scale from \(source). Do not edit: change the profile and render again.\n"
+    }
+
+    static func number(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+
+    // MARK: - ip -batch
+
+    /// A script for `ip -batch -` (lines without the leading `ip`), in an order the kernel
+    /// accepts: bridges and bonds are created with their options (a bond's mode can only be set
+    /// while it has no slaves), slaves are set down before they are enslaved, veth pairs are
+    /// created before the peer joins the bridge, then addresses, links up (lower before upper),
+    /// and the default route last.
+    public static func ipBatch(_ state: NetworkState, source: String) -> String {
+        var lines: [String] = [header(source).dropLast().description]
+        let bridges = state.interfaces.filter { $0.kind == .bridge }
+        let bonds = state.interfaces.filter { $0.kind == .bond }
+        let bridgeNames = Set(bridges.map(\.name)), bondNames = Set(bonds.map(\.name))
+        func mtu(_ i: Interface) -> String { i.mtu.map { " mtu \($0)" } ?? "" }
+
+        for b in bridges {
+            var line = "link add name \(b.name) type bridge"
+            if let s = b.bridge {
+                line += " stp_state \(s.stp ? 1 : 0)"
+                if let p = s.priority { line += " priority \(p)" }
+                // ip takes the bridge timers in centiseconds.
+                if let v = s.forwardDelay { line += " forward_delay \(Int((v * 100).rounded()))" }
+                if let v = s.helloTime { line += " hello_time \(Int((v * 100).rounded()))" }
+                if let v = s.maxAge { line += " max_age \(Int((v * 100).rounded()))" }
+            }
+            lines.append(line)
+        }
+        for b in bonds {
+            var line = "link add name \(b.name)\(mtu(b)) type bond"
+            if let s = b.bond {
+                line += " mode \(s.mode)"
+                if let v = s.miimon { line += " miimon \(v)" }
+                if let v = s.updelay { line += " updelay \(v)" }
+                if let v = s.downdelay { line += " downdelay \(v)" }
+                if let v = s.primary { line += " primary \(v)" }
+                if let v = s.primaryReselect { line += " primary_reselect \(v)" }
+                if let v = s.arpInterval { line += " arp_interval \(v)" }
+                if let v = s.arpIPTarget, !v.isEmpty { line += " arp_ip_target \(v.joined(separator: ","))" }
+                if let v = s.lacpRate { line += " lacp_rate \(v)" }
+                if let v = s.xmitHashPolicy { line += " xmit_hash_policy \(v)" }
+                if let v = s.failOverMAC { line += " fail_over_mac \(v)" }
+                if let v = s.minLinks { line += " min_links \(v)" }
+            }
+            lines.append(line)
+        }
+        // Bond slaves: down, then enslave (the bond sets their MTU to its own).
+        for i in state.interfaces where i.master.map(bondNames.contains) == true {
+            lines.append("link set dev \(i.name) down")
+            lines.append("link set dev \(i.name) master \(i.master!)")
+        }
+        // veth pairs: created once, from the end that is not a bridge port.
+        var created = Set<String>()
+        for v in state.interfaces where v.kind == .veth && !created.contains(v.name) {
+            guard let peerName = v.peer else { continue }
+            let peer = state[peerName]
+            let (first, second) = (v.master != nil && peer?.master == nil && peer != nil) ? (peer!, v) : (v, peer)
+            var line = "link add name \(first.name)\(mtu(first)) type veth peer name \(peerName == first.name ? v.name : peerName)"
+            if let second { line += mtu(second) }
+            lines.append(line)
+            created.insert(v.name); created.insert(peerName)
+        }
+        // Bridge ports.
+        for i in state.interfaces where i.master.map(bridgeNames.contains) == true {
+            if i.kind == .device, let m = i.mtu { lines.append("link set dev \(i.name) mtu \(m)") }
+            lines.append("link set dev \(i.name) master \(i.master!)")
+            if let p = i.port, p.priority != nil || p.cost != nil {
+                var line = "link set dev \(i.name) type bridge_slave"
+                if let v = p.priority { line += " priority \(v)" }
+                if let v = p.cost { line += " cost \(v)" }
+                lines.append(line)
+            }
+        }
+        // Bridge MTU after its ports (setting it pins it; the kernel stops following the ports).
+        for b in bridges { if let m = b.mtu { lines.append("link set dev \(b.name) mtu \(m)") } }
+        for i in state.interfaces where i.kind == .device && i.master == nil {
+            if let m = i.mtu { lines.append("link set dev \(i.name) mtu \(m)") }
+        }
+        for i in state.interfaces {
+            for a in i.addresses ?? [] { lines.append("address add \(a) dev \(i.name)") }
+        }
+        // Up: lower layers first.
+        func rank(_ i: Interface) -> Int {
+            switch i.kind {
+            case .device: return 0
+            case .bond: return 1
+            case .veth: return i.master != nil ? 2 : 4
+            case .bridge: return 3
+            case .other: return 5
+            }
+        }
+        let upOrder = state.interfaces.enumerated().sorted { (rank($0.element), $0.offset) < (rank($1.element), $1.offset) }
+        for (_, i) in upOrder where i.up { lines.append("link set dev \(i.name) up") }
+        for r in state.routes {
+            var line = "route add \(r.destination) via \(r.gateway)"
+            if let d = r.device { line += " dev \(d)" }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    // MARK: - /etc/network/interfaces (ifupdown2)
+
+    /// Debian ifupdown2 stanzas. Several `address` lines in one stanza and `link-type veth` need
+    /// ifupdown2 (classic ifupdown would need one `inet6` stanza per family and pre-up commands).
+    public static func interfaces(_ state: NetworkState, source: String) -> String {
+        var out = header(source)
+        let slaves: (String) -> [String] = { master in state.interfaces.filter { $0.master == master }.map(\.name) }
+        for i in state.interfaces {
+            var body: [String] = []
+            switch i.kind {
+            case .bond:
+                body.append("bond-slaves \(slaves(i.name).joined(separator: " "))")
+                if let s = i.bond {
+                    body.append("bond-mode \(s.mode)")
+                    if let v = s.miimon { body.append("bond-miimon \(v)") }
+                    if let v = s.updelay { body.append("bond-updelay \(v)") }
+                    if let v = s.downdelay { body.append("bond-downdelay \(v)") }
+                    if let v = s.primary { body.append("bond-primary \(v)") }
+                    if let v = s.primaryReselect { body.append("bond-primary-reselect \(v)") }
+                    if let v = s.arpInterval { body.append("bond-arp-interval \(v)") }
+                    if let v = s.arpIPTarget, !v.isEmpty { body.append("bond-arp-ip-target \(v.joined(separator: " "))") }
+                    if let v = s.lacpRate { body.append("bond-lacp-rate \(v)") }
+                    if let v = s.xmitHashPolicy { body.append("bond-xmit-hash-policy \(v)") }
+                    if let v = s.failOverMAC { body.append("bond-fail-over-mac \(v)") }
+                    if let v = s.minLinks { body.append("bond-min-links \(v)") }
+                }
+            case .bridge:
+                let ports = slaves(i.name)
+                body.append("bridge-ports \(ports.isEmpty ? "none" : ports.joined(separator: " "))")
+                if let s = i.bridge {
+                    body.append("bridge-stp \(s.stp ? "on" : "off")")
+                    if let v = s.priority { body.append("bridge-bridgeprio \(v)") }
+                    if let v = s.forwardDelay { body.append("bridge-fd \(number(v))") }
+                    if let v = s.helloTime { body.append("bridge-hello \(number(v))") }
+                    if let v = s.maxAge { body.append("bridge-maxage \(number(v))") }
+                }
+                let portIfaces = state.interfaces.filter { $0.master == i.name }
+                let prios = portIfaces.compactMap { p in p.port?.priority.map { "\(p.name)=\($0)" } }
+                let costs = portIfaces.compactMap { p in p.port?.cost.map { "\(p.name)=\($0)" } }
+                if !prios.isEmpty { body.append("bridge-portprios \(prios.joined(separator: " "))") }
+                if !costs.isEmpty { body.append("bridge-pathcosts \(costs.joined(separator: " "))") }
+            case .veth:
+                body.append("link-type veth")
+                if let p = i.peer { body.append("veth-peer-name \(p)") }
+            case .device, .other:
+                break
+            }
+            for a in i.addresses ?? [] { body.append("address \(a)") }
+            for r in state.routes where r.device == i.name && r.destination == "default" { body.append("gateway \(r.gateway)") }
+            if let m = i.mtu { body.append("mtu \(m)") }
+            let method = (i.addresses ?? []).isEmpty ? "manual" : "static"
+            out += "\nauto \(i.name)\niface \(i.name) inet \(method)\n"
+            out += body.map { "    \($0)\n" }.joined()
+        }
+        return out
+    }
+
+    // MARK: - systemd-networkd
+
+    /// `.netdev` files for the bridge, bond and veth pair (10-*), `.network` files for the ports
+    /// (20-*) and for the interfaces that carry addresses or have no master (30-*).
+    public static func networkd(_ state: NetworkState, source: String) -> [RenderedFile] {
+        var files: [RenderedFile] = []
+        let head = header(source)
+        func ms(_ v: Int) -> String { "\(v)ms" }
+        var vethDone = Set<String>()
+        for i in state.interfaces {
+            var text = head + "[NetDev]\nName=\(i.name)\n"
+            switch i.kind {
+            case .bridge:
+                text += "Kind=bridge\n"
+                if let m = i.mtu { text += "MTUBytes=\(m)\n" }
+                if let s = i.bridge {
+                    text += "\n[Bridge]\nSTP=\(s.stp ? "yes" : "no")\n"
+                    if let v = s.priority { text += "Priority=\(v)\n" }
+                    if let v = s.forwardDelay { text += "ForwardDelaySec=\(number(v))\n" }
+                    if let v = s.helloTime { text += "HelloTimeSec=\(number(v))\n" }
+                    if let v = s.maxAge { text += "MaxAgeSec=\(number(v))\n" }
+                }
+            case .bond:
+                text += "Kind=bond\n"
+                if let m = i.mtu { text += "MTUBytes=\(m)\n" }
+                if let s = i.bond {
+                    text += "\n[Bond]\nMode=\(s.mode)\n"
+                    if let v = s.miimon { text += "MIIMonitorSec=\(ms(v))\n" }
+                    if let v = s.updelay { text += "UpDelaySec=\(ms(v))\n" }
+                    if let v = s.downdelay { text += "DownDelaySec=\(ms(v))\n" }
+                    if let v = s.primaryReselect { text += "PrimaryReselectPolicy=\(v)\n" }
+                    if let v = s.arpInterval { text += "ARPIntervalSec=\(ms(v))\n" }
+                    if let v = s.arpIPTarget, !v.isEmpty { text += "ARPIPTargets=\(v.joined(separator: " "))\n" }
+                    if let v = s.lacpRate { text += "LACPTransmitRate=\(v)\n" }
+                    if let v = s.xmitHashPolicy { text += "TransmitHashPolicy=\(v)\n" }
+                    if let v = s.failOverMAC { text += "FailOverMACPolicy=\(v)\n" }
+                    if let v = s.minLinks { text += "MinLinks=\(v)\n" }
+                }
+            case .veth:
+                // One .netdev per pair, named after the end that is not a bridge port.
+                guard !vethDone.contains(i.name), let peerName = i.peer else { continue }
+                let peer = state[peerName]
+                let (first, second) = (i.master != nil && peer != nil && peer!.master == nil) ? (peer!, i) : (i, peer)
+                vethDone.insert(i.name); vethDone.insert(peerName)
+                text = head + "[NetDev]\nName=\(first.name)\nKind=veth\n"
+                if let m = first.mtu { text += "MTUBytes=\(m)\n" }
+                text += "\n[Peer]\nName=\(second?.name ?? peerName)\n"
+                if let m = second?.mtu { text += "MTUBytes=\(m)\n" }
+                files.append(RenderedFile(name: "10-\(first.name).netdev", contents: text))
+                continue
+            case .device, .other:
+                continue
+            }
+            files.append(RenderedFile(name: "10-\(i.name).netdev", contents: text))
+        }
+        let bondNames = Set(state.interfaces.filter { $0.kind == .bond }.map(\.name))
+        for i in state.interfaces where i.master != nil {
+            var text = head + "[Match]\nName=\(i.name)\n"
+            if i.kind == .device, let m = i.mtu { text += "\n[Link]\nMTUBytes=\(m)\n" }
+            text += "\n[Network]\n"
+            if bondNames.contains(i.master!) {
+                text += "Bond=\(i.master!)\n"
+                if state[i.master!]?.bond?.primary == i.name { text += "PrimarySlave=yes\n" }
+            } else {
+                text += "Bridge=\(i.master!)\n"
+            }
+            if let p = i.port, p.priority != nil || p.cost != nil {
+                text += "\n[Bridge]\n"
+                if let v = p.priority { text += "Priority=\(v)\n" }
+                if let v = p.cost { text += "Cost=\(v)\n" }
+            }
+            files.append(RenderedFile(name: "20-\(i.name).network", contents: text))
+        }
+        for i in state.interfaces where i.master == nil {
+            var text = head + "[Match]\nName=\(i.name)\n"
+            if i.kind == .device, let m = i.mtu { text += "\n[Link]\nMTUBytes=\(m)\n" }
+            text += "\n[Network]\n"
+            let addresses = i.addresses ?? []
+            if addresses.isEmpty {
+                text += "LinkLocalAddressing=no\nConfigureWithoutCarrier=yes\n"
+            }
+            for a in addresses { text += "Address=\(a)\n" }
+            for r in state.routes where r.device == i.name && r.destination == "default" { text += "Gateway=\(r.gateway)\n" }
+            files.append(RenderedFile(name: "30-\(i.name).network", contents: text))
+        }
+        return files
+    }
+}

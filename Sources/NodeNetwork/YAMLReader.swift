@@ -1,0 +1,285 @@
+// Reading YAML through Yams' node API, so that every value keeps its line and column, and every
+// problem is collected (not thrown at the first one).
+import Foundation
+import Yams
+
+/// Values for `${NAME}` in a profile, and where they came from (for hints).
+public struct Variables: Sendable, Equatable {
+    public var values: [String: String]
+    /// Names the source in fix hints, e.g. "inventory.yaml (node dom0)".
+    public var origin: String
+    /// Where a missing variable should be defined, e.g. "nodes.dom0.vars or vars in inventory.yaml".
+    public var defineHint: String
+
+    public init(values: [String: String], origin: String, defineHint: String) {
+        self.values = values; self.origin = origin; self.defineHint = defineHint
+    }
+}
+
+/// One key of a mapping: where the key is, and its value.
+struct Entry {
+    var key: String
+    var keyLocation: SourceLocation
+    var value: Node
+}
+
+struct YAMLReader {
+    let file: String
+    let variables: Variables?
+    var diagnostics: [Diagnostic] = []
+
+    init(file: String, variables: Variables?) {
+        self.file = file; self.variables = variables
+    }
+
+    var hasErrors: Bool { diagnostics.contains { $0.severity == .error } }
+
+    mutating func error(_ at: SourceLocation, _ message: String, fix: String?) {
+        diagnostics.append(Diagnostic(.error, at: at, message, fix: fix))
+    }
+
+    mutating func warning(_ at: SourceLocation, _ message: String, fix: String?) {
+        diagnostics.append(Diagnostic(.warning, at: at, message, fix: fix))
+    }
+
+    func location(_ node: Node) -> SourceLocation {
+        let mark = node.mark
+        return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
+    var startOfFile: SourceLocation { SourceLocation(file: file, line: 1, column: 1) }
+
+    /// Parse YAML text into a node tree; a syntax error becomes one diagnostic with its place.
+    mutating func compose(_ text: String) -> Node? {
+        do {
+            return try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            switch error {
+            case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+                 let .composer(context, problem, mark, _):
+                var message = "YAML syntax: \(problem)"
+                if let context { message += " (\(context.text) at line \(context.mark.line))" }
+                self.error(SourceLocation(file: file, line: mark.line, column: mark.column), message,
+                           fix: "correct the YAML syntax at this place (indentation, ':' after keys, closed quotes and brackets)")
+            case let .duplicatedKeysInMapping(duplicates, context):
+                self.error(SourceLocation(file: file, line: context.mark.line, column: context.mark.column),
+                           "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in the same mapping",
+                           fix: "keep one of the duplicated keys")
+            case let .reader(problem, offset, _, yaml):
+                var line = 1, column = 1
+                if let offset {
+                    for ch in yaml.unicodeScalars.prefix(offset) {
+                        if ch == "\n" { line += 1; column = 1 } else { column += 1 }
+                    }
+                }
+                self.error(SourceLocation(file: file, line: line, column: column), "cannot read the file: \(problem)",
+                           fix: "save the file as UTF-8 text")
+            default:
+                self.error(startOfFile, "cannot read YAML: \(error)", fix: "check the file is a YAML document")
+            }
+            return nil
+        } catch {
+            self.error(startOfFile, "cannot read YAML: \(error)", fix: "check the file is a YAML document")
+            return nil
+        }
+    }
+
+    // MARK: - Shapes
+
+    static func isNull(_ node: Node) -> Bool {
+        if case .scalar(let s) = node, node.null != nil, s.style == .plain || s.style == .any { return true }
+        return false
+    }
+
+    static func describe(_ node: Node) -> String {
+        switch node {
+        case .scalar(let s): return isNull(node) ? "nothing (null)" : "'\(s.string)'"
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        }
+    }
+
+    /// The entries of a mapping, with unknown keys reported (and left out). `path` names the
+    /// mapping in messages ("bond", "bridge.stp"); `nil` for the document root.
+    mutating func mapping(_ node: Node, path: String?, keys allowed: [String]?, example: String) -> [Entry]? {
+        if YAMLReader.isNull(node) { return [] }
+        guard case .mapping(let mapping) = node else {
+            error(location(node), "\(path ?? "the document") must be a mapping, got \(YAMLReader.describe(node))",
+                  fix: "write it as \(example)")
+            return nil
+        }
+        var entries: [Entry] = []
+        for (keyNode, value) in mapping {
+            guard case .scalar(let keyScalar) = keyNode else {
+                error(location(keyNode), "keys must be plain names, got \(YAMLReader.describe(keyNode))",
+                      fix: "write the key as a name followed by ':'")
+                continue
+            }
+            let key = keyScalar.string
+            if let allowed, !allowed.contains(key) {
+                let where_ = path.map { "in \($0)" } ?? "at the top level"
+                var fix: String
+                if let near = nearest(key, in: allowed) {
+                    fix = "did you mean '\(near)'? valid keys here: \(listing(allowed))"
+                } else {
+                    fix = "remove it; valid keys here: \(listing(allowed))"
+                }
+                error(location(keyNode), "unknown key '\(key)' \(where_)", fix: fix)
+                continue
+            }
+            entries.append(Entry(key: key, keyLocation: location(keyNode), value: value))
+        }
+        return entries
+    }
+
+    mutating func sequence(_ node: Node, path: String, example: String, allowScalar: Bool = false) -> [Node]? {
+        if YAMLReader.isNull(node) { return [] }
+        switch node {
+        case .sequence(let seq): return Array(seq)
+        case .scalar where allowScalar: return [node]
+        default:
+            error(location(node), "\(path) must be a list, got \(YAMLReader.describe(node))", fix: "write it as \(example)")
+            return nil
+        }
+    }
+
+    // MARK: - Scalars
+
+    /// The text of a scalar with `${NAME}` substituted. Reports non-scalars and unresolved names.
+    mutating func string(_ node: Node, path: String, example: String) -> String? {
+        guard case .scalar(let scalar) = node, !YAMLReader.isNull(node) else {
+            error(location(node), "\(path) must be a single value, got \(YAMLReader.describe(node))",
+                  fix: "write it as \(example)")
+            return nil
+        }
+        return substitute(scalar, at: location(node), path: path)
+    }
+
+    /// Replace `${NAME}` in a scalar's text; `$${` stands for a literal `${`.
+    mutating func substitute(_ scalar: Node.Scalar, at loc: SourceLocation, path: String) -> String? {
+        let text = scalar.string
+        guard text.contains("$") else { return text }
+        let chars = Array(text)
+        var out = ""
+        var i = 0
+        var ok = true
+        // Column of a character inside the scalar, exact for one-line plain and quoted scalars.
+        func column(_ index: Int) -> Int {
+            switch scalar.style {
+            case .plain, .any: return loc.column + index
+            case .singleQuoted, .doubleQuoted: return loc.column + 1 + index
+            default: return loc.column
+            }
+        }
+        while i < chars.count {
+            if chars[i] == "$", i + 2 < chars.count, chars[i + 1] == "$", chars[i + 2] == "{" {
+                out += "${"; i += 3; continue
+            }
+            if chars[i] == "$", i + 1 < chars.count, chars[i + 1] == "{" {
+                guard let close = chars[(i + 2)...].firstIndex(of: "}") else {
+                    error(SourceLocation(file: file, line: loc.line, column: column(i)),
+                          "\(path): '${' without a closing '}'",
+                          fix: "write ${NAME}, or $${ for a literal '${'")
+                    return nil
+                }
+                let name = String(chars[(i + 2)..<close])
+                let at = SourceLocation(file: file, line: loc.line, column: column(i))
+                if !Inventory.isValidVariableName(name) {
+                    error(at, "\(path): '${\(name)}' is not a valid variable reference",
+                          fix: "variable names are letters, digits, '_' and '-', starting with a letter or '_'")
+                    ok = false
+                } else if let value = variables?.values[name] {
+                    out += value
+                } else if let variables {
+                    error(at, "unresolved variable ${\(name)} in \(path): \(variables.origin) does not define '\(name)'",
+                          fix: "define \(name) under \(variables.defineHint)")
+                    ok = false
+                } else {
+                    error(at, "unresolved variable ${\(name)} in \(path)",
+                          fix: "render with --inventory FILE --node NAME (an inventory whose node defines '\(name)'), or write the value here")
+                    ok = false
+                }
+                i = close + 1
+                continue
+            }
+            out.append(chars[i]); i += 1
+        }
+        return ok ? out : nil
+    }
+
+    mutating func int(_ node: Node, path: String, range: ClosedRange<Int>, unit: String = "") -> Int? {
+        guard let text = string(node, path: path, example: "\(path.split(separator: ".").last ?? ""): \(range.lowerBound)") else {
+            return nil
+        }
+        let rangeText = range.upperBound >= Int(Int32.max) ? ">= \(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+            error(location(node), "\(path) must be a whole number \(rangeText)\(unit), got '\(text)'",
+                  fix: "write a number such as \(range.lowerBound == 0 && range.upperBound > 100 ? 100 : range.lowerBound)")
+            return nil
+        }
+        guard range.contains(value) else {
+            error(location(node), "\(path) \(value) is out of range \(rangeText)\(unit)",
+                  fix: "use a value from \(rangeText)")
+            return nil
+        }
+        return value
+    }
+
+    mutating func bool(_ node: Node, path: String) -> Bool? {
+        guard let text = string(node, path: path, example: "\(path): true") else { return nil }
+        if let b = YAMLReader.boolValue(text) { return b }
+        error(location(node), "\(path) must be true or false, got '\(text)'", fix: "write true/false (or on/off, yes/no)")
+        return nil
+    }
+
+    static func boolValue(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: return nil
+        }
+    }
+
+    mutating func choice<E: RawRepresentable & CaseIterable>(_ node: Node, path: String, as: E.Type) -> E?
+        where E.RawValue == String
+    {
+        let all = E.allCases.map(\.rawValue)
+        guard let text = string(node, path: path, example: "\(path.split(separator: ".").last ?? ""): \(all[0])") else {
+            return nil
+        }
+        if let value = E(rawValue: text) { return value }
+        var fix = "use one of: \(listing(all))"
+        if let near = nearest(text, in: all) { fix = "did you mean '\(near)'? " + fix }
+        error(location(node), "\(path): unknown value '\(text)'", fix: fix)
+        return nil
+    }
+
+    /// An interface name the kernel accepts (dev_valid_name): 1-15 bytes, not "." or "..", no
+    /// '/', ':' or whitespace.
+    mutating func interfaceName(_ node: Node, path: String) -> String? {
+        guard let name = string(node, path: path, example: "\(path.split(separator: ".").last ?? ""): peth0") else {
+            return nil
+        }
+        if let problem = InterfaceName.problem(name) {
+            error(location(node), "\(path): '\(name)' is not a valid interface name: \(problem)",
+                  fix: "use 1-15 bytes without '/', ':' or whitespace, e.g. peth0")
+            return nil
+        }
+        return name
+    }
+}
+
+public enum InterfaceName {
+    /// Why the kernel would refuse `name`, or nil when it is fine.
+    public static func problem(_ name: String) -> String? {
+        let bytes = name.utf8.count
+        if bytes == 0 { return "it is empty" }
+        if bytes > 15 { return "it is \(bytes) bytes long, the kernel allows 15" }
+        if name == "." || name == ".." { return "'.' and '..' are reserved" }
+        if name.contains("/") { return "it contains '/'" }
+        if name.contains(":") { return "it contains ':'" }
+        if name.unicodeScalars.contains(where: { $0.properties.isWhitespace }) { return "it contains whitespace" }
+        return nil
+    }
+}
