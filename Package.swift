@@ -22,10 +22,12 @@ let package = Package(
         .target(name: "Netlink", dependencies: ["CNetlink", "NodeNetwork"]),
         // Pure core: profiles, the network model, plans, renderers. No I/O.
         .target(name: "NodeNetwork", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Apply engine: plan, snapshot, execute through Netlink, verify, undo; timed revert.
+        .target(name: "Apply", dependencies: ["Netlink", "NodeNetwork"]),
         .executableTarget(
             name: "xg-scale",
             dependencies: [
-                "NodeNetwork", "Netlink",
+                "NodeNetwork", "Netlink", "Apply",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -40,6 +42,9 @@ let package = Package(
                           path: "Tests/NetlinkProbe"),
         // The `ip` render fed to `ip -batch -` in throwaway namespaces (root; skipped without).
         .testTarget(name: "RenderKernelTests", dependencies: ["NodeNetwork", "TestSupport"]),
+        // Apply engine without root (fault backend, timed revert clock) and, as root, plan/apply/
+        // rollback/confirm of the STP profiles in throwaway namespaces.
+        .testTarget(name: "ApplyTests", dependencies: ["Apply", "NodeNetwork", "Netlink", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
