@@ -44,6 +44,8 @@ public struct ApplyOutcome: Encodable, Sendable {
     public var snapshot: Snapshot?
     public var requests = RequestCounts()
 
+    public init(changes: [Change]) { self.changes = changes }
+
     enum CodingKeys: String, CodingKey {
         case changes, inSync = "in-sync", dryRun = "dry-run", applied, failure, rollback, created, deleted
         case requests, changeRequests = "change-requests"
@@ -70,6 +72,10 @@ public final class ApplyEngine {
     let interrupted: () -> Int32?
     /// Called after each executed step (progress output).
     public var onStep: ((Int, Change) -> Void)?
+    /// Called with the snapshot and the plan before the first change (the timed revert saves
+    /// the snapshot and starts its watchdog here, so even a killed apply gets reverted).
+    /// Throwing stops the apply before anything changed.
+    public var willExecute: ((Snapshot, [Change]) throws -> Void)?
 
     public init(backend: NetworkBackend, interrupted: @escaping () -> Int32? = { nil }) {
         self.backend = backend
@@ -95,6 +101,14 @@ public final class ApplyEngine {
         }
         let snapshot = Snapshot(of: before, touchedBy: changes)
         outcome.snapshot = snapshot
+        if let willExecute {
+            do { try willExecute(snapshot, changes) } catch {
+                outcome.failure = StepFailure(step: nil, change: nil, reason: "\(error)")
+                outcome.rollback = RestoreReport(steps: [], errors: [], complete: true, remaining: [])
+                outcome.requests = backend.requests
+                return outcome
+            }
+        }
         var done: [Change] = []
         var failure: StepFailure?
         for (i, change) in changes.enumerated() {
@@ -195,7 +209,7 @@ public final class ApplyEngine {
     }
 
     /// Interfaces a list of executed changes created (both ends of a veth).
-    static func createdNames(_ done: [Change]) -> Set<String> {
+    public static func createdNames(_ done: [Change]) -> Set<String> {
         var names: Set<String> = []
         for case .create(let i) in done {
             names.insert(i.name)

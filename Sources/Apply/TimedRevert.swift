@@ -59,7 +59,7 @@ public enum TimedRevert {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = readlink("/proc/self/exe", &buffer, Int(PATH_MAX))
         guard n > 0 else { throw StateError.io("cannot find this program (/proc/self/exe): \(String(cString: strerror(errno)))") }
-        let exe = String(cString: buffer)
+        let exe = String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let arguments = [exe, "_watchdog", "--state-dir", store.directory, "--id", id]
 
         var attributes = posix_spawnattr_t()

@@ -153,7 +153,7 @@ public enum Plan {
     /// Forward delays the kernel accepts while STP is on (BR_MIN/MAX_FORWARD_DELAY), seconds.
     public static let stpForwardDelayRange = 2.0...30.0
 
-    static func format(_ v: Double) -> String {
+    public static func format(_ v: Double) -> String {
         v == v.rounded() ? String(Int(v)) : String(v)
     }
 

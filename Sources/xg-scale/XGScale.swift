@@ -15,6 +15,11 @@ struct XGScale: ParsableCommand {
             Show.self,
             Render.self,
             Validate.self,
+            PlanCommand.self,
+            ApplyCommand.self,
+            Confirm.self,
+            Rollback.self,
+            Watchdog.self,
         ]
     )
 }
