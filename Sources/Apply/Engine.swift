@@ -27,6 +27,10 @@ public struct RestoreReport: Encodable, Sendable {
     public var complete = false
     /// What still differs when not complete.
     public var remaining: [String] = []
+
+    public init(steps: [Change] = [], errors: [String] = [], complete: Bool = false, remaining: [String] = []) {
+        self.steps = steps; self.errors = errors; self.complete = complete; self.remaining = remaining
+    }
 }
 
 public struct ApplyOutcome: Encodable, Sendable {

@@ -15,6 +15,13 @@ public enum Interrupts {
             action.sa_flags = 0
             sigaction(signal, &action, nil)
         }
+        // A parent may hand down a mask that blocks them (test runners' worker threads do):
+        // an apply must stay interruptible.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// The signal received, if any.

@@ -286,26 +286,27 @@ public enum Plan {
             }
         }
 
-        // 9. Routes the profile wants (routes it does not name are left alone).
+        // 9. Routes the profile wants (routes it does not name are left alone). Routes through a
+        //    link this plan deletes go away with it.
+        var gone: Set<String> = []
+        for case .delete(let n) in out {
+            gone.insert(n)
+            if let peer = current[n]?.peer { gone.insert(peer) }
+        }
+        let currentRoutes = current.routes.filter { !($0.device.map(gone.contains) ?? false) }
         for r in desired.routes {
-            let present = current.routes.contains { c in
+            let present = currentRoutes.contains { c in
                 c.destination == r.destination && c.gateway == r.gateway
                     && (r.device == nil || c.device == r.device)
             }
             if present { continue }
-            for c in current.routes where c.destination == r.destination && isSameFamily(c.gateway, r.gateway) {
+            for c in currentRoutes where c.destination == r.destination && isSameFamily(c.gateway, r.gateway) {
                 out.append(.removeRoute(c))
             }
             out.append(.addRoute(r))
         }
         if exactRoutes {
-            // Routes through a link this plan deletes go away with it.
-            var gone: Set<String> = []
-            for case .delete(let n) in out {
-                gone.insert(n)
-                if let peer = current[n]?.peer { gone.insert(peer) }
-            }
-            for c in current.routes where !(c.device.map(gone.contains) ?? false) && !desired.routes.contains(where: { r in
+            for c in currentRoutes where !desired.routes.contains(where: { r in
                 r.destination == c.destination && r.gateway == c.gateway && (r.device == nil || r.device == c.device)
             }) && !out.contains(.removeRoute(c)) {
                 out.append(.removeRoute(c))
