@@ -83,6 +83,14 @@ public enum TimedRevert {
         posix_spawn_file_actions_addopen(&actions, 1, store.watchdogLogPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
 
+        // Nothing but 0-2 may reach the watchdog: an inherited pipe end (the caller's stdout
+        // capture, say) would keep a reader waiting for EOF until the deadline.
+        if let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
+            for fd in fds.compactMap({ Int32($0) }) where fd > 2 {
+                let flags = fcntl(fd, F_GETFD)
+                if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
+            }
+        }
         let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
