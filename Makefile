@@ -6,12 +6,18 @@ PROFILES   := $(wildcard profiles/*.yaml)
 INVENTORY  := profiles/inventory.yaml
 NODE       := dom0
 
-.PHONY: all setup build demo test test-pure man check-man bench clean
+.PHONY: all setup build demo test test-pure test-vm man check-man bench clean
 
 all: build
 
 setup:
 	sh scripts/install-deps.sh
+	sh Tests/VM/prepare.sh
+
+# The qemu bonding VM alone (kernel download and initramfs are cached in .vm-cache/).
+test-vm: build
+	sh Tests/VM/prepare.sh
+	$(SWIFT) test --filter BondVMTests
 
 build:
 	$(SWIFT) build
@@ -26,7 +32,7 @@ test: setup build check-man
 
 # Tests that need neither root nor the kernel.
 test-pure: build
-	$(SWIFT) test --filter 'NodeNetworkTests|DRBDTests|MonitorCoreTests'
+	$(SWIFT) test --filter 'NodeNetworkTests|DRBDTests|MonitorCoreTests|TimedRevertTests'
 
 # man/xg-scale.8 is generated from the argument parser, with a pinned date.
 man:

@@ -30,10 +30,12 @@ let package = Package(
         .target(name: "MonitorCore", dependencies: ["NodeNetwork"]),
         // Monitor engine: syslog/JSON/metrics emitters and the service loop (sockets, files).
         .target(name: "LinkMonitor", dependencies: ["MonitorCore", "NodeNetwork"]),
+        // Apply engine: plan, snapshot, execute through Netlink, verify, undo; timed revert.
+        .target(name: "Apply", dependencies: ["Netlink", "NodeNetwork"]),
         .executableTarget(
             name: "xg-scale",
             dependencies: [
-                "NodeNetwork", "Netlink", "DRBD", "Preflight", "MonitorCore", "LinkMonitor",
+                "NodeNetwork", "Netlink", "Apply", "DRBD", "Preflight", "MonitorCore", "LinkMonitor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +60,9 @@ let package = Package(
         .executableTarget(name: "link-watch", dependencies: ["Netlink", "NodeNetwork"],
                           path: "Tests/LinkWatch"),
         .testTarget(name: "LinkEventTests", dependencies: ["NodeNetwork", "TestSupport"]),
+        // Apply engine without root (fault backend, timed revert clock) and, as root, plan/apply/
+        // rollback/confirm of the STP profiles in throwaway namespaces.
+        .testTarget(name: "ApplyTests", dependencies: ["Apply", "NodeNetwork", "Netlink", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

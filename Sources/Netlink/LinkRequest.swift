@@ -56,7 +56,7 @@ extension BridgeLink {
 extension BondLink {
     /// IFLA_BOND_* for `settings`; names are turned into the kernel's numbers, interface names
     /// (primary, active slave) into indexes through `indexOf`.
-    static func put(_ settings: BondSettings, into m: Message,
+    static func put(_ settings: BondSettings, into m: Message, includeMode: Bool = true,
                     indexOf: (String) -> Int?) throws(NetlinkError) {
         func number(_ option: String, _ value: String, _ names: [String]) throws(NetlinkError) -> UInt8 {
             guard let n = BondLink.number(value, in: names) else {
@@ -65,7 +65,7 @@ extension BondLink {
             }
             return UInt8(n)
         }
-        try m.put(Int(IFLA_BOND_MODE), u8: number("mode", settings.mode, modes))
+        if includeMode { try m.put(Int(IFLA_BOND_MODE), u8: number("mode", settings.mode, modes)) }
         if let v = settings.miimon { try m.put(Int(IFLA_BOND_MIIMON), u32: UInt32(v)) }
         if let v = settings.updelay { try m.put(Int(IFLA_BOND_UPDELAY), u32: UInt32(v)) }
         if let v = settings.downdelay { try m.put(Int(IFLA_BOND_DOWNDELAY), u32: UInt32(v)) }

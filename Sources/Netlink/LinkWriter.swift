@@ -60,6 +60,24 @@ public final class LinkWriter {
         try socket.request(m)
     }
 
+    /// Change options of an existing bond. Mode and fail_over_mac are sent only when they differ
+    /// from `current` (the kernel refuses them on a bond with slaves, even unchanged).
+    public func setBond(_ name: String, settings: BondSettings, current: BondSettings?) throws(NetlinkError) {
+        let operation = "set bond \(name)"
+        var settings = settings
+        let includeMode = current?.mode != settings.mode
+        if let c = current, settings.failOverMAC == c.failOverMAC { settings.failOverMAC = nil }
+        settings.activeSlave = nil
+        let m = try LinkRequest.message(.new, index: index(of: name, for: operation), operation: operation)
+        try m.nest(Int(IFLA_LINKINFO)) { () throws(NetlinkError) in
+            try m.put(Int(IFLA_INFO_KIND), string: "bond")
+            try m.nest(Int(IFLA_INFO_DATA)) { () throws(NetlinkError) in
+                try BondLink.put(settings, into: m, includeMode: includeMode, indexOf: LinkWriter.existingIndex)
+            }
+        }
+        try socket.request(m)
+    }
+
     /// Create a veth pair `name` <-> `peer` (both in this namespace).
     public func createVeth(_ name: String, peer: String) throws(NetlinkError) {
         let operation = "create veth \(name) peer \(peer)"

@@ -150,14 +150,19 @@ public enum Plan {
     /// clock_t centiseconds, so a value may read back one tick off.
     public static let timerTolerance = 0.011
 
-    static func format(_ v: Double) -> String {
+    /// Forward delays the kernel accepts while STP is on (BR_MIN/MAX_FORWARD_DELAY), seconds.
+    public static let stpForwardDelayRange = 2.0...30.0
+
+    public static func format(_ v: Double) -> String {
         v == v.rounded() ? String(Int(v)) : String(v)
     }
 
     /// The ordered changes that turn `current` into `desired`.
     /// - Parameter owned: interfaces a previous apply created; those no longer desired are deleted.
+    /// - Parameter exactRoutes: also remove default routes `desired` does not list (restoring a
+    ///   snapshot); otherwise routes the profile does not name are left alone.
     public static func changes(from current: NetworkState, to desired: NetworkState,
-                               owned: Set<String> = []) throws -> [Change] {
+                               owned: Set<String> = [], exactRoutes: Bool = false) throws -> [Change] {
         var out: [Change] = []
         let wanted = Set(desired.interfaces.map(\.name))
 
@@ -174,7 +179,9 @@ public enum Plan {
         for want in desired.interfaces {
             if created.contains(want.name) { continue }
             if let cur = current[want.name] {
-                if cur.kind == want.kind { continue }
+                // An uplink is whatever link exists under that name (a NIC, a veth in a lab, a
+                // Xen vif...): the profile never changes its kind.
+                if cur.kind == want.kind || want.kind == .device { continue }
                 if owned.contains(want.name) {
                     out.append(.delete(name: want.name))
                 } else {
@@ -193,6 +200,11 @@ public enum Plan {
         for want in desired.interfaces where !created.contains(want.name) {
             guard let cur = current[want.name] else { continue }
             if let wb = want.bridge, let cb = cur.bridge, !bridgeMatches(wb, cb) {
+                // The kernel applies forward-delay before stp_state and refuses a delay outside
+                // 2-30 s while STP is on: turn STP off first when leaving that range with it.
+                if cb.stp, !wb.stp, let d = wb.forwardDelay, !stpForwardDelayRange.contains(d) {
+                    out.append(.setBridge(name: want.name, BridgeSettings(stp: false)))
+                }
                 out.append(.setBridge(name: want.name, wb))
             }
             if let wb = want.bond, let cb = cur.bond, !bondMatches(wb, cb) {
@@ -274,17 +286,31 @@ public enum Plan {
             }
         }
 
-        // 9. Routes the profile wants (routes it does not name are left alone).
+        // 9. Routes the profile wants (routes it does not name are left alone). Routes through a
+        //    link this plan deletes go away with it.
+        var gone: Set<String> = []
+        for case .delete(let n) in out {
+            gone.insert(n)
+            if let peer = current[n]?.peer { gone.insert(peer) }
+        }
+        let currentRoutes = current.routes.filter { !($0.device.map(gone.contains) ?? false) }
         for r in desired.routes {
-            let present = current.routes.contains { c in
+            let present = currentRoutes.contains { c in
                 c.destination == r.destination && c.gateway == r.gateway
                     && (r.device == nil || c.device == r.device)
             }
             if present { continue }
-            for c in current.routes where c.destination == r.destination && isSameFamily(c.gateway, r.gateway) {
+            for c in currentRoutes where c.destination == r.destination && isSameFamily(c.gateway, r.gateway) {
                 out.append(.removeRoute(c))
             }
             out.append(.addRoute(r))
+        }
+        if exactRoutes {
+            for c in currentRoutes where !desired.routes.contains(where: { r in
+                r.destination == c.destination && r.gateway == c.gateway && (r.device == nil || r.device == c.device)
+            }) && !out.contains(.removeRoute(c)) {
+                out.append(.removeRoute(c))
+            }
         }
         return out
     }

@@ -14,8 +14,13 @@ struct XGScale: ParsableCommand {
         subcommands: [
             Validate.self,
             Render.self,
+            PlanCommand.self,
+            ApplyCommand.self,
+            Confirm.self,
+            Rollback.self,
             Show.self,
             Drbd.self,
+            Watchdog.self,
         ]
     )
 }

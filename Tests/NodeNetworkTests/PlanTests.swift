@@ -151,3 +151,42 @@ private func bareUplinks() -> NetworkState {
         #expect(json.contains("\"mtu\" : 9000"))
     }
 }
+
+@Suite struct PlanOrderingTests {
+    @Test func uplinksOfAnyExistingKindAreAccepted() throws {
+        // In a lab the uplinks are veths; the profile calls them devices and never changes them.
+        let current = NetworkState(interfaces: [
+            Interface(name: "peth0", kind: .veth, up: false, mtu: 1500, peer: "peth0p"),
+            Interface(name: "peth1", kind: .veth, up: false, mtu: 1500, peer: "peth1p"),
+        ])
+        let changes = try Plan.changes(from: current, to: NetworkState(interfaces: [
+            Interface(name: "peth0", kind: .device, master: "br0"),
+            Interface(name: "peth1", kind: .device, master: "br0"),
+            Interface(name: "br0", kind: .bridge, bridge: BridgeSettings(stp: true)),
+        ]))
+        #expect(!changes.contains { $0.action == "delete" })
+        #expect(changes.first?.summary == "create bridge br0")
+    }
+
+    @Test func stpGoesOffBeforeTheDelayLeavesTheSTPRange() throws {
+        let on = Interface(name: "br0", kind: .bridge,
+                           bridge: BridgeSettings(stp: true, forwardDelay: 4, helloTime: 2, maxAge: 20))
+        var off = on
+        off.bridge = BridgeSettings(stp: false, forwardDelay: 0, helloTime: 2, maxAge: 20)
+        let changes = try Plan.changes(from: NetworkState(interfaces: [on]), to: NetworkState(interfaces: [off]))
+        #expect(changes.map(\.summary) == ["set bridge br0 stp off",
+                                           "set bridge br0 stp off forward-delay 0 hello-time 2 max-age 20"])
+        // Turning STP on: the kernel sets the delay before stp_state, one request is enough.
+        let back = try Plan.changes(from: NetworkState(interfaces: [off]), to: NetworkState(interfaces: [on]))
+        #expect(back.count == 1)
+    }
+
+    @Test func exactRoutesRemovesDefaultRoutesTheTargetDoesNotList() throws {
+        let link = Interface(name: "br0", kind: .bridge, bridge: BridgeSettings(stp: false))
+        let extra = Route(destination: "default", gateway: "192.0.2.1", device: "br0")
+        let current = NetworkState(interfaces: [link], routes: [extra])
+        let target = NetworkState(interfaces: [link])
+        #expect(try Plan.changes(from: current, to: target).isEmpty)
+        #expect(try Plan.changes(from: current, to: target, exactRoutes: true) == [.removeRoute(extra)])
+    }
+}

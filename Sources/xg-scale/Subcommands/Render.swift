@@ -7,6 +7,7 @@ extension RenderFormat: ExpressibleByArgument {}
 extension XGScale {
     struct Render: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "render",
             abstract: "Render a profile as ip batch, ifupdown2 interfaces, systemd-networkd files or JSON.",
             discussion: """
                 Validates PROFILE (as `xg-scale validate` does) and prints the configuration the \

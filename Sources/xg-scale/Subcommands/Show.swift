@@ -6,6 +6,7 @@ import NodeNetwork
 extension XGScale {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "show",
             abstract: "Show the current links that matter for redundancy.",
             discussion: """
                 Reads the kernel's links, addresses and default routes through netlink (in the \

@@ -4,6 +4,7 @@ import NodeNetwork
 extension XGScale {
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "validate",
             abstract: "Check a profile (and inventory) and report every problem at once.",
             discussion: """
                 Reads PROFILE, fills ${NAME} from the inventory's node when --inventory and --node \

@@ -1,0 +1,123 @@
+// The seam between the apply engine and the kernel: read the state, execute one change.
+//
+// `KernelBackend` is the real thing (Netlink, one socket). `FaultInjectingBackend` wraps another
+// backend — normally the kernel one — and fails one chosen step, so tests can prove that a
+// failure at any step leaves the node exactly as it was (a fake beside the kernel, never instead).
+import Foundation
+import Netlink
+import NodeNetwork
+
+public protocol NetworkBackend: AnyObject {
+    /// The current state of the whole namespace.
+    func currentState() throws -> NetworkState
+    /// Make one change; throws when the kernel (or the fake) refuses.
+    func execute(_ change: Change) throws
+    /// Netlink requests sent so far by this process.
+    var requests: RequestCounts { get }
+}
+
+/// Executes changes through `LinkWriter` and reads through `LinkReader`, on one netlink socket,
+/// in the network namespace of the calling thread.
+public final class KernelBackend: NetworkBackend {
+    let reader: LinkReader
+    let writer: LinkWriter
+
+    public init() throws {
+        let socket = try NetlinkSocket()
+        reader = LinkReader(socket: socket)
+        writer = LinkWriter(socket: socket)
+    }
+
+    public var requests: RequestCounts { RequestCounter.total }
+
+    public func currentState() throws -> NetworkState { try reader.currentState() }
+
+    public func execute(_ change: Change) throws {
+        switch change {
+        case .create(let i):
+            switch i.kind {
+            case .bridge: try writer.createBridge(i.name, settings: i.bridge)
+            case .bond:
+                try writer.createBond(i.name, settings: i.bond ?? BondSettings(mode: "balance-rr"))
+            case .veth:
+                guard let peer = i.peer else { throw ApplyError.unsupported("create veth \(i.name) without a peer name") }
+                try writer.createVeth(i.name, peer: peer)
+            case .device, .other:
+                throw ApplyError.unsupported("cannot create \(i.name): a \(i.kind.rawValue) is not made by software")
+            }
+        case .delete(let name): try writer.deleteLink(name)
+        case .setBridge(let name, let settings): try writer.setBridge(name, settings: settings)
+        case .setBond(let name, let settings):
+            // Mode and fail_over_mac are only sent when they change (see LinkWriter.setBond).
+            let current = try reader.currentState()[name]?.bond
+            try writer.setBond(name, settings: settings, current: current)
+        case .setMaster(let name, let master): try writer.setMaster(name, master: master)
+        case .releaseMaster(let name): try writer.setMaster(name, master: nil)
+        case .setPort(let name, let p): try writer.setBridgePort(name, priority: p.priority, cost: p.cost)
+        case .setUp(let name): try writer.setUp(name, true)
+        case .setDown(let name): try writer.setUp(name, false)
+        case .setMTU(let name, let mtu): try writer.setMTU(name, mtu)
+        case .addAddress(let name, let address): try writer.address(address, on: name)
+        case .removeAddress(let name, let address): try writer.address(address, on: name, delete: true)
+        case .addRoute(let route), .removeRoute(let route):
+            guard route.destination == "default" else {
+                throw ApplyError.unsupported("only default routes are managed (got \(route.destination))")
+            }
+            try writer.defaultRoute(route, delete: { if case .removeRoute = change { return true }; return false }())
+        }
+    }
+}
+
+/// What a fault-injecting backend does at its chosen step.
+public enum FaultKind: String, Sendable {
+    /// The step is refused (nothing reaches the kernel for it).
+    case error
+    /// SIGTERM is raised to this process, then the step runs (an interruption mid-way).
+    case signal
+}
+
+/// Wraps a backend and makes the `failAtStep`-th execute call (1-based) fail, once.
+public final class FaultInjectingBackend: NetworkBackend {
+    public let inner: NetworkBackend
+    public let failAtStep: Int
+    public let kind: FaultKind
+    public private(set) var steps = 0
+    private var fired = false
+
+    public init(_ inner: NetworkBackend, failAtStep: Int, kind: FaultKind = .error) {
+        self.inner = inner; self.failAtStep = failAtStep; self.kind = kind
+    }
+
+    public var requests: RequestCounts { inner.requests }
+    public func currentState() throws -> NetworkState { try inner.currentState() }
+
+    public func execute(_ change: Change) throws {
+        steps += 1
+        if !fired && steps == failAtStep {
+            fired = true
+            switch kind {
+            case .error: throw ApplyError.injectedFault(step: steps)
+            case .signal: raise(SIGTERM)
+            }
+        }
+        try inner.execute(change)
+    }
+}
+
+public enum ApplyError: Error, CustomStringConvertible, Equatable {
+    case unsupported(String)
+    case injectedFault(step: Int)
+    case interrupted(signal: Int32)
+    case verification([String])
+
+    public var description: String {
+        switch self {
+        case .unsupported(let what): return what
+        case .injectedFault(let step): return "injected fault at step \(step) (XG_SCALE_FAULT_STEP)"
+        case .interrupted(let signal):
+            return "interrupted by \(signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "signal \(signal)")"
+        case .verification(let left):
+            return "the kernel does not show the asked-for state after applying; still different: " + left.joined(separator: "; ")
+        }
+    }
+}

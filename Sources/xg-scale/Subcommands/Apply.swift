@@ -1,0 +1,183 @@
+import Apply
+import ArgumentParser
+import Foundation
+import Netlink
+import NodeNetwork
+
+extension XGScale {
+    struct ApplyCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "apply",
+            abstract: "Bring this node to PROFILE through netlink: plan, apply, verify, roll back on failure.",
+            discussion: """
+                Computes the plan (see `xg-scale plan`), snapshots every interface it touches and \
+                the default routes, makes the changes one netlink request at a time, then reads \
+                the state back and checks it (bridge timers within one centisecond tick, \
+                arp-ip-target as a set). If a step fails (kernel refusal, missing uplink, \
+                SIGINT/SIGTERM), the steps already done are undone in reverse order and the \
+                touched interfaces are brought back to the snapshot (links, masters, options, \
+                addresses, up/down); the failing step and the kernel's reason are printed and the \
+                exit status is 1. When nothing differs, no change request is sent at all and no \
+                link flaps.
+
+                Interfaces apply creates become owned (recorded in the state directory); only \
+                owned interfaces are ever deleted, when the profile no longer wants them. A lock \
+                (STATE_DIR/lock) keeps two applies from running at once: the second exits 1 \
+                naming the holder's pid.
+
+                --confirm-within SECONDS: the snapshot is saved and a detached watchdog (same \
+                network namespace, own session) restores it when `xg-scale confirm` has not run \
+                within SECONDS after the apply, even if this process or its shell was killed. \
+                `xg-scale rollback` restores it at once. While a revert is pending, another \
+                apply is refused.
+
+                --json prints {"changes", "in-sync", "applied", "failure", "rollback", "created", \
+                "deleted", "requests": {"get","new","set","del"}, "change-requests"} on stdout, \
+                also when the apply failed.
+
+                Exit status: 0 applied (or already in sync), 1 error (nothing is left half done).
+
+                Examples:
+                  xg-scale apply profiles/stp-two-switches.yaml --inventory profiles/inventory.yaml --node dom0
+                  xg-scale apply site.yaml --dry-run
+                  xg-scale apply site.yaml --confirm-within 120   # then, if still reachable:
+                  xg-scale confirm
+                  ip netns exec lab1 xg-scale apply site.yaml --state-dir /tmp/lab1 --json | jq .change-requests
+                """)
+
+        @OptionGroup var input: ProfileInput
+        @OptionGroup var state: StateOptions
+
+        @Flag(name: .long, help: "Print the plan and change nothing (exit 0).")
+        var dryRun = false
+
+        @Option(help: ArgumentHelp("Revert to the pre-apply state unless `xg-scale confirm` runs within this many seconds.",
+                                   valueName: "seconds"))
+        var confirmWithin: Double?
+
+        @Flag(name: .long, help: "Print the outcome as JSON.")
+        var json = false
+
+        func validate() throws {
+            if let s = confirmWithin, !(s > 0 && s <= 86400) {
+                throw ValidationError("--confirm-within must be between 0 and 86400 seconds (got \(s))")
+            }
+            if confirmWithin != nil && dryRun {
+                throw ValidationError("--confirm-within and --dry-run exclude each other (a dry run changes nothing)")
+            }
+        }
+
+        /// Test hook: XG_SCALE_FAULT_STEP=K makes step K fail (or, with XG_SCALE_FAULT_KIND=signal,
+        /// SIGTERM arrive during it), in front of the real kernel backend.
+        static func backend() throws -> NetworkBackend {
+            let kernel = try KernelBackend()
+            let env = ProcessInfo.processInfo.environment
+            guard let text = env["XG_SCALE_FAULT_STEP"], let step = Int(text) else { return kernel }
+            return FaultInjectingBackend(kernel, failAtStep: step,
+                                         kind: FaultKind(rawValue: env["XG_SCALE_FAULT_KIND"] ?? "") ?? .error)
+        }
+
+        func run() throws {
+            let desired = try desiredState(input)
+            let store = state.store
+            let backend: NetworkBackend
+            do { backend = try Self.backend() } catch { throw fail("apply", "\(error)") }
+
+            if dryRun {
+                let changes: [Change]
+                do { changes = try ApplyEngine(backend: backend).plan(to: desired, owned: try store.owned()).1 } catch {
+                    throw fail("apply", "\(error)")
+                }
+                var outcome = ApplyOutcome(changes: changes)
+                outcome.dryRun = true
+                outcome.requests = backend.requests
+                if json { print(try JSONOutput.string(outcome), terminator: "") } else if changes.isEmpty {
+                    print("in sync: nothing to change (dry run)")
+                } else {
+                    print("dry run: would make \(changes.count) change\(changes.count == 1 ? "" : "s"):")
+                    print(changeList(changes))
+                }
+                return
+            }
+
+            let lock: StateLock
+            let owned: Set<String>
+            do {
+                lock = try store.lock()
+                if let p = try store.pending() {
+                    let left = max(0, Int((p.deadline - Date().timeIntervalSince1970).rounded(.up)))
+                    throw StateError.io("a timed revert of the last apply (\(p.profile)) is pending, \(left) s left, watchdog pid \(p.watchdogPID.map(String.init) ?? "?") (fix: run `xg-scale confirm` to keep it or `xg-scale rollback` to undo it, then apply again)")
+                }
+                owned = try store.owned()
+            } catch {
+                throw fail("apply", "\(error)")
+            }
+            defer { lock.release() }
+
+            Interrupts.install()
+            let engine = ApplyEngine(backend: backend, interrupted: { Interrupts.signal })
+            let revertID = UUID().uuidString
+            var watchdog: pid_t?
+            if let seconds = confirmWithin {
+                engine.willExecute = { snapshot, changes in
+                    let pending = PendingRevert(
+                        id: revertID, deadline: Date().timeIntervalSince1970 + seconds,
+                        profile: input.sourceDescription, snapshot: snapshot,
+                        created: ApplyEngine.createdNames(changes).sorted(), ownedBefore: owned.sorted())
+                    try store.savePending(pending)
+                    let pid = try TimedRevert.spawnWatchdog(store: store, id: revertID)
+                    watchdog = pid
+                    var withPID = pending
+                    withPID.watchdogPID = pid
+                    try store.savePending(withPID)
+                }
+            }
+            if !json {
+                engine.onStep = { i, change in print("  \(i). \(change.summary)") }
+            }
+            let outcome: ApplyOutcome
+            do {
+                outcome = try engine.apply(desired: desired, owned: owned)
+            } catch {
+                throw fail("apply", "\(error)")
+            }
+
+            if let failure = outcome.failure {
+                if let pid = watchdog {
+                    // Rolled back already: the revert has nothing left to do.
+                    store.removePending()
+                    kill(pid, SIGTERM)
+                }
+                if json { print(try JSONOutput.string(outcome), terminator: "") }
+                var message = failure.step.map { "step \($0) of \(outcome.changes.count) (\(failure.change?.summary ?? "")) failed: " } ?? "apply failed: "
+                message += failure.reason
+                if let k = failure.kernelReason, !failure.reason.contains(k) { message += " (kernel: \(k))" }
+                if let r = outcome.rollback { message += "\n" + describe(r) }
+                throw fail("apply", message)
+            }
+
+            if !outcome.changes.isEmpty {
+                do {
+                    try store.saveOwned(owned.union(outcome.created).subtracting(outcome.deleted))
+                    if let seconds = confirmWithin, var p = try store.pending(), p.id == revertID {
+                        // The confirmation window starts now that the apply is done.
+                        p.deadline = Date().timeIntervalSince1970 + seconds
+                        try store.savePending(p)
+                    }
+                } catch {
+                    throw fail("apply", "applied, but \(error)")
+                }
+            }
+            if json {
+                print(try JSONOutput.string(outcome), terminator: "")
+            } else if outcome.inSync {
+                print("in sync: nothing to change")
+            } else {
+                print("applied and verified \(outcome.changes.count) change\(outcome.changes.count == 1 ? "" : "s") (\(outcome.requests.changes) netlink change requests)")
+            }
+            if let seconds = confirmWithin, !outcome.inSync {
+                printStderr("xg-scale apply: run `xg-scale confirm` within \(Plan.format(seconds)) s to keep this, or the node returns to its previous state (watchdog pid \(watchdog.map(String.init) ?? "?"))")
+            }
+        }
+    }
+}

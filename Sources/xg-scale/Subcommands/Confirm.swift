@@ -1,0 +1,115 @@
+import Apply
+import ArgumentParser
+import Foundation
+import NodeNetwork
+
+extension XGScale {
+    struct Confirm: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "confirm",
+            abstract: "Keep the last `apply --confirm-within`: cancel its timed revert.",
+            discussion: """
+                Removes the pending revert from the state directory and stops its watchdog, so \
+                the state the last apply made stays. Run it from the new connection, to prove \
+                the node is still reachable after the change.
+
+                Exit status: 0 confirmed, 1 nothing pending (never applied with \
+                --confirm-within, already confirmed, or the revert already happened).
+
+                Examples:
+                  xg-scale apply site.yaml --confirm-within 120 && xg-scale confirm
+                  ip netns exec lab1 xg-scale confirm --state-dir /tmp/lab1
+                """)
+
+        @OptionGroup var state: StateOptions
+
+        func run() throws {
+            let store = state.store
+            do {
+                let lock = try store.lock()
+                defer { lock.release() }
+                guard let p = try store.pending() else {
+                    throw StateError.io("nothing to confirm: no timed revert is pending in \(store.directory) (fix: apply with --confirm-within first; if the deadline passed, the watchdog has restored the previous state, see \(store.watchdogLogPath))")
+                }
+                store.removePending()
+                if let pid = p.watchdogPID { kill(pid, SIGTERM) }
+                print("confirmed: the apply of \(p.profile) stays; timed revert cancelled")
+            } catch let e as StateError {
+                throw fail("confirm", e.description)
+            }
+        }
+    }
+
+    struct Rollback: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rollback",
+            abstract: "Undo the last `apply --confirm-within` now, without waiting for its deadline.",
+            discussion: """
+                Restores the snapshot the pending timed revert holds (the touched interfaces and \
+                the default routes as they were before that apply; interfaces it created are \
+                deleted), through the same engine as apply, then stops the watchdog.
+
+                Exit status: 0 restored, 1 nothing pending or the restore was incomplete.
+
+                Examples:
+                  xg-scale apply site.yaml --confirm-within 300
+                  xg-scale rollback
+                  xg-scale rollback --json --state-dir /tmp/lab1
+                """)
+
+        @OptionGroup var state: StateOptions
+
+        @Flag(name: .long, help: "Print the restore report as JSON.")
+        var json = false
+
+        func run() throws {
+            let store = state.store
+            let report: RestoreReport
+            do {
+                let lock = try store.lock()
+                defer { lock.release() }
+                guard let p = try store.pending() else {
+                    throw StateError.io("nothing to roll back: no timed revert is pending in \(store.directory) (fix: rollback undoes an `apply --confirm-within` that was not confirmed yet)")
+                }
+                if let pid = p.watchdogPID { kill(pid, SIGTERM) }
+                report = TimedRevert.restore(p, with: ApplyEngine(backend: try KernelBackend()))
+                try store.saveOwned(Set(p.ownedBefore))
+                store.removePending()
+            } catch {
+                throw fail("rollback", "\(error)")
+            }
+            if json { print(try JSONOutput.string(report), terminator: "") } else { print(describe(report)) }
+            if !report.complete { throw ExitCode.failure }
+        }
+    }
+
+    /// Hidden: the detached watchdog of a timed revert (started by apply --confirm-within).
+    struct Watchdog: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "_watchdog", abstract: "Internal: wait for a timed revert's deadline and restore.",
+            shouldDisplay: false)
+
+        @OptionGroup var state: StateOptions
+        @Option var id: String
+
+        func run() throws {
+            let store = state.store
+            let stamp = { ISO8601DateFormatter().string(from: Date()) }
+            print("\(stamp()) watchdog \(getpid()) waiting for revert \(id)")
+            do {
+                let engine = ApplyEngine(backend: try KernelBackend())
+                let (result, report) = try TimedRevert.watch(store: store, id: id, clock: SystemClock()) { p in
+                    TimedRevert.restore(p, with: engine)
+                }
+                print("\(stamp()) revert \(id): \(result.rawValue)")
+                if let report { print(describe(report)) }
+                if result == .restoreIncomplete { throw ExitCode.failure }
+            } catch let e as ExitCode {
+                throw e
+            } catch {
+                print("\(stamp()) revert \(id): error: \(error)")
+                throw ExitCode.failure
+            }
+        }
+    }
+}
