@@ -6,12 +6,16 @@ PROFILES   := $(wildcard profiles/*.yaml)
 INVENTORY  := profiles/inventory.yaml
 NODE       := dom0
 
-.PHONY: all setup build demo test test-pure test-vm man check-man bench clean
+.PHONY: all deps setup build demo test test-pure test-vm man check-man bench clean
 
 all: build
 
-setup:
+# System packages (apt-get) and the unpacked ifupdown2.
+deps:
 	sh scripts/install-deps.sh
+
+# Everything the tests need: packages, plus the qemu bonding VM (kernel and initramfs, cached).
+setup: deps
 	sh Tests/VM/prepare.sh
 
 # The qemu bonding VM alone (kernel download and initramfs are cached in .vm-cache/).
@@ -23,7 +27,7 @@ build:
 	$(SWIFT) build
 
 # Render every example profile in every format, then show this machine's links (read only).
-demo: setup build
+demo: deps build
 	sh scripts/demo.sh $(BIN) $(INVENTORY) $(NODE)
 
 # Everything CI runs: packages, build, the man page check, every test.
