@@ -78,10 +78,15 @@ public final class LinkWriter {
         try socket.request(m)
     }
 
-    /// Create a veth pair `name` <-> `peer` (both in this namespace).
-    public func createVeth(_ name: String, peer: String) throws(NetlinkError) {
+    /// Create a veth pair `name` <-> `peer` (both in this namespace). In the same request:
+    /// the MTU of either end, `name`'s master and `name` up. (The kernel cannot bring the peer up
+    /// while the pair is being created: ENOTCONN.)
+    public func createVeth(_ name: String, peer: String, mtu: Int? = nil, peerMTU: Int? = nil,
+                           master: String? = nil, up: Bool = false) throws(NetlinkError) {
         let operation = "create veth \(name) peer \(peer)"
-        let m = try LinkRequest.create(name: name, kind: "veth", operation: operation) { (m) throws(NetlinkError) in
+        let m = try LinkRequest.create(name: name, kind: "veth", operation: operation,
+                                       flags: up ? UInt32(IFF_UP.rawValue) : 0,
+                                       data: { (m) throws(NetlinkError) in
             // VETH_INFO_PEER holds a struct ifinfomsg followed by the peer's attributes.
             let start = try libnl("\(operation): open peer") { nla_nest_start(m.raw, Int32(VETH_INFO_PEER) | Int32(NLA_F_NESTED)) }
             var peerHeader = ifinfomsg()
@@ -91,8 +96,12 @@ public final class LinkWriter {
                 }
             }
             try m.put(Int(IFLA_IFNAME), string: peer)
+            if let peerMTU { try m.put(Int(IFLA_MTU), u32: UInt32(peerMTU)) }
             try libnl("\(operation): close peer") { nla_nest_end(m.raw, start) }
-        }
+        }, attributes: { (m) throws(NetlinkError) in
+            if let mtu { try m.put(Int(IFLA_MTU), u32: UInt32(mtu)) }
+            if let master { try m.put(Int(IFLA_MASTER), u32: UInt32(try self.index(of: master, for: operation))) }
+        })
         try socket.request(m)
     }
 
