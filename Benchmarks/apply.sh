@@ -46,7 +46,11 @@ P="$TMP/bench.yaml --inventory profiles/inventory.yaml --node dom0"
 sed 's/^/ip /' "$TMP/batch" > "$TMP/lines.sh"
 
 fresh() {
-  ip netns delete "$NS" 2>/dev/null || true
+  if ip netns delete "$NS" 2>/dev/null; then
+    # The kernel dismantles a deleted namespace in the background, under the RTNL lock every
+    # request also takes: let it finish before the next measured run.
+    sleep "${SETTLE:-1}"
+  fi
   ip netns add "$NS"
   ip -n "$NS" link add peth0 type veth peer name peth0p
   ip -n "$NS" link add peth1 type veth peer name peth1p

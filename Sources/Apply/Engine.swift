@@ -270,27 +270,30 @@ public final class ApplyEngine {
             if let k = bridgesByIndex[m] { return k < i }
             return before[m]?.kind == .bridge && !replaced.contains(m)
         }
+        // Indexes of the steps on each interface, in plan order.
+        var stepsOn: [String: [Int]] = [:]
+        for (j, c) in changes.enumerated() { if let n = c.interfaceName { stepsOn[n, default: []].append(j) } }
         for (i, c) in changes.enumerated() {
             guard case .create(let x) = c, x.kind == .veth, let peer = x.peer, peer != x.name else { continue }
             // The end that takes master and up: the one the plan enslaves to an existing bridge.
             var primary = x.name
-            for case .setMaster(let n, let m) in changes[(i + 1)...] where (n == x.name || n == peer) && bridgeExists(m, at: i) {
-                primary = n
-                break
-            }
-            var open: Set<String> = [x.name, peer]   // ends still being scanned
-            var more: [Int] = []
-            for j in (i + 1)..<changes.count {
-                guard let n = changes[j].interfaceName, open.contains(n) else { continue }
-                switch changes[j] {
-                case .setMTU: more.append(j)
-                case .setUp where n == primary: more.append(j)
-                case .setMaster(_, let m) where n == primary && bridgeExists(m, at: i): more.append(j)
-                default: open.remove(n)
+            search: for end in [x.name, peer] {
+                for j in stepsOn[end] ?? [] where j > i {
+                    if case .setMaster(_, let m) = changes[j], bridgeExists(m, at: i) { primary = end; break search }
                 }
-                if open.isEmpty { break }
             }
-            if !more.isEmpty { groups[i] = more }
+            var more: [Int] = []
+            for end in [x.name, peer] {
+                scan: for j in stepsOn[end] ?? [] where j > i {
+                    switch changes[j] {
+                    case .setMTU: more.append(j)
+                    case .setUp where end == primary: more.append(j)
+                    case .setMaster(_, let m) where end == primary && bridgeExists(m, at: i): more.append(j)
+                    default: break scan   // nothing moves past a step it cannot carry
+                    }
+                }
+            }
+            if !more.isEmpty { groups[i] = more.sorted() }
         }
         return groups
     }
