@@ -11,13 +11,19 @@ public final class LinkWriter {
     public init() throws(NetlinkError) { socket = try NetlinkSocket() }
     public init(socket: NetlinkSocket) { self.socket = socket }
 
+    /// Indexes looked up by this writer (if_nametoindex costs three system calls). Forgotten on
+    /// every delete: deleting one end of a veth deletes the other, and a name may come back.
+    private var indexes: [String: Int] = [:]
+
     /// The ifindex of `name` in this namespace.
     public func index(of name: String, for operation: String) throws(NetlinkError) -> Int {
+        if let known = indexes[name] { return known }
         let index = if_nametoindex(name)
         guard index != 0 else {
             throw NetlinkError(operation: "\(operation): no interface \(name)", code: NLE_NODEV,
                                message: String(cString: nl_geterror(NLE_NODEV)))
         }
+        indexes[name] = Int(index)
         return Int(index)
     }
 
@@ -107,7 +113,9 @@ public final class LinkWriter {
 
     public func deleteLink(_ name: String) throws(NetlinkError) {
         let operation = "delete \(name)"
-        try socket.request(LinkRequest.message(.del, index: index(of: name, for: operation), operation: operation))
+        let index = try index(of: name, for: operation)
+        indexes.removeAll()
+        try socket.request(LinkRequest.message(.del, index: index, operation: operation))
     }
 
     /// Enslave `name` to `master` (a bridge or bond), or release it when `master` is nil.
