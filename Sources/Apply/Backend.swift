@@ -14,6 +14,22 @@ public protocol NetworkBackend: AnyObject {
     func execute(_ change: Change) throws
     /// Netlink requests sent so far by this process.
     var requests: RequestCounts { get }
+    /// Make `steps` — a create and later steps on the created interfaces, as
+    /// `ApplyEngine.combinedGroups` picks them — in one request, all or nothing. Returns false
+    /// when this backend does not combine them (the engine then makes them one by one). Throws
+    /// `CombinedRequestRefused` when the kernel refused and nothing of it is left.
+    func executeCombined(_ steps: [Change]) throws -> Bool
+}
+
+extension NetworkBackend {
+    public func executeCombined(_ steps: [Change]) throws -> Bool { false }
+}
+
+/// The kernel refused a combined request, and none of its interfaces exists (the kernel undoes
+/// a failed create): the engine makes the steps one by one to find the failing one.
+public struct CombinedRequestRefused: Error, CustomStringConvertible {
+    public var underlying: Error
+    public var description: String { "combined request refused: \(underlying)" }
 }
 
 /// Executes changes through `LinkWriter` and reads through `LinkReader`, on one netlink socket,
@@ -31,6 +47,36 @@ public final class KernelBackend: NetworkBackend {
     public var requests: RequestCounts { RequestCounter.total }
 
     public func currentState() throws -> NetworkState { try reader.currentState() }
+
+    /// A veth pair created with its MTUs, and one end's bridge master and up, in one RTM_NEWLINK.
+    public func executeCombined(_ steps: [Change]) throws -> Bool {
+        guard case .create(let i)? = steps.first, i.kind == .veth, let peer = i.peer else { return false }
+        var mtu: [String: Int] = [:]
+        var primary: String?
+        var master: String?
+        var up = false
+        for step in steps.dropFirst() {
+            switch step {
+            case .setMTU(let n, let m) where n == i.name || n == peer: mtu[n] = m
+            case .setMaster(let n, let m) where (n == i.name || n == peer) && (primary == nil || primary == n) && master == nil:
+                primary = n; master = m
+            case .setUp(let n) where (n == i.name || n == peer) && (primary == nil || primary == n) && !up:
+                primary = n; up = true
+            default: return false
+            }
+        }
+        let first = primary ?? i.name
+        let second = first == i.name ? peer : i.name
+        do {
+            try writer.createVeth(first, peer: second, mtu: mtu[first], peerMTU: mtu[second], master: master, up: up)
+        } catch {
+            // The kernel unregisters both ends of a create it refuses; make sure.
+            let left = [first, second].filter { (n: String) -> Bool in if_nametoindex(n) != 0 }
+            if left.isEmpty { throw CombinedRequestRefused(underlying: error) }
+            throw error
+        }
+        return true
+    }
 
     public func execute(_ change: Change) throws {
         switch change {
@@ -90,6 +136,15 @@ public final class FaultInjectingBackend: NetworkBackend {
 
     public var requests: RequestCounts { inner.requests }
     public func currentState() throws -> NetworkState { try inner.currentState() }
+
+    /// Combined requests count as their number of steps. A group that holds the faulty step is
+    /// declined, so the engine makes it one by one and the fault hits that very call.
+    public func executeCombined(_ group: [Change]) throws -> Bool {
+        if !fired && steps < failAtStep && failAtStep <= steps + group.count { return false }
+        guard try inner.executeCombined(group) else { return false }
+        steps += group.count
+        return true
+    }
 
     public func execute(_ change: Change) throws {
         steps += 1

@@ -115,15 +115,48 @@ public final class ApplyEngine {
         }
         var done: [Change] = []
         var failure: StepFailure?
-        for (i, change) in changes.enumerated() {
+        // Steps a combined request makes together with an earlier create (see `combinedGroups`).
+        let groups = Self.combinedGroups(changes, before: before)
+        var executed = [Bool](repeating: false, count: changes.count)
+        var reported = 0
+        func report() {
+            // Progress in plan order, also for steps a combined request made early.
+            while reported < changes.count && executed[reported] {
+                onStep?(reported + 1, changes[reported])
+                reported += 1
+            }
+        }
+        for (i, change) in changes.enumerated() where !executed[i] {
             if let s = interrupted() {
                 failure = StepFailure(step: i + 1, change: change, reason: ApplyError.interrupted(signal: s).description)
                 break
             }
+            if let more = groups[i] {
+                let steps = [i] + more
+                do {
+                    if try backend.executeCombined(steps.map { changes[$0] }) {
+                        for j in steps { done.append(changes[j]); executed[j] = true }
+                        report()
+                        continue
+                    }
+                } catch let refused as CombinedRequestRefused {
+                    // The kernel refused the combined request and nothing of it is left: make
+                    // the steps one by one, so a failure names its exact step.
+                    _ = refused
+                } catch {
+                    // Something of the combined request may be left: the create counts as done,
+                    // so the undo deletes what exists.
+                    done.append(change)
+                    failure = StepFailure(step: i + 1, change: change, reason: "\(error)",
+                                          kernelReason: (error as? NetlinkError)?.kernelMessage)
+                    break
+                }
+            }
             do {
                 try backend.execute(change)
                 done.append(change)
-                onStep?(i + 1, change)
+                executed[i] = true
+                report()
             } catch {
                 failure = StepFailure(step: i + 1, change: change, reason: "\(error)",
                                       kernelReason: (error as? NetlinkError)?.kernelMessage)
@@ -210,6 +243,59 @@ public final class ApplyEngine {
         } catch {
             report.errors.append("restore: \(error)")
         }
+    }
+
+    /// Steps that can be made in one request with an earlier create: for each `.create` of a veth
+    /// pair (index into `changes`), the later steps on its two fresh ends that the create request
+    /// can carry: the MTU of either end, and for one end (the one with a master, else the
+    /// created name) its bridge master and up. Only when the bridge exists by then (created
+    /// earlier in the plan, or present before and neither deleted nor recreated), and only up to
+    /// the first step on that end that cannot be carried (so no step is moved past another
+    /// step on the same interface). The kernel cannot bring up the peer of a veth being created
+    /// (ENOTCONN), so that end's up stays a step of its own.
+    public static func combinedGroups(_ changes: [Change], before: NetworkState) -> [Int: [Int]] {
+        var groups: [Int: [Int]] = [:]
+        var bridgesByIndex: [String: Int] = [:]   // bridges created by the plan: index of the create
+        var replaced: Set<String> = []             // deleted or recreated by the plan
+        for (i, c) in changes.enumerated() {
+            switch c {
+            case .create(let x):
+                if x.kind == .bridge { bridgesByIndex[x.name] = i }
+                if before[x.name] != nil { replaced.insert(x.name) }
+            case .delete(let n): replaced.insert(n)
+            default: break
+            }
+        }
+        func bridgeExists(_ m: String, at i: Int) -> Bool {
+            if let k = bridgesByIndex[m] { return k < i }
+            return before[m]?.kind == .bridge && !replaced.contains(m)
+        }
+        // Indexes of the steps on each interface, in plan order.
+        var stepsOn: [String: [Int]] = [:]
+        for (j, c) in changes.enumerated() { if let n = c.interfaceName { stepsOn[n, default: []].append(j) } }
+        for (i, c) in changes.enumerated() {
+            guard case .create(let x) = c, x.kind == .veth, let peer = x.peer, peer != x.name else { continue }
+            // The end that takes master and up: the one the plan enslaves to an existing bridge.
+            var primary = x.name
+            search: for end in [x.name, peer] {
+                for j in stepsOn[end] ?? [] where j > i {
+                    if case .setMaster(_, let m) = changes[j], bridgeExists(m, at: i) { primary = end; break search }
+                }
+            }
+            var more: [Int] = []
+            for end in [x.name, peer] {
+                scan: for j in stepsOn[end] ?? [] where j > i {
+                    switch changes[j] {
+                    case .setMTU: more.append(j)
+                    case .setUp where end == primary: more.append(j)
+                    case .setMaster(_, let m) where end == primary && bridgeExists(m, at: i): more.append(j)
+                    default: break scan   // nothing moves past a step it cannot carry
+                    }
+                }
+            }
+            if !more.isEmpty { groups[i] = more.sorted() }
+        }
+        return groups
     }
 
     /// Interfaces a list of executed changes created (both ends of a veth).

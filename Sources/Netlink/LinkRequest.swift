@@ -26,10 +26,14 @@ enum LinkRequest {
     }
 
     /// RTM_NEWLINK creating `name` of `kind`, its IFLA_INFO_DATA filled by `data`.
-    static func create(name: String, kind: String, operation: String,
-                       data: ((Message) throws(NetlinkError) -> Void)? = nil) throws(NetlinkError) -> Message {
-        let m = try message(.new, create: true, operation: operation)
+    /// `flags` go into the header (IFF_UP: up at once); `attributes` adds link attributes
+    /// (IFLA_MTU, IFLA_MASTER...) before IFLA_LINKINFO.
+    static func create(name: String, kind: String, operation: String, flags: UInt32 = 0,
+                       data: ((Message) throws(NetlinkError) -> Void)? = nil,
+                       attributes: ((Message) throws(NetlinkError) -> Void)? = nil) throws(NetlinkError) -> Message {
+        let m = try message(.new, create: true, flags: flags, change: flags, operation: operation)
         try m.put(Int(IFLA_IFNAME), string: name)
+        if let attributes { try attributes(m) }
         try m.nest(Int(IFLA_LINKINFO)) { () throws(NetlinkError) in
             try m.put(Int(IFLA_INFO_KIND), string: kind)
             if let data {

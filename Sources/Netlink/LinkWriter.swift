@@ -11,13 +11,19 @@ public final class LinkWriter {
     public init() throws(NetlinkError) { socket = try NetlinkSocket() }
     public init(socket: NetlinkSocket) { self.socket = socket }
 
+    /// Indexes looked up by this writer (if_nametoindex costs three system calls). Forgotten on
+    /// every delete: deleting one end of a veth deletes the other, and a name may come back.
+    private var indexes: [String: Int] = [:]
+
     /// The ifindex of `name` in this namespace.
     public func index(of name: String, for operation: String) throws(NetlinkError) -> Int {
+        if let known = indexes[name] { return known }
         let index = if_nametoindex(name)
         guard index != 0 else {
             throw NetlinkError(operation: "\(operation): no interface \(name)", code: NLE_NODEV,
                                message: String(cString: nl_geterror(NLE_NODEV)))
         }
+        indexes[name] = Int(index)
         return Int(index)
     }
 
@@ -78,10 +84,15 @@ public final class LinkWriter {
         try socket.request(m)
     }
 
-    /// Create a veth pair `name` <-> `peer` (both in this namespace).
-    public func createVeth(_ name: String, peer: String) throws(NetlinkError) {
+    /// Create a veth pair `name` <-> `peer` (both in this namespace). In the same request:
+    /// the MTU of either end, `name`'s master and `name` up. (The kernel cannot bring the peer up
+    /// while the pair is being created: ENOTCONN.)
+    public func createVeth(_ name: String, peer: String, mtu: Int? = nil, peerMTU: Int? = nil,
+                           master: String? = nil, up: Bool = false) throws(NetlinkError) {
         let operation = "create veth \(name) peer \(peer)"
-        let m = try LinkRequest.create(name: name, kind: "veth", operation: operation) { (m) throws(NetlinkError) in
+        let m = try LinkRequest.create(name: name, kind: "veth", operation: operation,
+                                       flags: up ? UInt32(IFF_UP.rawValue) : 0,
+                                       data: { (m) throws(NetlinkError) in
             // VETH_INFO_PEER holds a struct ifinfomsg followed by the peer's attributes.
             let start = try libnl("\(operation): open peer") { nla_nest_start(m.raw, Int32(VETH_INFO_PEER) | Int32(NLA_F_NESTED)) }
             var peerHeader = ifinfomsg()
@@ -91,14 +102,20 @@ public final class LinkWriter {
                 }
             }
             try m.put(Int(IFLA_IFNAME), string: peer)
+            if let peerMTU { try m.put(Int(IFLA_MTU), u32: UInt32(peerMTU)) }
             try libnl("\(operation): close peer") { nla_nest_end(m.raw, start) }
-        }
+        }, attributes: { (m) throws(NetlinkError) in
+            if let mtu { try m.put(Int(IFLA_MTU), u32: UInt32(mtu)) }
+            if let master { try m.put(Int(IFLA_MASTER), u32: UInt32(try self.index(of: master, for: operation))) }
+        })
         try socket.request(m)
     }
 
     public func deleteLink(_ name: String) throws(NetlinkError) {
         let operation = "delete \(name)"
-        try socket.request(LinkRequest.message(.del, index: index(of: name, for: operation), operation: operation))
+        let index = try index(of: name, for: operation)
+        indexes.removeAll()
+        try socket.request(LinkRequest.message(.del, index: index, operation: operation))
     }
 
     /// Enslave `name` to `master` (a bridge or bond), or release it when `master` is nil.

@@ -3,7 +3,8 @@
 extension Profile {
     /// The desired state: uplinks enslaved to the bridge (stp) or the bond (bond), the bond a port
     /// of the bridge, the optional veth pair (host end carries the addresses, peer is a bridge
-    /// port), the default route, and the MTU on every interface. Fields only the kernel knows are nil.
+    /// port), the guest veth pairs of `bridge.veths` (peer is a bridge port), the default route,
+    /// and the MTU on every interface. Fields only the kernel knows are nil.
     public func desiredState() -> NetworkState {
         var interfaces: [Interface] = []
         let mtu = host.mtu
@@ -38,6 +39,12 @@ extension Profile {
                                     addresses: host.veth == nil ? addresses : nil, bridge: stpSettings))
         if let veth = host.veth {
             interfaces.append(Interface(name: veth.name, kind: .veth, mtu: mtu, addresses: addresses, peer: veth.peer))
+            interfaces.append(Interface(name: veth.peer, kind: .veth, master: bridge.name, mtu: mtu, peer: veth.name,
+                                        port: portSettings(veth.peer)))
+        }
+        // Guest veth pairs (bridge.veths): the peer is a bridge port, the other end stays free.
+        for veth in bridge.veths {
+            interfaces.append(Interface(name: veth.name, kind: .veth, mtu: mtu, peer: veth.peer))
             interfaces.append(Interface(name: veth.peer, kind: .veth, master: bridge.name, mtu: mtu, peer: veth.name,
                                         port: portSettings(veth.peer)))
         }

@@ -265,9 +265,11 @@ public enum Plan {
         }
 
         // 7. Up/down: slaves and ports first, then their masters (a bond comes up with slaves).
+        var downed: Set<String> = []
+        for case .setDown(let n) in out { downed.insert(n) }
         for want in upOrder(desired) {
             let cur = created.contains(want.name) ? nil : current[want.name]
-            let wasDowned = out.contains(.setDown(name: want.name)) || mayBeDown.contains(want.name)
+            let wasDowned = downed.contains(want.name) || mayBeDown.contains(want.name)
             let isUp = (cur?.up ?? false) && !wasDowned
             if want.up && !isUp { out.append(.setUp(name: want.name)) }
             if !want.up && isUp { out.append(.setDown(name: want.name)) }

@@ -73,11 +73,32 @@ public struct BridgeProfile: Codable, Sendable, Equatable {
     public var name: String
     /// nil = STP off (absent, `stp: off` or `stp: {enabled: false}`).
     public var stp: STPProfile?
-    /// Keyed by port name (an uplink, the bond, or the veth peer).
+    /// Keyed by port name (an uplink, the bond, a veth peer).
     public var ports: [String: PortProfile]
+    /// Further veth pairs (for VMs or containers): `peer` becomes a port of this bridge, `name`
+    /// stays free for a guest. Profile key `veths`; empty when absent.
+    public var veths: [VethProfile]
 
-    public init(name: String, stp: STPProfile? = nil, ports: [String: PortProfile] = [:]) {
-        self.name = name; self.stp = stp; self.ports = ports
+    public init(name: String, stp: STPProfile? = nil, ports: [String: PortProfile] = [:], veths: [VethProfile] = []) {
+        self.name = name; self.stp = stp; self.ports = ports; self.veths = veths
+    }
+
+    enum CodingKeys: String, CodingKey { case name, stp, ports, veths }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        stp = try c.decodeIfPresent(STPProfile.self, forKey: .stp)
+        ports = try c.decodeIfPresent([String: PortProfile].self, forKey: .ports) ?? [:]
+        veths = try c.decodeIfPresent([VethProfile].self, forKey: .veths) ?? []
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encodeIfPresent(stp, forKey: .stp)
+        try c.encode(ports, forKey: .ports)
+        if !veths.isEmpty { try c.encode(veths, forKey: .veths) }
     }
 }
 
@@ -153,10 +174,12 @@ public struct Profile: Codable, Sendable, Equatable {
     /// The interface that carries the host's addresses: the veth's host end, else the bridge.
     public var hostInterface: String { host.veth?.name ?? bridge.name }
 
-    /// The bridge's ports in order: uplinks (stp) or the bond (bond), then the veth peer.
+    /// The bridge's ports in order: uplinks (stp) or the bond (bond), the host veth's peer, then
+    /// the peers of `bridge.veths`.
     public var bridgePorts: [String] {
         var ports = redundancy == .bond ? [bond?.name ?? ""] : uplinks
         if let veth = host.veth { ports.append(veth.peer) }
+        ports += bridge.veths.map(\.peer)
         return ports
     }
 }

@@ -11,7 +11,7 @@ public struct LoadedProfile: Sendable {
 
 public enum ProfileLoader {
     static let topKeys = ["version", "redundancy", "uplinks", "bridge", "bond", "host"]
-    static let bridgeKeys = ["name", "stp", "ports"]
+    static let bridgeKeys = ["name", "stp", "ports", "veths"]
     static let stpKeys = ["enabled", "priority", "forward-delay", "hello-time", "max-age"]
     static let portKeys = ["priority", "cost"]
     static let bondKeys = ["name", "mode", "miimon", "updelay", "downdelay", "primary", "primary-reselect",
@@ -151,9 +151,15 @@ struct ProfileParser {
         }
         var ports: [String: PortProfile] = [:]
         for p in bridge.ports { ports[p.name.value] = PortProfile(priority: p.priority, cost: p.cost) }
+        var guestVeths: [VethProfile] = []
+        for v in bridge.veths {
+            guard let name = v.name, let peer = v.peer else { return nil }
+            guestVeths.append(VethProfile(name: name.value, peer: peer.value))
+        }
         return Profile(
             version: version, redundancy: redundancy.value, uplinks: uplinks.map(\.value),
-            bridge: BridgeProfile(name: bridgeName.value, stp: bridge.stpEnabled ? bridge.stp : nil, ports: ports),
+            bridge: BridgeProfile(name: bridgeName.value, stp: bridge.stpEnabled ? bridge.stp : nil, ports: ports,
+                                  veths: guestVeths),
             bond: bondProfile,
             host: HostProfile(veth: veth, addresses: host.addresses.map(\.value), gateway: host.gateway?.value,
                               mtu: host.mtu?.value))
@@ -199,6 +205,7 @@ struct ProfileParser {
         var stp = STPProfile()
         var stpFieldLocations: [String: SourceLocation] = [:]
         var ports: [PortDraft] = []
+        var veths: [VethDraft] = []
     }
 
     mutating func parseBridge(_ e: Entry) -> BridgeDraft? {
@@ -240,6 +247,15 @@ struct ProfileParser {
                         }
                     }
                     draft.ports.append(p)
+                }
+            case "veths":
+                guard let items = reader.sequence(entry.value, path: "bridge.veths",
+                                                  example: "veths: [{name: vm1, peer: vm1-br}]") else { continue }
+                for (i, item) in items.enumerated() {
+                    if let v = parseVeth(item, at: reader.location(item), path: "bridge.veths[\(i)]",
+                                         example: "{name: vm1, peer: vm1-br}") {
+                        draft.veths.append(v)
+                    }
                 }
             default: break
             }
@@ -361,6 +377,23 @@ struct ProfileParser {
         var peer: Located<String>?
     }
 
+    /// A veth pair `{name: N, peer: P}` (host.veth or an item of bridge.veths); both keys required.
+    /// `at` is where a missing key is reported.
+    mutating func parseVeth(_ node: Node, at: SourceLocation, path: String, example: String) -> VethDraft? {
+        var v = VethDraft(location: at)
+        guard let fields = reader.mapping(node, path: path, keys: ProfileLoader.vethKeys, example: example) else { return nil }
+        for g in fields {
+            let l = reader.location(g.value)
+            if let n = reader.interfaceName(g.value, path: "\(path).\(g.key)") {
+                if g.key == "name" { v.name = Located(value: n, location: l) } else { v.peer = Located(value: n, location: l) }
+            }
+        }
+        for key in ProfileLoader.vethKeys where !fields.contains(where: { $0.key == key }) {
+            reader.error(at, "\(path) has no '\(key)'", fix: "write both ends: \(example)")
+        }
+        return v
+    }
+
     struct HostDraft {
         var veth: VethDraft?
         var addresses: [Located<String>] = []
@@ -378,20 +411,7 @@ struct ProfileParser {
             let loc = reader.location(f.value)
             switch f.key {
             case "veth":
-                var v = VethDraft(location: f.keyLocation)
-                guard let fields = reader.mapping(f.value, path: path, keys: ProfileLoader.vethKeys,
-                                                  example: "veth: {name: veth0, peer: vif0.0}") else { continue }
-                for g in fields {
-                    let l = reader.location(g.value)
-                    if let n = reader.interfaceName(g.value, path: "\(path).\(g.key)") {
-                        if g.key == "name" { v.name = Located(value: n, location: l) } else { v.peer = Located(value: n, location: l) }
-                    }
-                }
-                for key in ProfileLoader.vethKeys where !fields.contains(where: { $0.key == key }) {
-                    reader.error(f.keyLocation, "host.veth has no '\(key)'",
-                                 fix: "write both ends: veth: {name: veth0, peer: vif0.0}")
-                }
-                d.veth = v
+                d.veth = parseVeth(f.value, at: f.keyLocation, path: path, example: "veth: {name: veth0, peer: vif0.0}")
             case "addresses":
                 guard let items = reader.sequence(f.value, path: path, example: "addresses: [192.0.2.10/24]",
                                                   allowScalar: true) else { continue }
@@ -524,6 +544,7 @@ struct ProfileParser {
         case .bond: if let n = bond?.name?.value { valid = [n] }
         }
         if let peer = host.veth?.peer?.value { valid.append(peer) }
+        valid += bridge.veths.compactMap { $0.peer?.value }
         for port in bridge.ports where !valid.contains(port.name.value) {
             let what = uplinks?.contains(where: { $0.value == port.name.value }) == true
                 ? "'\(port.name.value)' is enslaved to the bond, not to the bridge"
@@ -546,6 +567,10 @@ struct ProfileParser {
         candidates.append(("bond.name", bond?.name))
         candidates.append(("host.veth.name", host.veth?.name))
         candidates.append(("host.veth.peer", host.veth?.peer))
+        for (i, v) in (bridge?.veths ?? []).enumerated() {
+            candidates.append(("bridge.veths[\(i)].name", v.name))
+            candidates.append(("bridge.veths[\(i)].peer", v.peer))
+        }
         for (role, v) in candidates {
             if let first = add(role, v), let v {
                 reader.error(v.location, "\(role): interface name '\(v.value)' is already used by \(first.1) (line \(first.2.line))",

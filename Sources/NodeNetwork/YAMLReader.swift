@@ -52,7 +52,10 @@ struct YAMLReader {
     /// Parse YAML text into a node tree; a syntax error becomes one diagnostic with its place.
     mutating func compose(_ text: String) -> Node? {
         do {
-            return try Yams.compose(yaml: text)
+            // No tag resolution (Resolver.basic): values are read from their text by this
+            // reader, and resolving every scalar against Yams' regular expressions costs a few
+            // milliseconds per profile.
+            return try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             switch error {
             case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),

@@ -6,7 +6,7 @@ import Testing
 import TestSupport
 import NodeNetwork
 
-let stpProfiles = ["stp-two-switches.yaml", "stp-bridge-address.yaml"]
+let stpProfiles = ["stp-two-switches.yaml", "stp-bridge-address.yaml", "stp-guest-veths.yaml"]
 
 @Suite(.serialized) struct ApplyKernelTests {
     @Test(arguments: stpProfiles)

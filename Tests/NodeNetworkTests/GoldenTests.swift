@@ -35,7 +35,7 @@ func goldenName(_ profile: String, _ format: RenderFormat) -> String {
 
 @Suite struct GoldenTests {
     @Test func everyExampleProfileIsShipped() throws {
-        #expect(try exampleProfiles() == ["bond-802.3ad.yaml", "bond-active-backup.yaml", "stp-bridge-address.yaml",
+        #expect(try exampleProfiles() == ["bond-802.3ad.yaml", "bond-active-backup.yaml", "stp-bridge-address.yaml", "stp-guest-veths.yaml",
                                           "stp-two-switches.yaml"])
     }
 

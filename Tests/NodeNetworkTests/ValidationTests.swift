@@ -193,6 +193,21 @@ let badCases: [BadCase] = [
     BadCase(name: "bond without mode", yaml: bondBase, token: "bond:", message: "bond has no 'mode'"),
     BadCase(name: "veth without peer", yaml: stpBase + "host:\n  veth: {name: veth0}\n", token: "veth:",
             message: "host.veth has no 'peer'"),
+    BadCase(name: "bridge.veths not a list", yaml: stpBase + "  veths: {name: vm1, peer: vm1-br}\n", token: "{name: vm1",
+            message: "bridge.veths must be a list", fix: "veths: [{name: vm1, peer: vm1-br}]"),
+    BadCase(name: "bridge.veths item without peer", yaml: stpBase + "  veths:\n    - {name: vm1, peer: vm1-br}\n    - {name: vm2}\n",
+            token: "{name: vm2}", message: "bridge.veths[1] has no 'peer'", fix: "write both ends: {name: vm1, peer: vm1-br}"),
+    BadCase(name: "bridge.veths unknown key", yaml: stpBase + "  veths: [{name: vm1, peer: vm1-br, mac: x}]\n", token: "mac",
+            message: "unknown key 'mac' in bridge.veths[0]"),
+    BadCase(name: "bridge.veths bad name", yaml: stpBase + "  veths: [{name: vm1, peer: \"vm 1\"}]\n", token: "\"vm 1\"",
+            message: "bridge.veths[0].peer: 'vm 1' is not a valid interface name: it contains whitespace"),
+    BadCase(name: "bridge.veths name twice", yaml: stpBase + "  veths: [{name: vm1, peer: vm1-br}, {name: vm2, peer: vm1}]\n",
+            token: "vm1", occurrence: 3, message: "bridge.veths[1].peer: interface name 'vm1' is already used by bridge.veths[0].name (line 7)",
+            fix: "give each interface its own name"),
+    BadCase(name: "bridge.veths name used by the host veth", yaml: stpBase + "  veths: [{name: veth0, peer: vm1-br}]\nhost: {veth: {name: veth0, peer: vif0.0}}\n",
+            token: "veth0", occurrence: 1, message: "bridge.veths[0].name: interface name 'veth0' is already used by host.veth.name"),
+    BadCase(name: "port keyed by a guest veth's free end", yaml: stpBase + "  veths: [{name: vm1, peer: vm1-br}]\n  ports: {vm1: {cost: 10}}\n",
+            token: "vm1:", message: "bridge.ports: 'vm1' is not a port of bridge xenbr0", fix: "key ports by one of: peth0, peth1, vm1-br"),
     BadCase(name: "stp not a bool", yaml: stpBase.replacingOccurrences(of: "stp: {forward-delay: 4, hello-time: 1, max-age: 6}", with: "stp: maybe"),
             token: "maybe", message: "bridge.stp must be true or false, got 'maybe'"),
     BadCase(name: "YAML syntax error", yaml: "version: 1\nredundancy: stp\nuplinks: [peth0, peth1\nbridge: {name: xenbr0}\n",
@@ -260,6 +275,22 @@ let badCases: [BadCase] = [
     @Test func bondDelayNotMultipleOfMiimonWarns() throws {
         let loaded = try ProfileLoader.load(text: bondBase + "  mode: active-backup\n  miimon: 100\n  updelay: 250\n", file: "p.yaml")
         #expect(loaded.warnings.map(\.message) == ["bond.updelay 250 is not a multiple of miimon 100; the kernel rounds it down to 200"])
+    }
+
+    @Test func guestVethsBecomeBridgePortsWithTheirPortSettings() throws {
+        let yaml = stpBase + "  veths:\n    - {name: vm1, peer: vm1-br}\n    - {name: vm2, peer: vm2-br}\n  ports: {vm2-br: {priority: 40}}\nhost: {mtu: 9000}\n"
+        let loaded = try ProfileLoader.load(text: yaml, file: "p.yaml")
+        #expect(loaded.warnings.isEmpty)
+        let p = loaded.profile
+        #expect(p.bridge.veths == [VethProfile(name: "vm1", peer: "vm1-br"), VethProfile(name: "vm2", peer: "vm2-br")])
+        #expect(p.bridgePorts == ["peth0", "peth1", "vm1-br", "vm2-br"])
+        let s = p.desiredState()
+        #expect(s["vm1-br"]?.master == "xenbr0")
+        #expect(s["vm1"]?.master == nil)
+        #expect(s["vm1"]?.peer == "vm1-br" && s["vm1-br"]?.peer == "vm1")
+        #expect(s["vm2-br"]?.port == BridgePortSettings(priority: 40))
+        #expect(s["vm2"]?.mtu == 9000 && s["vm2-br"]?.mtu == 9000)
+        #expect(s["vm1"]?.addresses == nil, "guest ends carry no host address")
     }
 
     @Test func validProfilesHaveNoDiagnostics() throws {

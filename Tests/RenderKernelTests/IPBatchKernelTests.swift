@@ -74,7 +74,7 @@ func expectKernelMatches(_ desired: NetworkState, in ns: Namespace) throws {
 }
 
 @Suite(.serialized) struct IPBatchKernelTests {
-    @Test(arguments: ["stp-two-switches.yaml", "stp-bridge-address.yaml"])
+    @Test(arguments: ["stp-two-switches.yaml", "stp-bridge-address.yaml", "stp-guest-veths.yaml"])
     func ipRenderBuildsTheProfileInAFreshNamespace(_ name: String) throws {
         guard try prerequisites(root: true, programs: ["ip"]) else { return }
         let profile = try loadExample(name)
