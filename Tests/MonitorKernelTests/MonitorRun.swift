@@ -67,7 +67,7 @@ let stpProfile = """
     uplinks: [peth0, peth1]
     bridge:
       name: xenbr0
-      stp: {forward-delay: 2, hello-time: 1, max-age: 6}
+      stp: {priority: 32768}
     host: {}
 
     """
