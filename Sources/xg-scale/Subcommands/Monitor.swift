@@ -45,7 +45,8 @@ extension XGScale {
 
                 --oneshot prints the current redundancy state (a Nagios-style status line and \
                 one line per group, or with --json one JSON object) and exits 0 (OK), \
-                1 (DEGRADED) or 2 (DOWN).
+                1 (DEGRADED) or 2 (DOWN), like a Nagios check; 3 (UNKNOWN) when the links \
+                cannot be read.
 
                 Examples:
                   xg-scale monitor --json
@@ -79,7 +80,7 @@ extension XGScale {
                                    valueName: "udp://HOST:PORT|tcp://HOST:PORT"))
         var syslogServer: [String] = []
 
-        @Flag(inversion: .prefixedNo, help: "Log to the local syslog socket (--syslog-socket).")
+        @Flag(inversion: .prefixedNo, help: "Log to the local syslog socket, --syslog-socket (default: on; --no-local-syslog: off).")
         var localSyslog = true
 
         @Option(help: ArgumentHelp("Local syslog socket.", valueName: "path"))
