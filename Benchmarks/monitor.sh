@@ -9,7 +9,9 @@
 #     watching the seed's STP node (topology poll 2 s), and its resident memory (VmRSS, VmHWM).
 # Targets: p99 <= 5 ms, idle CPU ~ 0 (no wake-ups beyond the topology poll), RSS <= 20 MiB.
 #   Benchmarks/monitor.sh [FLAPS] [IDLE]   (defaults 1000 and 60; root, iproute2, jq)
-#   CONFIG=debug to time the debug build instead.
+#   CONFIG=debug to time the debug build instead. STATIC=1: the idle part runs a release build
+#   with --static-swift-stdlib (scratch .build-static, as the bonding VM uses), whose RSS holds
+#   only the runtime pages it touches instead of whole shared Swift libraries.
 set -eu
 FLAPS=${1:-1000}
 IDLE=${2:-60}
@@ -65,11 +67,17 @@ i=0
 until ip netns exec "$NODE" bridge link show dev peth1 | grep -q 'state blocking'; do
   i=$((i + 1)); [ $i -lt 200 ] || { echo "STP did not converge" >&2; exit 1; }; sleep 0.1
 done
+IDLEBIN=$BIN
+if [ "${STATIC:-0}" = 1 ]; then
+  swift build -c release --static-swift-stdlib --scratch-path .build-static --product xg-scale >/dev/null
+  IDLEBIN=$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)
+  CONFIG="release, static stdlib"
+fi
 # Two monitors over the same idle period: the default topology poll (2 s), and one whose poll
 # never comes within the period (3600 s), to show which wake-ups are the poll's.
-ip netns exec "$NODE" "$BIN/xg-scale" monitor --json --no-local-syslog --topology-poll 2 >/dev/null &
+ip netns exec "$NODE" "$IDLEBIN/xg-scale" monitor --json --no-local-syslog --topology-poll 2 >/dev/null &
 MON=$!
-ip netns exec "$NODE" "$BIN/xg-scale" monitor --json --no-local-syslog --topology-poll 3600 >/dev/null &
+ip netns exec "$NODE" "$IDLEBIN/xg-scale" monitor --json --no-local-syslog --topology-poll 3600 >/dev/null &
 MON2=$!
 sleep 3   # start-up (initial dump, first events) is not idle time
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -81,11 +89,13 @@ hz=$(getconf CLK_TCK)
 report() { # PID TICKS SWITCHES POLL
   rss=$(awk '/^VmRSS/ {print $2}' /proc/$1/status)
   hwm=$(awk '/^VmHWM/ {print $2}' /proc/$1/status)
-  awk -v t="$2" -v hz="$hz" -v s="$IDLE" -v w="$3" -v th="$(ls /proc/$1/task | wc -l)" -v rss="$rss" -v hwm="$hwm" -v poll="$4" 'BEGIN {
+  pss=$(awk '/^Pss:/ {print $2}' /proc/$1/smaps_rollup)
+  priv=$(awk '/^Private_(Clean|Dirty):/ {s += $2} END {print s}' /proc/$1/smaps_rollup)
+  awk -v pss="$pss" -v priv="$priv" -v t="$2" -v hz="$hz" -v s="$IDLE" -v w="$3" -v th="$(ls /proc/$1/task | wc -l)" -v rss="$rss" -v hwm="$hwm" -v poll="$4" 'BEGIN {
     cpu = t / hz
     printf "  --topology-poll %s: CPU %.2f s = %.3f %% of one core (%d ticks); wake-ups (context switches of its %d threads) %d = %.2f/s", poll, cpu, 100 * cpu / s, t, th, w, w / s
     if (poll < s) printf " = %.1f per poll", w / (s / poll)
-    printf "\n    RSS %.1f MiB (peak %.1f MiB), target <= 20 MiB: %s (%.2f x target)\n", rss / 1024, hwm / 1024, (rss <= 20 * 1024 ? "met" : "MISSED"), rss / 1024 / 20
+    printf "\n    RSS %.1f MiB (peak %.1f MiB), target <= 20 MiB: %s (%.2f x target); PSS %.1f MiB, private %.1f MiB\n", rss / 1024, hwm / 1024, (rss <= 20 * 1024 ? "met" : "MISSED"), rss / 1024 / 20, pss / 1024, priv / 1024
   }'
 }
 echo "monitor idle over $IDLE s (seed STP node, $CONFIG build):"
