@@ -29,7 +29,7 @@ let package = Package(
         // Pure core of the link monitor: events, classification, redundancy, wire formats.
         .target(name: "MonitorCore", dependencies: ["NodeNetwork"]),
         // Monitor engine: syslog/JSON/metrics emitters and the service loop (sockets, files).
-        .target(name: "LinkMonitor", dependencies: ["MonitorCore", "NodeNetwork"]),
+        .target(name: "LinkMonitor", dependencies: ["MonitorCore", "NodeNetwork", "Netlink"]),
         // Apply engine: plan, snapshot, execute through Netlink, verify, undo; timed revert.
         .target(name: "Apply", dependencies: ["Netlink", "NodeNetwork"]),
         .executableTarget(
@@ -60,6 +60,8 @@ let package = Package(
         .executableTarget(name: "link-watch", dependencies: ["Netlink", "NodeNetwork"],
                           path: "Tests/LinkWatch"),
         .testTarget(name: "LinkEventTests", dependencies: ["NodeNetwork", "TestSupport"]),
+        // `xg-scale monitor` on the real kernel (throwaway namespaces, real rsyslogd; root).
+        .testTarget(name: "MonitorKernelTests", dependencies: ["TestSupport"]),
         // Apply engine without root (fault backend, timed revert clock) and, as root, plan/apply/
         // rollback/confirm of the STP profiles in throwaway namespaces.
         .testTarget(name: "ApplyTests", dependencies: ["Apply", "NodeNetwork", "Netlink", "TestSupport"]),

@@ -41,6 +41,9 @@ public final class Monitor: Sendable {
     let settings: MonitorSettings
     let now: @Sendable () -> Date
     let warn: @Sendable (String) -> Void
+    /// The metrics text last written: an unchanged text is not rewritten (the topology poll
+    /// would otherwise rewrite the file on every tick).
+    let lastMetrics = LockedBox<String?>(nil)
 
     public init(source: any ObservationSource, emitters: [any EventEmitter], settings: MonitorSettings,
                 now: @escaping @Sendable () -> Date = { Date() },
@@ -136,7 +139,13 @@ public final class Monitor: Sendable {
         let text = MetricsText.render(state: state, groups: c.groups.values.sorted { $0.name < $1.name },
                                       flapping: c.dampener.flapping,
                                       links: { c.watched($0, in: state) }, droppedEvents: dropped)
-        do { try m.write(text) } catch { warn("cannot write metrics file \(m.path): \(error)") }
+        guard lastMetrics.get() != text else { return }
+        do {
+            try m.write(text)
+            lastMetrics.set(text)
+        } catch {
+            warn("cannot write metrics file \(m.path): \(error)")
+        }
     }
 }
 

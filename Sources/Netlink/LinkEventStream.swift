@@ -269,7 +269,7 @@ final class Receiver {
     /// A notification read while a dump ran, kept because it is newer than its link's dump part.
     enum Held {
         case link(LinkRecord, LinkEvent?)
-        case port(index: Int, port: BridgePortSettings)
+        case port(index: Int, port: BridgePortSettings, flags: UInt32)
         case removed(index: Int, name: String)
     }
 
@@ -372,7 +372,7 @@ final class Receiver {
                                    maxType: xg_ifla_max(), operation: "bridge port notification")
             guard let info = try a.nested(Int(IFLA_PROTINFO), maxType: xg_ifla_brport_max(),
                                           operation: "bridge port notification") else { return }
-            held = .port(index: index, port: BridgeLink.port(from: info))
+            held = .port(index: index, port: BridgeLink.port(from: info), flags: header.ifi_flags)
         } else if type == Int32(RTM_DELLINK) {
             let a = try Attributes(message: message, headerSize: MemoryLayout<ifinfomsg>.size,
                                    maxType: xg_ifla_max(), operation: "link removal notification")
@@ -410,8 +410,14 @@ final class Receiver {
             let renamed = previous.flatMap { $0.name != record.name ? $0.name : nil }
             ready.append(.link(InterfaceUpdate(interface: interface, source: .link, event: event,
                                                renamedFrom: renamed)))
-        case .port(let index, let port):
+        case .port(let index, let port, let flags):
             guard var interface = known[index] else { return }
+            // The bridge reacts to a carrier loss (port disabled) before the link's own
+            // AF_UNSPEC message announces it; the flags of its message already tell the carrier
+            // (IFF_LOWER_UP, set only while the device runs). Counters come with that message.
+            if flags & UInt32(IFF_UP.rawValue) != 0 {
+                interface.carrier = flags & UInt32(IFF_LOWER_UP.rawValue) != 0
+            }
             var merged = interface.port ?? BridgePortSettings()
             if let v = port.priority { merged.priority = v }
             if let v = port.cost { merged.cost = v }

@@ -41,7 +41,8 @@ public struct InterfaceUpdate: Sendable, Equatable, Codable {
         case link
         /// RTM_NEWLINK of family AF_BRIDGE: a bridge port's IFLA_PROTINFO (the kernel sends
         /// STP port state changes only this way). `interface` is the last known link state
-        /// with the new port data merged in.
+        /// with the new port data merged in, and the carrier the message's flags tell
+        /// (IFF_LOWER_UP; the kernel may send this before the link's own message).
         case bridgePort = "bridge-port"
     }
 

@@ -1,7 +1,7 @@
 import ArgumentParser
 
 @main
-struct XGScale: ParsableCommand {
+struct XGScale: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "xg-scale",
         abstract: "Keep a virtualization node's network redundant, and prove it.",
@@ -21,6 +21,7 @@ struct XGScale: ParsableCommand {
             Show.self,
             Drbd.self,
             Watchdog.self,
+            MonitorCommand.self,
         ]
     )
 }

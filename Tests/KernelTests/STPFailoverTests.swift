@@ -9,30 +9,9 @@ import TestSupport
 @Suite(.serialized) struct STPFailoverTests {
     @Test func blockedUplinkGoesForwardingWhenTheActiveOneIsCut() throws {
         guard try prerequisites(root: true, programs: ["ip", "bridge"]) else { return }
-        let sw = try Namespace("sw")
-        defer { sw.close() }
-        let node = try Namespace("node")
-        defer { node.close() }
-        // Switches: STP on (they are the root side), linked by a veth pair.
-        try sw.exec(["sh", "-ec", """
-            ip link add switch1 type bridge stp_state 1 priority 4096 forward_delay 200 hello_time 100 max_age 600
-            ip link add switch2 type bridge stp_state 1 priority 8192 forward_delay 200 hello_time 100 max_age 600
-            ip link add s1s2 type veth peer name s2s1
-            ip link set s1s2 master switch1
-            ip link set s2s1 master switch2
-            ip link add sw1p1 type veth peer name peth0 netns \(node.name)
-            ip link add sw2p1 type veth peer name peth1 netns \(node.name)
-            ip link set sw1p1 master switch1
-            ip link set sw2p1 master switch2
-            for i in switch1 switch2 s1s2 s2s1 sw1p1 sw2p1; do ip link set $i up; done
-            """])
-        try node.exec(["sh", "-ec", """
-            ip link add xenbr0 type bridge stp_state 1 priority 32768 forward_delay 200 hello_time 100 max_age 600
-            ip link set peth0 master xenbr0
-            ip link set peth1 master xenbr0
-            for i in xenbr0 peth0 peth1; do ip link set $i up; done
-            """])
-        try node.assertNoDefaultRoute()
+        let topology = try TwoSwitches(tag: "")
+        defer { topology.close() }
+        let sw = topology.switches, node = topology.node
 
         // Converged: one uplink forwarding (towards the root, switch1), the other blocking.
         var state = try showState(node)

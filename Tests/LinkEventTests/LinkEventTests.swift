@@ -137,29 +137,9 @@ func ipLinks(_ ns: Namespace) throws -> [[String: Any]] {
     /// topology poll sees the root port move.
     @Test func cuttingTheActiveUplinkIsSeenInOrder() throws {
         guard try prerequisites(root: true, programs: ["ip", "bridge"]) else { return }
-        let sw = try Namespace("lwsw")
-        defer { sw.close() }
-        let node = try Namespace("lwnode")
-        defer { node.close() }
-        try sw.exec(["sh", "-ec", """
-            ip link add switch1 type bridge stp_state 1 priority 4096 forward_delay 200 hello_time 100 max_age 600
-            ip link add switch2 type bridge stp_state 1 priority 8192 forward_delay 200 hello_time 100 max_age 600
-            ip link add s1s2 type veth peer name s2s1
-            ip link set s1s2 master switch1
-            ip link set s2s1 master switch2
-            ip link add sw1p1 type veth peer name peth0 netns \(node.name)
-            ip link add sw2p1 type veth peer name peth1 netns \(node.name)
-            ip link set sw1p1 master switch1
-            ip link set sw2p1 master switch2
-            for i in switch1 switch2 s1s2 s2s1 sw1p1 sw2p1; do ip link set $i up; done
-            """])
-        try node.exec(["sh", "-ec", """
-            ip link add xenbr0 type bridge stp_state 1 priority 32768 forward_delay 200 hello_time 100 max_age 600
-            ip link set peth0 master xenbr0
-            ip link set peth1 master xenbr0
-            for i in xenbr0 peth0 peth1; do ip link set $i up; done
-            """])
-        try node.assertNoDefaultRoute()
+        let topology = try TwoSwitches(tag: "lw")
+        defer { topology.close() }
+        let sw = topology.switches, node = topology.node
         let watcher = try Watcher(node, ["--no-addresses", "--topology", "0.2"])
         defer { watcher.stop() }
         _ = try #require(watcher.snapshot(), "stderr: \(watcher.stderr)")

@@ -49,7 +49,8 @@ struct LatencyReport: Encodable {
     var flaps: Int
     var stream: Figures
     var ipMonitor: Figures?
-    enum CodingKeys: String, CodingKey { case interface, flapped, measured, flaps, stream, ipMonitor = "ip-monitor" }
+    var command: Figures?
+    enum CodingKeys: String, CodingKey { case interface, flapped, measured, flaps, stream, ipMonitor = "ip-monitor", command }
 }
 
 /// "[2026-11-26T15:53:10.387193] 3: va@vb: <BROADCAST,MULTICAST,UP,LOWER_UP> ..." -> (time, up)
@@ -83,9 +84,12 @@ nonisolated(unsafe) let utcFormatter: DateFormatter = {
 
 /// Flap `name` (admin down/up), or with `via` flap that interface (its veth peer) and time
 /// `name`'s carrier change.
-func runLatency(flaps: Int, interface name: String, via: String? = nil, withIPMonitor: Bool) {
+func runLatency(flaps: Int, interface name: String, via: String? = nil, withIPMonitor: Bool,
+                command: [String]? = nil) {
     let flapped = via ?? name
     let board = LatencyBoard()
+    let commandLines = command.map { CommandLines($0, interface: name) }
+    defer { commandLines?.stop() }
     var monitor: Process?
     // ip monitor writes to a file, never a pipe: a pipe we read too slowly would block it and
     // delay its timestamps, which would be our fault, not its.
@@ -147,6 +151,21 @@ func runLatency(flaps: Int, interface name: String, via: String? = nil, withIPMo
         flapper.start()
         var latencies: [Double] = []
         var missed = 0
+        var commandLatencies: [Double] = []
+        var commandMissed = 0
+        if let commandLines {
+            // Ready when it reports a flap of ours.
+            let deadline = Date().addingTimeInterval(10)
+            var seen = false
+            while !seen && Date() < deadline {
+                try writer.setUp(flapped, false); _ = waitFor(stream, name, up: false, carrier: via != nil)
+                seen = commandLines.next(up: false, timeout: 0.5) != nil
+                try writer.setUp(flapped, true); _ = waitFor(stream, name, up: true, carrier: via != nil)
+                _ = commandLines.next(up: true, timeout: 2)
+            }
+            guard seen else { fail("\(command!.joined(separator: " ")) printed no link event for \(name)") }
+            commandLines.drain()
+        }
         for i in 0..<(2 * flaps) {
             let up = i % 2 == 1
             go.signal()
@@ -155,8 +174,16 @@ func runLatency(flaps: Int, interface name: String, via: String? = nil, withIPMo
             } else {
                 missed += 1
             }
+            if let commandLines {
+                if let t1 = commandLines.next(up: up, timeout: 2) {
+                    commandLatencies.append(t1 - board.flap(i).t0)
+                } else {
+                    commandMissed += 1
+                }
+            }
         }
         var report = LatencyReport(interface: name, flapped: flapped, measured: via != nil ? "carrier" : "admin-state", flaps: flaps, stream: Figures(latencies, missed: missed))
+        if commandLines != nil { report.command = Figures(commandLatencies, missed: commandMissed) }
         if monitor != nil {
             usleep(500_000)
             readMonitorFile()
@@ -203,4 +230,68 @@ func waitFor(_ stream: LinkEventStream, _ name: String, up: Bool, carrier: Bool 
         }
     }
     return nil
+}
+
+
+/// A child printing JSON lines (the monitor): each link-down/link-up line of `interface`, stamped
+/// when it was read from the pipe.
+final class CommandLines: @unchecked Sendable {
+    let process = Process()
+    let cond = NSCondition()
+    var seen: [(time: Double, up: Bool)] = []
+
+    init(_ argv: [String], interface: String) {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = argv
+        let out = Pipe()
+        process.standardOutput = out
+        do { try process.run() } catch { fail("cannot start \(argv.joined(separator: " ")): \(error)") }
+        let fd = out.fileHandleForReading.fileDescriptor
+        Thread.detachNewThread { [self] in
+            var pending: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = read(fd, &buffer, buffer.count)
+                if n <= 0 { return }
+                let t = now()
+                pending += buffer[0..<n]
+                while let nl = pending.firstIndex(of: 0x0A) {
+                    let line = Data(pending[0..<nl])
+                    pending.removeSubrange(0...nl)
+                    guard let o = (try? JSONSerialization.jsonObject(with: line)) as? [String: Any],
+                          o["interface"] as? String == interface,
+                          let event = o["event"] as? String, event == "link-down" || event == "link-up"
+                    else { continue }
+                    cond.withLock {
+                        seen.append((t, event == "link-up"))
+                        cond.broadcast()
+                    }
+                }
+            }
+        }
+    }
+
+    /// The read time of the next line with state `up` (earlier lines of the other state are
+    /// skipped), waiting at most `timeout` seconds.
+    func next(up: Bool, timeout: Double) -> Double? {
+        let deadline = Date().addingTimeInterval(timeout)
+        cond.lock(); defer { cond.unlock() }
+        while true {
+            while let first = seen.first {
+                seen.removeFirst()
+                if first.up == up { return first.time }
+            }
+            if !cond.wait(until: deadline) { return nil }
+        }
+    }
+
+    func drain() {
+        usleep(200_000)
+        cond.withLock { seen.removeAll() }
+    }
+
+    func stop() {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+    }
 }

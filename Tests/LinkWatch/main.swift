@@ -18,6 +18,9 @@
 //     delivering X's notification with the new state; with --ip-monitor the same flaps are
 //     timed as seen by `ip -ts monitor link` started beside it. With --via PEER it flaps PEER
 //     (X's veth peer) and times X's carrier change instead. Prints one JSON summary.
+//     --json-command 'CMD ARGS...' (split at spaces): also start CMD (e.g. `xg-scale monitor
+//     --json --all-links`), and time each flap to CMD's JSON line {"event":"link-down"|"link-up",
+//     "interface":X} being readable on its stdout ("command" in the summary).
 import Foundation
 import Netlink
 import NodeNetwork
@@ -84,7 +87,8 @@ let addresses = !arguments.contains("--no-addresses")
 if let count = option("--latency") {
     guard let n = Int(count), n > 0 else { fail("--latency: not a positive number: \(count)") }
     guard let name = option("--interface") else { fail("--latency needs --interface") }
-    runLatency(flaps: n, interface: name, via: option("--via"), withIPMonitor: arguments.contains("--ip-monitor"))
+    runLatency(flaps: n, interface: name, via: option("--via"), withIPMonitor: arguments.contains("--ip-monitor"),
+               command: option("--json-command").map { $0.split(separator: " ").map(String.init) })
     exit(0)
 }
 

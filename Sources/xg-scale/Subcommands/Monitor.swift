@@ -1,6 +1,4 @@
-// `xg-scale monitor` — READY BUT NOT REGISTERED in XGScale.subcommands: it needs the netlink
-// subscription (an `ObservationSource` over RTNLGRP_LINK), which is not built yet. Register it
-// by implementing `MonitorCommand.makeSource()` and adding `MonitorCommand.self` to the list.
+// `xg-scale monitor`: the link and redundancy monitor daemon (and `--oneshot` check).
 import ArgumentParser
 import Foundation
 import LinkMonitor
@@ -13,63 +11,110 @@ extension XGScale {
             commandName: "monitor",
             abstract: "Watch uplinks, bond failovers and STP ports; alert on lost redundancy.",
             discussion: """
-                Follows the kernel's link notifications and logs link failures, flaps, bond \
-                failovers, STP port state changes, root and topology changes, and above all the \
-                loss and restoration of redundancy of each group (a bond, or an STP bridge with \
-                its uplinks): OK (all uplinks usable), DEGRADED (some), DOWN (none).
+                Follows the kernel's link notifications (netlink, in the network namespace it \
+                runs in) and logs link failures, flaps, bond failovers, STP port state changes, \
+                root and topology changes (read on a poll, --topology-poll, since the kernel \
+                never notifies them), and above all the loss and restoration of redundancy of \
+                each group (a bond, or an STP bridge with its uplinks): OK (all uplinks usable), \
+                DEGRADED (some), DOWN (none). After a netlink receive-buffer overrun it re-reads \
+                the whole state, logs a resync event, and reports what changed meanwhile.
+
+                Groups: with --profile, the group the profile describes (its bond, or its STP \
+                bridge, with its uplinks); a missing or misconfigured group is reported \
+                (group-config event, and DOWN for a missing one). Without --profile: every bond \
+                with its slaves, and every bridge with STP on with its ports that are physical \
+                devices or bonds.
+
+                Outputs: local syslog (--syslog-socket, /dev/log by default; if it is absent \
+                the monitor says so once on stderr and goes on), remote syslog in RFC 5424 \
+                (--syslog-server, UDP or TCP with octet counting, structured data under SD-ID \
+                xgscale@32473; TCP reconnects and queues up to --queue-size events), JSON lines \
+                on stdout (--json), and a node_exporter textfile (--metrics-file).
 
                 Severities: redundancy DOWN = crit, DEGRADED = err (--degraded-severity warning), \
                 link down = warning, restored = notice, STP transitions = info.
 
+                JSON lines (--json), one object per event, flushed per line: time (RFC 3339 UTC, \
+                microseconds), event, severity, interface, group, from, to, and counters. \
+                Events: link-down, link-up, link-flapping, stp-state, topology-change, \
+                root-change, bond-failover, bond-slave, redundancy, resync, group-config, \
+                events-dropped.
+
+                SIGTERM or SIGINT stops it cleanly: queued events are delivered (up to 2 s), \
+                exit status 0.
+
+                --oneshot prints the current redundancy state (a Nagios-style status line and \
+                one line per group, or with --json one JSON object) and exits 0 (OK), \
+                1 (DEGRADED) or 2 (DOWN), like a Nagios check; 3 (UNKNOWN) when the links \
+                cannot be read.
+
                 Examples:
                   xg-scale monitor --json
                   xg-scale monitor --syslog-server tcp://192.0.2.1:514 --facility local3
-                  xg-scale monitor --metrics-file /var/lib/prometheus/node-exporter/xgscale.prom
+                  xg-scale monitor --profile /etc/xg-scale/node.yaml \\
+                      --metrics-file /var/lib/prometheus/node-exporter/xgscale.prom
                   xg-scale monitor --oneshot        # exit 0 OK, 1 DEGRADED, 2 DOWN
-
-                JSON lines (--json): time (RFC 3339, microseconds), event, severity, interface, \
-                group, from, to, counters. Events: link-down, link-up, link-flapping, stp-state, \
-                topology-change, root-change, bond-failover, bond-slave, redundancy, resync, \
-                group-config, events-dropped.
+                  xg-scale monitor --oneshot --json --profile profiles/stp-two-switches.yaml \\
+                      --inventory profiles/inventory.yaml --node dom0
+                  ip netns exec lab1 xg-scale monitor --json --no-local-syslog
                 """)
 
-        @Flag(help: "Print one JSON object per event on stdout.")
+        @Flag(help: "Print one JSON object per event on stdout (with --oneshot: the report as JSON).")
         var json = false
 
         @Flag(help: "Print the current redundancy state and exit 0 (OK), 1 (DEGRADED) or 2 (DOWN).")
         var oneshot = false
 
+        @Option(help: ArgumentHelp("The node's profile: the redundancy group it should have.",
+                                   valueName: "profile"))
+        var profile: String?
+
+        @Option(help: ArgumentHelp("Inventory file that gives the profile's ${NAME} values (needs --node).",
+                                   valueName: "file"))
+        var inventory: String?
+
+        @Option(help: ArgumentHelp("This node's name in the inventory (needs --inventory).", valueName: "name"))
+        var node: String?
+
         @Option(help: ArgumentHelp("Also send RFC 5424 to a remote server (repeatable).",
                                    valueName: "udp://HOST:PORT|tcp://HOST:PORT"))
         var syslogServer: [String] = []
 
-        @Option(help: "Syslog facility (daemon, local0 ... local7, ...).")
+        @Flag(inversion: .prefixedNo, help: "Log to the local syslog socket, --syslog-socket (default: on; --no-local-syslog: off).")
+        var localSyslog = true
+
+        @Option(help: ArgumentHelp("Local syslog socket.", valueName: "path"))
+        var syslogSocket = "/dev/log"
+
+        @Option(help: "Syslog facility (daemon, user, local0 ... local7, ...).")
         var facility = "daemon"
 
         @Option(help: "Severity of a group going DEGRADED: err or warning.")
         var degradedSeverity = "err"
 
-        @Option(help: ArgumentHelp("Local syslog socket.", valueName: "PATH"))
-        var syslogSocket = "/dev/log"
-
-        @Flag(help: "Do not log to the local syslog socket.")
-        var noLocalSyslog = false
-
         @Option(help: ArgumentHelp("node_exporter textfile to keep current (replaced atomically).",
-                                   valueName: "PATH"))
+                                   valueName: "path"))
         var metricsFile: String?
 
-        @Option(help: ArgumentHelp("Seconds between reads of bridge root/topology data.", valueName: "SECONDS"))
+        @Option(help: ArgumentHelp("Seconds between reads of bridge root/topology data.", valueName: "seconds"))
         var topologyPoll: Double = 2
 
-        @Option(help: "A link is flapping after more than this many carrier changes within --flap-window.")
+        @Option(help: "A link is flapping after this many carrier changes within --flap-window.")
         var flapThreshold = 4
 
-        @Option(help: ArgumentHelp("Flap window and settle time.", valueName: "SECONDS"))
+        @Option(help: ArgumentHelp("Flap window, and how long a flapping link must stay quiet to be stable again.",
+                                   valueName: "seconds"))
         var flapWindow: Double = 10
 
         @Option(help: "Events kept per TCP syslog server while it is unreachable; more are dropped and counted.")
         var queueSize = 10_000
+
+        @Flag(help: "Report link-down/link-up/flapping (and link metrics) for every link, not only uplinks, bonds and physical devices.")
+        var allLinks = false
+
+        @Option(help: ArgumentHelp("Netlink receive buffer in bytes (default: the system's; small values provoke overruns, for tests).",
+                                   valueName: "bytes"))
+        var receiveBuffer: Int?
 
         func validate() throws {
             guard Facility(name: facility) != nil else {
@@ -84,17 +129,59 @@ extension XGScale {
             guard topologyPoll > 0, flapWindow > 0, flapThreshold >= 1, queueSize >= 1 else {
                 throw ValidationError("--topology-poll, --flap-window, --flap-threshold and --queue-size must be positive")
             }
+            if let b = receiveBuffer, b <= 0 {
+                throw ValidationError("--receive-buffer \(b) (fix: give a positive number of bytes)")
+            }
+            if inventory != nil || node != nil {
+                guard profile != nil else { throw ValidationError("--inventory and --node need --profile PROFILE") }
+                if inventory != nil && node == nil {
+                    throw ValidationError("--inventory needs --node NAME (this node's name in the inventory)")
+                }
+                if node != nil && inventory == nil {
+                    throw ValidationError("--node needs --inventory FILE (the file that lists the nodes)")
+                }
+            }
         }
 
-        /// The one plug-in point left: the netlink subscription as an ObservationSource.
-        static func makeSource() throws -> any ObservationSource {
-            throw ValidationError("the netlink event source is not built yet")
+        /// The redundancy group the profile describes (nil without --profile). Bad input: the
+        /// diagnostics on stderr, exit 1.
+        func profileGroups() throws -> [MonitorCore.Group]? {
+            guard let profile else { return nil }
+            do {
+                var variables: Variables?
+                if let inventory, let node {
+                    variables = try Inventory.parse(text: try readFile(inventory), file: inventory)
+                        .variables(forNode: node)
+                }
+                let loaded = try ProfileLoader.load(text: try readFile(profile), file: profile, variables: variables)
+                printDiagnostics(loaded.warnings)
+                return [Self.group(of: loaded.profile)]
+            } catch let error as ProfileError {
+                printDiagnostics(error.diagnostics)
+                throw ExitCode.failure
+            }
+        }
+
+        /// A bond profile: the bond with the uplinks as slaves; an STP profile: the bridge with
+        /// the uplinks as ports.
+        static func group(of p: Profile) -> MonitorCore.Group {
+            if p.redundancy == .bond, let bond = p.bond {
+                return MonitorCore.Group(name: bond.name, kind: .bond, uplinks: p.uplinks)
+            }
+            return MonitorCore.Group(name: p.bridge.name, kind: .stp, uplinks: p.uplinks)
         }
 
         func run() async throws {
-            let source = try Self.makeSource()
+            let groups = try profileGroups()
+            let source = NetlinkObservationSource(options: .init(receiveBufferSize: receiveBuffer))
             if oneshot {
-                let report = try await LinkMonitor.Monitor.oneshot(source: source, profile: nil)
+                let report: RedundancyReport
+                do {
+                    report = try await LinkMonitor.Monitor.oneshot(source: source, profile: groups)
+                } catch {
+                    printError("cannot read the links: \(error)")
+                    throw ExitCode(3)
+                }
                 print(json ? try JSONOutput.string(report) : report.text, terminator: "")
                 throw ExitCode(report.exitCode)
             }
@@ -104,23 +191,46 @@ extension XGScale {
                                       utcOffsetSeconds: TimeZone.current.secondsFromGMT())
             var emitters: [any EventEmitter] = []
             if json { emitters.append(JSONLinesEmitter()) }
-            if !noLocalSyslog { emitters.append(LocalSyslogEmitter(path: syslogSocket, format: format)) }
+            if localSyslog {
+                if FileManager.default.fileExists(atPath: syslogSocket) {
+                    emitters.append(LocalSyslogEmitter(path: syslogSocket, format: format))
+                } else {
+                    FileHandle.standardError.write(Data(
+                        "xg-scale monitor: no local syslog socket \(syslogSocket); not logging locally (--no-local-syslog silences this)\n".utf8))
+                }
+            }
             for s in syslogServer {
                 let server = try SyslogServer(parsing: s)
                 switch server.transport {
-                case .udp: emitters.append(try UDPSyslogEmitter(host: server.host, port: server.port, format: format))
-                case .tcp: emitters.append(TCPSyslogEmitter(host: server.host, port: server.port, format: format,
-                                                             capacity: queueSize))
+                case .udp:
+                    do {
+                        emitters.append(try UDPSyslogEmitter(host: server.host, port: server.port, format: format))
+                    } catch {
+                        printError("--syslog-server \(s): \(error) (fix: give a resolvable host and a port)")
+                        throw ExitCode.failure
+                    }
+                case .tcp:
+                    emitters.append(TCPSyslogEmitter(host: server.host, port: server.port, format: format,
+                                                     capacity: queueSize))
                 }
             }
             let settings = MonitorSettings(
                 classifier: ClassifierOptions(
                     dampening: FlapDampening(threshold: flapThreshold, window: flapWindow, settle: flapWindow),
-                    severity: SeverityPolicy(degraded: degradedSeverity == "warning" ? .warning : .err)),
+                    severity: SeverityPolicy(degraded: degradedSeverity == "warning" ? .warning : .err),
+                    profile: groups, links: allLinks ? .all : .uplinks),
                 topologyPoll: .milliseconds(Int64(topologyPoll * 1000)),
                 metrics: metricsFile.map { MetricsFileWriter(path: $0) })
             let monitor = LinkMonitor.Monitor(source: source, emitters: emitters, settings: settings)
-            _ = try await TerminationSignals.run { try await monitor.run() }
+            do {
+                _ = try await TerminationSignals.run { try await monitor.run() }
+            } catch is CancellationError {
+                // Stopped by a signal while starting up.
+            } catch {
+                printError("monitor: \(error)")
+                throw ExitCode.failure
+            }
+            source.stop()
         }
     }
 }

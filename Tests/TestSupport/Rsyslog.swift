@@ -1,12 +1,12 @@
 // A real rsyslogd for the tests: its own config, work folder, pid file and output file;
 // inputs on loopback only (UDP, TCP, and a unix socket in the temp folder). Never touches the
-// system's rsyslog service or /etc/rsyslog.conf.
+// system's rsyslog service or /etc/rsyslog.conf. With a namespace, rsyslogd runs inside it
+// (`ip netns exec`), listening on that namespace's 127.0.0.1.
 import Foundation
 import Glibc
-import TestSupport
 
 /// A free port on 127.0.0.1 for the given socket type (bind to port 0, read it back, close).
-func freeLoopbackPort(datagram: Bool) -> Int {
+public func freeLoopbackPort(datagram: Bool) -> Int {
     let fd = socket(AF_INET, Int32(datagram ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
     defer { close(fd) }
     var a = sockaddr_in()
@@ -22,7 +22,7 @@ func freeLoopbackPort(datagram: Bool) -> Int {
 /// Start a program with an empty signal mask and default handlers. Foundation's Process
 /// spawns from a thread of the test runner, whose mask blocks SIGTERM, and the child would
 /// inherit it.
-func spawnWithCleanSignals(_ argv: [String]) throws -> pid_t {
+public func spawnWithCleanSignals(_ argv: [String]) throws -> pid_t {
     var attr = posix_spawnattr_t()
     posix_spawnattr_init(&attr)
     defer { posix_spawnattr_destroy(&attr) }
@@ -44,21 +44,25 @@ func spawnWithCleanSignals(_ argv: [String]) throws -> pid_t {
     return pid
 }
 
-final class Rsyslog: @unchecked Sendable {
-    let dir: URL
-    let udpPort: Int
-    let tcpPort: Int
-    var socketPath: String { dir.appendingPathComponent("log.sock").path }
-    var outputPath: String { dir.appendingPathComponent("out.log").path }
+public final class Rsyslog: @unchecked Sendable {
+    public let dir: URL
+    public let udpPort: Int
+    public let tcpPort: Int
+    /// The network namespace rsyslogd runs in (nil: the test's own).
+    public let namespace: String?
+    public var socketPath: String { dir.appendingPathComponent("log.sock").path }
+    public var outputPath: String { dir.appendingPathComponent("out.log").path }
 
     /// Output line template: PRI | facility | severity | APP-NAME | MSGID | STRUCTURED-DATA | MSG.
-    static let template = "%pri%|%syslogfacility-text%|%syslogseverity-text%|%app-name%|%msgid%|%structured-data%|%msg%\\n"
+    public static let template = "%pri%|%syslogfacility-text%|%syslogseverity-text%|%app-name%|%msgid%|%structured-data%|%msg%\\n"
 
-    init() throws {
+    /// `namespace`: run inside it (a fresh namespace has every port free: 5514 is used).
+    public init(namespace: String? = nil) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("xgt-rsyslog-\(getpid())-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("work"), withIntermediateDirectories: true)
-        udpPort = freeLoopbackPort(datagram: true)
-        tcpPort = freeLoopbackPort(datagram: false)
+        self.namespace = namespace
+        udpPort = namespace == nil ? freeLoopbackPort(datagram: true) : 5514
+        tcpPort = namespace == nil ? freeLoopbackPort(datagram: false) : 5514
         let conf = """
             global(workDirectory="\(dir.path)/work")
             module(load="imuxsock" SysSock.Use="off")
@@ -75,14 +79,16 @@ final class Rsyslog: @unchecked Sendable {
         try start()
     }
 
-    var pid: pid_t = 0
+    public private(set) var pid: pid_t = 0
 
-    func start() throws {
+    public func start() throws {
         let found = try run(["sh", "-c", "command -v rsyslogd"]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        pid = try spawnWithCleanSignals([
-            found.isEmpty ? "/usr/sbin/rsyslogd" : found, "-n", "-f", dir.appendingPathComponent("rsyslog.conf").path,
-            "-i", dir.appendingPathComponent("rsyslogd.pid").path])
+        let daemon = [found.isEmpty ? "/usr/sbin/rsyslogd" : found, "-n", "-f",
+                      dir.appendingPathComponent("rsyslog.conf").path,
+                      "-i", dir.appendingPathComponent("rsyslogd.pid").path]
+        // `ip netns exec` execs the daemon: the pid is rsyslogd's.
+        pid = try spawnWithCleanSignals(namespace.map { ["/usr/bin/env", "ip", "netns", "exec", $0] } .map { $0 + daemon } ?? daemon)
         // Ready when the TCP input accepts connections and the unix socket exists.
         let ready = waitUntil(timeout: 10) {
             FileManager.default.fileExists(atPath: socketPath) && tcpAccepts()
@@ -91,6 +97,12 @@ final class Rsyslog: @unchecked Sendable {
     }
 
     func tcpAccepts() -> Bool {
+        if let namespace {
+            // The listener is in the namespace: ask `ss` there (a socket from this thread would
+            // be in the test's namespace).
+            let r = try? run(["ip", "netns", "exec", namespace, "ss", "-Hltn", "sport = :\(tcpPort)"])
+            return r?.stdout.contains("127.0.0.1:\(tcpPort)") == true
+        }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var a = sockaddr_in()
@@ -105,7 +117,7 @@ final class Rsyslog: @unchecked Sendable {
     }
 
     /// SIGTERM and wait: rsyslogd shuts down cleanly (closes its TCP connections).
-    func stop() {
+    public func stop() {
         guard pid > 0 else { return }
         kill(pid, SIGTERM)
         var status: Int32 = 0
@@ -113,19 +125,19 @@ final class Rsyslog: @unchecked Sendable {
         pid = 0
     }
 
-    func restart() throws {
+    public func restart() throws {
         stop()
         try start()
     }
 
-    var lines: [String] {
+    public var lines: [String] {
         ((try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "")
             .split(separator: "\n").map(String.init)
     }
 
     /// Wait (bounded) until `count` lines satisfy `match`.
     @discardableResult
-    func waitForLines(_ count: Int, timeout: Double = 10, matching match: (String) -> Bool = { _ in true }) -> [String] {
+    public func waitForLines(_ count: Int, timeout: Double = 10, matching match: (String) -> Bool = { _ in true }) -> [String] {
         var found: [String] = []
         _ = waitUntil(timeout: timeout) {
             found = lines.filter(match)
