@@ -7,7 +7,7 @@ PACKAGES="
   drbd-utils
   rsyslog
   qemu-system-x86 busybox-static cpio kmod
-  groff-base man-db
+  groff-base man-db jq
 "
 missing=""
 for p in $PACKAGES; do
