@@ -6,7 +6,7 @@ PROFILES   := $(wildcard profiles/*.yaml)
 INVENTORY  := profiles/inventory.yaml
 NODE       := dom0
 
-.PHONY: all deps setup build demo test test-pure test-vm man check-man bench clean
+.PHONY: all deps setup build demo test test-pure test-vm man check-man release bench clean
 
 all: build
 
@@ -49,8 +49,15 @@ check-man:
 	  echo "man/xg-scale.8 is out of date with the code: run 'make man' and commit it" >&2; exit 1; fi
 	@echo "man/xg-scale.8 matches the code"
 
-bench:
-	@for b in Benchmarks/*.sh; do [ -e "$$b" ] || continue; echo "== $$b"; sh "$$b" || exit 1; done
+# The binary to ship: release, Swift runtime linked in (starts ~4.5 ms faster, smaller RSS, and
+# runs on a node without a Swift toolchain; it needs only libnl-3/libnl-route-3 from Debian).
+RELEASE_BIN := .build-static/release/xg-scale
+release:
+	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-static --product xg-scale
+
+# Every benchmark, on the shipped build (root: they use throwaway namespaces).
+bench: release
+	@for b in Benchmarks/*.sh; do echo "== $$b"; XG_SCALE=$(RELEASE_BIN) STATIC=1 CONFIG=release sh "$$b" || exit 1; done
 
 clean:
 	rm -rf .build .build-*
