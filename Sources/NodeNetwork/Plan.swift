@@ -208,13 +208,17 @@ public enum Plan {
                 out.append(.setBridge(name: want.name, wb))
             }
             if let wb = want.bond, let cb = cur.bond, !bondMatches(wb, cb) {
-                if wb.mode != cb.mode || (wb.failOverMAC != nil && wb.failOverMAC != cb.failOverMAC) {
+                let sent = Set(wb.requests(from: cb).joined())
+                if sent.contains(where: \.needsNoSlaves) {
                     // Mode and fail_over_mac only change on a bond that is down and has no slaves.
                     bondsToRebuild.insert(want.name)
                     for slave in current.interfaces where slave.master == want.name {
                         out.append(.releaseMaster(name: slave.name))
                     }
                     if cur.up { out.append(.setDown(name: want.name)) }
+                } else if sent.contains(where: \.needsBondDown), cur.up {
+                    // lacp_rate only changes while the bond is down; its slaves stay.
+                    out.append(.setDown(name: want.name))
                 }
                 out.append(.setBond(name: want.name, wb))
             }
@@ -353,18 +357,11 @@ public enum Plan {
             && close(want.maxAge, cur.maxAge)
     }
 
+    /// Same mode, and every option `want` gives that the mode uses is the same (arp-ip-target as
+    /// a set). An option the wanted mode does not use (a dormant lacp-rate read back from an
+    /// active-backup bond) cannot be set and does not count.
     public static func bondMatches(_ want: BondSettings, _ cur: BondSettings) -> Bool {
-        func same<T: Equatable>(_ w: T?, _ c: T?) -> Bool { w == nil || w == c }
-        let targets = want.arpIPTarget.map { Set($0) }
-        let curTargets = Set(cur.arpIPTarget ?? [])
-        return want.mode == cur.mode
-            && same(want.miimon, cur.miimon) && same(want.updelay, cur.updelay)
-            && same(want.downdelay, cur.downdelay) && same(want.primary, cur.primary)
-            && same(want.primaryReselect, cur.primaryReselect)
-            && same(want.arpInterval, cur.arpInterval)
-            && (targets == nil || targets == curTargets)
-            && same(want.lacpRate, cur.lacpRate) && same(want.xmitHashPolicy, cur.xmitHashPolicy)
-            && same(want.failOverMAC, cur.failOverMAC) && same(want.minLinks, cur.minLinks)
+        want.requests(from: cur).isEmpty
     }
 
     static func normalizeAddress(_ a: String) -> String { a.lowercased() }
