@@ -197,6 +197,9 @@ public enum Plan {
 
         // 3. Options of existing bridges and bonds.
         var bondsToRebuild: Set<String> = []
+        // Slaves of a rebuilt bond the profile does not name: released for the mode change only,
+        // they are enslaved again afterwards (they end as they were).
+        var foreignSlaves: [Interface] = []
         for want in desired.interfaces where !created.contains(want.name) {
             guard let cur = current[want.name] else { continue }
             if let wb = want.bridge, let cb = cur.bridge, !bridgeMatches(wb, cb) {
@@ -214,6 +217,7 @@ public enum Plan {
                     bondsToRebuild.insert(want.name)
                     for slave in current.interfaces where slave.master == want.name {
                         out.append(.releaseMaster(name: slave.name))
+                        if !wanted.contains(slave.name) { foreignSlaves.append(slave) }
                     }
                     if cur.up { out.append(.setDown(name: want.name)) }
                 } else if sent.contains(where: \.needsBondDown), cur.up {
@@ -248,6 +252,13 @@ public enum Plan {
                 out.append(.setMaster(name: want.name, master: m))
                 enslaved.insert(want.name)
             }
+        }
+
+        for slave in foreignSlaves {
+            guard let m = slave.master else { continue }
+            if slave.up { out.append(.setDown(name: slave.name)) }
+            out.append(.setMaster(name: slave.name, master: m))
+            if !slave.up { out.append(.setDown(name: slave.name)) }  // enslaving opens it
         }
 
         // 5. Bridge port settings.

@@ -63,7 +63,11 @@ extension BondVMTests {
 
         // 1. Each apply: applied, the bond in /proc and in show --json, plan in sync, and a
         //    re-apply that sends no change request.
-        struct Expect { var name, procMode, mode: String; var lacp: String?; var xmit: String?; var primary: String?; var changes: [String]? }
+        struct Expect {
+            var name, procMode, mode: String
+            var lacp: String?, xmit: String?, primary: String?, changes: [String]?
+            var slaves = ["peth0", "peth1"]
+        }
         let adMode = "IEEE 802.3ad Dynamic link aggregation"
         let expectations = [
             Expect(name: "ab", procMode: "fault-tolerance (active-backup)", mode: "active-backup", primary: "peth0"),
@@ -74,6 +78,11 @@ extension BondVMTests {
             Expect(name: "ad-from-slow", procMode: adMode, mode: "802.3ad", lacp: "fast", xmit: "layer3+4"),
             Expect(name: "xor", procMode: "load balancing (xor)", mode: "balance-xor", xmit: "layer3+4"),
             Expect(name: "ad-from-xor", procMode: adMode, mode: "802.3ad", lacp: "fast", xmit: "layer3+4"),
+            // peth2, enslaved by hand, is not in the profile: released for the mode change only.
+            Expect(name: "foreign-xor", procMode: "load balancing (xor)", mode: "balance-xor", xmit: "layer3+4",
+                   slaves: ["peth0", "peth1", "peth2"]),
+            Expect(name: "foreign-ad", procMode: adMode, mode: "802.3ad", lacp: "fast", xmit: "layer3+4",
+                   slaves: ["peth0", "peth1", "peth2"]),
             Expect(name: "ad", procMode: adMode, mode: "802.3ad", lacp: "fast", xmit: "layer3+4"),
         ]
         for e in expectations {
@@ -86,7 +95,7 @@ extension BondVMTests {
             let proc = BondingProc(try #require(s["proc \(e.name)"], "no /proc/net/bonding/bond0 after \(e.name)"))
             #expect(proc.mode == e.procMode, "\(e.name)")
             #expect(proc.miimon == 100, "\(e.name)")
-            #expect(proc.slaves.map(\.name) == ["peth0", "peth1"], "\(e.name): both slaves")
+            #expect(proc.slaves.map(\.name) == e.slaves, "\(e.name): every slave")
             #expect(proc.slaves.allSatisfy { $0.miiStatus == "up" }, "\(e.name)")
             if let lacp = e.lacp { #expect(proc.lacpRate == lacp, "\(e.name)") }
             if let xmit = e.xmit, e.mode != "active-backup" { #expect(proc.transmitHashPolicy == xmit, "\(e.name)") }
@@ -101,7 +110,7 @@ extension BondVMTests {
             if let xmit = e.xmit { #expect(bond.xmitHashPolicy == xmit, "\(e.name)") }
             if let p = e.primary { #expect(bond.primary == p && bond.activeSlave == p, "\(e.name)") }
             #expect(shown["bond0"]?.master == "xenbr0" && shown["bond0"]?.up == true, "\(e.name)")
-            for uplink in ["peth0", "peth1"] {
+            for uplink in e.slaves {
                 #expect(shown[uplink]?.master == "bond0" && shown[uplink]?.up == true, "\(e.name): \(uplink)")
                 #expect(shown[uplink]?.mtu == (e.mode == "active-backup" ? 1500 : 9000), "\(e.name): \(uplink) mtu")
             }

@@ -72,4 +72,21 @@ import NodeNetwork
         ])
         #expect(try Plan.changes(from: current, to: desired2).map(\.summary) == ["set bond bond0 mode 802.3ad miimon 200"])
     }
+
+    @Test func aSlaveTheProfileDoesNotNameIsEnslavedAgainAfterAModeChange() throws {
+        let current = NetworkState(interfaces: [
+            Interface(name: "peth0", kind: .device, up: true, master: "bond0"),
+            Interface(name: "peth2", kind: .device, up: true, master: "bond0"),
+            Interface(name: "bond0", kind: .bond, up: true, bond: ab),
+        ])
+        let desired = NetworkState(interfaces: [
+            Interface(name: "peth0", kind: .device, master: "bond0"),
+            Interface(name: "bond0", kind: .bond, bond: BondSettings(mode: "balance-xor")),
+        ])
+        #expect(try Plan.changes(from: current, to: desired).map(\.summary) == [
+            "set peth0 nomaster", "set peth2 nomaster", "set bond0 down", "set bond bond0 mode balance-xor",
+            "set peth0 down", "set peth0 master bond0", "set peth2 down", "set peth2 master bond0",
+            "set peth0 up", "set bond0 up",
+        ])
+    }
 }

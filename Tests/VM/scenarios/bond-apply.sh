@@ -7,7 +7,8 @@
 #     applies: from nothing and during the mode change;
 #   - each profile applied for real: /proc/net/bonding/bond0, show --json, plan, re-apply --json;
 #   - lacp-rate changed on the up 802.3ad bond (the kernel takes it only while the bond is down);
-#   - 802.3ad -> balance-xor (an edited copy), then back;
+#   - 802.3ad -> balance-xor (an edited copy), then back; again with a third slave the profile
+#     does not name;
 #   - the timed revert: apply --confirm-within, the apply killed, the watchdog restores.
 # Sections "=== NAME"; the test (Tests/BondVMTests/ApplyVMTests.swift) judges them. The scenario
 # itself only fails (non-zero) when it cannot run a step at all.
@@ -157,6 +158,12 @@ apply_profile slow slow.yaml
 apply_profile ad-from-slow "$AD"
 apply_profile xor xor.yaml
 apply_profile ad-from-xor "$AD"
+# A slave the profile does not name (peth2) stays a slave through mode changes.
+ip link add peth2 type veth peer name sw2
+ip link set sw2 up
+ip link set peth2 master bond0
+apply_profile foreign-xor xor.yaml
+apply_profile foreign-ad "$AD"
 
 # 4. 802.3ad from nothing (its steps are those of active-backup, with other options).
 clean_slate
