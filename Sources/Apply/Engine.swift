@@ -317,6 +317,24 @@ public final class ApplyEngine {
         return names
     }
 
+    /// Bond settings after `applied` (its given options) was set over `base`.
+    static func merging(_ applied: BondSettings, over base: BondSettings) -> BondSettings {
+        var m = base
+        m.mode = applied.mode
+        m.miimon = applied.miimon ?? base.miimon
+        m.updelay = applied.updelay ?? base.updelay
+        m.downdelay = applied.downdelay ?? base.downdelay
+        m.primary = applied.primary ?? base.primary
+        m.primaryReselect = applied.primaryReselect ?? base.primaryReselect
+        m.arpInterval = applied.arpInterval ?? base.arpInterval
+        m.arpIPTarget = applied.arpIPTarget ?? base.arpIPTarget
+        m.lacpRate = applied.lacpRate ?? base.lacpRate
+        m.xmitHashPolicy = applied.xmitHashPolicy ?? base.xmitHashPolicy
+        m.failOverMAC = applied.failOverMAC ?? base.failOverMAC
+        m.minLinks = applied.minLinks ?? base.minLinks
+        return m
+    }
+
     /// The steps that undo `change`, given the state before the apply. Changes to interfaces the
     /// apply created are not undone one by one: deleting the interface undoes them.
     static func inverse(of change: Change, before: NetworkState, created: Set<String>) -> [Change] {
@@ -335,14 +353,25 @@ public final class ApplyEngine {
             guard let b = before[n]?.bridge else { return [] }
             return [.setBridge(name: n, BridgeSettings(stp: b.stp, priority: b.priority, forwardDelay: b.forwardDelay,
                                                          helloTime: b.helloTime, maxAge: b.maxAge))]
-        case .setBond(let n, _):
+        case .setBond(let n, let applied):
             guard var b = before[n]?.bond else { return [] }
             b.activeSlave = nil
+            // The undo runs in reverse order: a bond whose mode changed is down and without
+            // slaves again by now, but one whose lacp_rate changed is up (it was up before).
+            let sent = Set(b.requests(from: Self.merging(applied, over: b)).joined())
+            if sent.contains(where: \.needsBondDown), before[n]?.up == true {
+                return [.setDown(name: n), .setBond(name: n, b), .setUp(name: n)]
+            }
             return [.setBond(name: n, b)]
-        case .setMaster(let n, _), .releaseMaster(let n):
-            guard let old = before[n] else { return [] }
-            guard let m = old.master else { return [.releaseMaster(name: n)] }
-            var steps: [Change] = [.setMaster(name: n, master: m)]
+        case .setMaster(let n, _):
+            // Plans enslave only interfaces without a master (a release comes first); undoing
+            // the release, later in the undo, puts back the old master.
+            return [.releaseMaster(name: n)]
+        case .releaseMaster(let n):
+            guard let old = before[n], let m = old.master else { return [] }
+            // The kernel refuses to enslave an up interface to a bond.
+            var steps: [Change] = before[m]?.kind == .bond ? [.setDown(name: n)] : []
+            steps.append(.setMaster(name: n, master: m))
             if before[m]?.kind == .bridge, let p = old.port, p.priority != nil || p.cost != nil {
                 steps.append(.setPort(name: n, BridgePortSettings(priority: p.priority, cost: p.cost)))
             }

@@ -66,22 +66,32 @@ public final class LinkWriter {
         try socket.request(m)
     }
 
-    /// Change options of an existing bond. Mode and fail_over_mac are sent only when they differ
-    /// from `current` (the kernel refuses them on a bond with slaves, even unchanged).
+    /// Change options of an existing bond. Only the options that differ from `current` are sent
+    /// (the kernel refuses mode and fail_over_mac on a bond with slaves, lacp_rate on a bond that
+    /// is up, and some options in some modes, even unchanged); on a mode change, options only the
+    /// old mode accepts go first in a request of their own (see `BondSettings.requests(from:)`).
+    /// Without `current`, everything given is sent in one request.
     public func setBond(_ name: String, settings: BondSettings, current: BondSettings?) throws(NetlinkError) {
         let operation = "set bond \(name)"
-        var settings = settings
-        let includeMode = current?.mode != settings.mode
-        if let c = current, settings.failOverMAC == c.failOverMAC { settings.failOverMAC = nil }
-        settings.activeSlave = nil
-        let m = try LinkRequest.message(.new, index: index(of: name, for: operation), operation: operation)
-        try m.nest(Int(IFLA_LINKINFO)) { () throws(NetlinkError) in
-            try m.put(Int(IFLA_INFO_KIND), string: "bond")
-            try m.nest(Int(IFLA_INFO_DATA)) { () throws(NetlinkError) in
-                try BondLink.put(settings, into: m, includeMode: includeMode, indexOf: LinkWriter.existingIndex)
-            }
+        let index = try index(of: name, for: operation)
+        let requests: [(BondSettings, Bool)]
+        if let current {
+            requests = settings.requests(from: current).map { (settings.keeping($0), $0.contains(.mode)) }
+        } else {
+            var all = settings
+            all.activeSlave = nil
+            requests = [(all, true)]
         }
-        try socket.request(m)
+        for (options, includeMode) in requests {
+            let m = try LinkRequest.message(.new, index: index, operation: operation)
+            try m.nest(Int(IFLA_LINKINFO)) { () throws(NetlinkError) in
+                try m.put(Int(IFLA_INFO_KIND), string: "bond")
+                try m.nest(Int(IFLA_INFO_DATA)) { () throws(NetlinkError) in
+                    try BondLink.put(options, into: m, includeMode: includeMode, indexOf: LinkWriter.existingIndex)
+                }
+            }
+            try socket.request(m)
+        }
     }
 
     /// Create a veth pair `name` <-> `peer` (both in this namespace). In the same request:

@@ -197,6 +197,9 @@ public enum Plan {
 
         // 3. Options of existing bridges and bonds.
         var bondsToRebuild: Set<String> = []
+        // Slaves of a rebuilt bond the profile does not name: released for the mode change only,
+        // they are enslaved again afterwards (they end as they were).
+        var foreignSlaves: [Interface] = []
         for want in desired.interfaces where !created.contains(want.name) {
             guard let cur = current[want.name] else { continue }
             if let wb = want.bridge, let cb = cur.bridge, !bridgeMatches(wb, cb) {
@@ -208,13 +211,18 @@ public enum Plan {
                 out.append(.setBridge(name: want.name, wb))
             }
             if let wb = want.bond, let cb = cur.bond, !bondMatches(wb, cb) {
-                if wb.mode != cb.mode || (wb.failOverMAC != nil && wb.failOverMAC != cb.failOverMAC) {
+                let sent = Set(wb.requests(from: cb).joined())
+                if sent.contains(where: \.needsNoSlaves) {
                     // Mode and fail_over_mac only change on a bond that is down and has no slaves.
                     bondsToRebuild.insert(want.name)
                     for slave in current.interfaces where slave.master == want.name {
                         out.append(.releaseMaster(name: slave.name))
+                        if !wanted.contains(slave.name) { foreignSlaves.append(slave) }
                     }
                     if cur.up { out.append(.setDown(name: want.name)) }
+                } else if sent.contains(where: \.needsBondDown), cur.up {
+                    // lacp_rate only changes while the bond is down; its slaves stay.
+                    out.append(.setDown(name: want.name))
                 }
                 out.append(.setBond(name: want.name, wb))
             }
@@ -244,6 +252,13 @@ public enum Plan {
                 out.append(.setMaster(name: want.name, master: m))
                 enslaved.insert(want.name)
             }
+        }
+
+        for slave in foreignSlaves {
+            guard let m = slave.master else { continue }
+            if slave.up { out.append(.setDown(name: slave.name)) }
+            out.append(.setMaster(name: slave.name, master: m))
+            if !slave.up { out.append(.setDown(name: slave.name)) }  // enslaving opens it
         }
 
         // 5. Bridge port settings.
@@ -355,18 +370,11 @@ public enum Plan {
             && close(want.maxAge, cur.maxAge)
     }
 
+    /// Same mode, and every option `want` gives that the mode uses is the same (arp-ip-target as
+    /// a set). An option the wanted mode does not use (a dormant lacp-rate read back from an
+    /// active-backup bond) cannot be set and does not count.
     public static func bondMatches(_ want: BondSettings, _ cur: BondSettings) -> Bool {
-        func same<T: Equatable>(_ w: T?, _ c: T?) -> Bool { w == nil || w == c }
-        let targets = want.arpIPTarget.map { Set($0) }
-        let curTargets = Set(cur.arpIPTarget ?? [])
-        return want.mode == cur.mode
-            && same(want.miimon, cur.miimon) && same(want.updelay, cur.updelay)
-            && same(want.downdelay, cur.downdelay) && same(want.primary, cur.primary)
-            && same(want.primaryReselect, cur.primaryReselect)
-            && same(want.arpInterval, cur.arpInterval)
-            && (targets == nil || targets == curTargets)
-            && same(want.lacpRate, cur.lacpRate) && same(want.xmitHashPolicy, cur.xmitHashPolicy)
-            && same(want.failOverMAC, cur.failOverMAC) && same(want.minLinks, cur.minLinks)
+        want.requests(from: cur).isEmpty
     }
 
     static func normalizeAddress(_ a: String) -> String { a.lowercased() }

@@ -349,6 +349,12 @@ struct ProfileParser {
                                      fix: "write an IPv4 address without prefix, e.g. 192.0.2.1 (the bond's ARP monitor is IPv4 only)")
                         continue
                     }
+                    if t == "0.0.0.0" || t == "255.255.255.255" {
+                        // bond_option_arp_ip_target_add refuses them ("invalid option value").
+                        reader.error(reader.location(item), "\(path)[\(i)]: the kernel refuses \(t) as an ARP target",
+                                     fix: "name a host the bond can ARP for, e.g. the gateway")
+                        continue
+                    }
                     d.arpIPTarget.append(Located(value: t, location: reader.location(item)))
                 }
             case "lacp-rate":

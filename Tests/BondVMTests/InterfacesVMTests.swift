@@ -20,19 +20,22 @@ private func ifupdown2Available() throws -> Bool {
     return false
 }
 
-/// The profile's desired state for node dom0, with the Xen name vif0.0 replaced by `vethpeer`:
-/// ifupdown2 reads a dotted name as a VLAN (the render warns about it).
+/// The profile's text with the Xen name vif0.0 replaced by `vethpeer`: ifupdown2 reads a dotted
+/// name as a VLAN (the render warns about it). `apply` gets the same text.
+private func profileTextForIfupdown2(_ name: String) throws -> String {
+    let dir = packageRoot().appendingPathComponent("profiles")
+    return try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
+        .replacingOccurrences(of: "vif0.0", with: "vethpeer")
+}
+
+/// The desired state of that text for node dom0.
 private func desiredForIfupdown2(_ name: String) throws -> NetworkState {
     let dir = packageRoot().appendingPathComponent("profiles")
     let inventory = try Inventory.parse(
         text: String(contentsOf: dir.appendingPathComponent("inventory.yaml"), encoding: .utf8), file: "inventory.yaml")
-    var profile = try ProfileLoader.load(
-        text: String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8), file: name,
-        variables: inventory.variables(forNode: "dom0")).profile
-    if let old = profile.host.veth?.peer, old.contains(".") {
-        profile.host.veth?.peer = "vethpeer"
-        if let port = profile.bridge.ports.removeValue(forKey: old) { profile.bridge.ports["vethpeer"] = port }
-    }
+    let profile = try ProfileLoader.load(text: profileTextForIfupdown2(name), file: name,
+                                         variables: inventory.variables(forNode: "dom0")).profile
+    #expect(profile.host.veth?.peer.contains(".") != true)
     return profile.desiredState()
 }
 
@@ -52,7 +55,7 @@ private func comparable(_ state: NetworkState) -> NetworkState {
 }
 
 extension BondVMTests {
-    @Test("ip and interfaces renders of a bond profile give the same node, with nothing left to plan",
+    @Test("xg-scale apply, and the ip and interfaces renders, of a bond profile give the same node, with nothing left to plan",
           .enabled("needs `xg-scale show --json` in this build") { HostCLI.hasShowJSON },
           arguments: ["bond-active-backup.yaml", "bond-802.3ad.yaml"])
     func ipAndInterfacesRendersAgree(_ profile: String) throws {
@@ -68,6 +71,8 @@ extension BondVMTests {
             ("ip.batch", Renderer.ipBatch(desired, source: profile)),
             ("interfaces", Renderer.interfaces(desired, source: profile)),
             ("ifupdown2.path", ifupdown2Folder),
+            ("profile.yaml", try profileTextForIfupdown2(profile)),
+            ("inventory.yaml", try String(contentsOf: packageRoot().appendingPathComponent("profiles/inventory.yaml"), encoding: .utf8)),
         ].map { name, text in
             let url = dir.appendingPathComponent(name)
             try? text.write(to: url, atomically: true, encoding: .utf8)
@@ -92,7 +97,8 @@ extension BondVMTests {
             return i
         }
         var readings: [String: NetworkState] = [:]
-        for how in ["ip", "ifup"] {
+        #expect(s["apply status"]?.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "xg-scale apply: \(r.stderr)")
+        for how in ["apply", "ip", "ifup"] {
             let shown = try decodeState(try #require(s["\(how) show"], "no show --json after \(how)"))
             readings[how] = shown
             let pending = try Plan.changes(from: shown, to: target)
@@ -107,5 +113,12 @@ extension BondVMTests {
             #expect(a == b, "\(a.name) differs between ip -batch and ifupdown2")
         }
         #expect(viaIP.interfaces.map(\.name) == viaIfup.interfaces.map(\.name))
+        // xg-scale apply of the profile gives the node the renders give.
+        let viaApply = comparable(try #require(readings["apply"]))
+        #expect(viaApply.routes == viaIP.routes)
+        for (a, b) in zip(viaApply.interfaces, viaIP.interfaces) {
+            #expect(a == b, "\(a.name) differs between xg-scale apply and ip -batch of the ip render")
+        }
+        #expect(viaApply.interfaces.map(\.name) == viaIP.interfaces.map(\.name))
     }
 }

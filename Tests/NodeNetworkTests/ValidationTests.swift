@@ -188,6 +188,8 @@ let badCases: [BadCase] = [
             token: "200", message: "bond.arp-interval is set but arp-ip-target lists no address"),
     BadCase(name: "arp-ip-target not IPv4", yaml: bondBase + "  mode: active-backup\n  arp-ip-target: [\"2001:db8::1\"]\n",
             token: "\"2001", message: "bond.arp-ip-target[0]: '2001:db8::1' is not an IPv4 address"),
+    BadCase(name: "arp-ip-target broadcast", yaml: bondBase + "  mode: active-backup\n  arp-ip-target: [192.0.2.1, 255.255.255.255]\n",
+            token: "255.255.255.255", message: "bond.arp-ip-target[1]: the kernel refuses 255.255.255.255 as an ARP target"),
     BadCase(name: "bridge without name", yaml: "version: 1\nredundancy: stp\nuplinks: [peth0, peth1]\nbridge:\n  stp: on\n",
             token: "bridge", message: "bridge has no 'name'"),
     BadCase(name: "bond without mode", yaml: bondBase, token: "bond:", message: "bond has no 'mode'"),

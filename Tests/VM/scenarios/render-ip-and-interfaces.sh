@@ -3,7 +3,9 @@
 # interfaces render (file interfaces), run from the host's read-only root (/host; the unpacked
 # ifupdown2 folder is named by file ifupdown2.path, default /opt/ifupdown2). After each, once
 # every bond slave's MII is up: /proc/net/bonding/bond0 and `xg-scale show --json`, in sections
-# "ip proc", "ip show", "ifup proc", "ifup show", then "ifquery" (`ifquery --check`).
+# "ip proc", "ip show", "ifup proc", "ifup show", then "ifquery" (`ifquery --check`). With files
+# profile.yaml and inventory.yaml, `xg-scale apply` of the profile comes first (sections "apply
+# status", "apply proc", "apply show"), on a clean slate too.
 set -eu
 
 wait_for() {
@@ -45,6 +47,23 @@ ifupdown2=/opt/ifupdown2
 modprobe bonding max_bonds=0
 modprobe veth
 modprobe bridge
+
+# With files profile.yaml and inventory.yaml: first `xg-scale apply` of the same profile (node
+# dom0), sections "apply status", "apply proc", "apply show", then a clean slate.
+if [ -f profile.yaml ]; then
+    make_uplinks
+    xg-scale apply profile.yaml --inventory inventory.yaml --node dom0 --state-dir /tmp/xg-state >/tmp/apply.out 2>&1
+    rc=$?
+    echo "=== apply status"
+    echo "$rc"
+    cat /tmp/apply.out >&2
+    wait_for 20 all_slaves_up
+    echo "=== apply proc"
+    cat /proc/net/bonding/bond0
+    echo "=== apply show"
+    xg-scale show --json
+    clean_slate
+fi
 
 make_uplinks
 ip -batch ip.batch
