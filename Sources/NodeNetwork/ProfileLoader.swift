@@ -229,8 +229,9 @@ struct ProfileParser {
                 for port in ports {
                     let path = "bridge.ports.\(port.key)"
                     // The key is an interface name; `${NAME}` works here too.
-                    guard case .scalar(let keyScalar) = Node(port.key),
-                          let name = reader.substitute(keyScalar, at: port.keyLocation, path: "bridge.ports key") else { continue }
+                    // (Its scalar as written: building a new `Node` from the text would resolve
+                    // its tag through Yams' default resolver, compiling its regular expressions.)
+                    guard let name = reader.substitute(port.keyScalar, at: port.keyLocation, path: "bridge.ports key") else { continue }
                     if let problem = InterfaceName.problem(name) {
                         reader.error(port.keyLocation, "bridge.ports: '\(name)' is not a valid interface name: \(problem)",
                                      fix: "key each port by its interface name, e.g. peth0")

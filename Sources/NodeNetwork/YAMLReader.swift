@@ -21,6 +21,8 @@ struct Entry {
     var key: String
     var keyLocation: SourceLocation
     var value: Node
+    /// The key as written (its style places a `${NAME}` inside it exactly).
+    var keyScalar: Node.Scalar
 }
 
 struct YAMLReader {
@@ -55,7 +57,9 @@ struct YAMLReader {
             // No tag resolution (Resolver.basic): values are read from their text by this
             // reader, and resolving every scalar against Yams' regular expressions costs a few
             // milliseconds per profile.
-            return try Yams.compose(yaml: text, .basic)
+            // The encoding is given, not `.default`: that one reads the whole environment (and
+            // prints to stdout when YAMS_DEFAULT_ENCODING is set).
+            return try Yams.compose(yaml: text, .basic, .default, .utf8)
         } catch let error as YamlError {
             switch error {
             case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
@@ -131,7 +135,7 @@ struct YAMLReader {
                 error(location(keyNode), "unknown key '\(key)' \(where_)", fix: fix)
                 continue
             }
-            entries.append(Entry(key: key, keyLocation: location(keyNode), value: value))
+            entries.append(Entry(key: key, keyLocation: location(keyNode), value: value, keyScalar: keyScalar))
         }
         return entries
     }
@@ -216,7 +220,7 @@ struct YAMLReader {
             return nil
         }
         let rangeText = range.upperBound >= Int(Int32.max) ? ">= \(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
-        guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+        guard let value = Int(YAMLReader.trimmingBlanks(text)) else {
             error(location(node), "\(path) must be a whole number \(rangeText)\(unit), got '\(text)'",
                   fix: "write a number such as \(range.lowerBound == 0 && range.upperBound > 100 ? 100 : range.lowerBound)")
             return nil
@@ -227,6 +231,17 @@ struct YAMLReader {
             return nil
         }
         return value
+    }
+
+    /// `text` without leading and trailing blanks (tab and Unicode space separators: what
+    /// Foundation's `CharacterSet.whitespaces` holds), without going through NSString.
+    static func trimmingBlanks(_ text: String) -> Substring {
+        func blank(_ c: Character) -> Bool {
+            c.unicodeScalars.allSatisfy { $0 == "\t" || $0.properties.generalCategory == .spaceSeparator }
+        }
+        guard let first = text.firstIndex(where: { !blank($0) }) else { return text[text.endIndex...] }
+        let last = text.lastIndex(where: { !blank($0) })!
+        return text[first...last]
     }
 
     mutating func bool(_ node: Node, path: String) -> Bool? {
