@@ -57,9 +57,10 @@ struct YAMLReader {
             // No tag resolution (Resolver.basic): values are read from their text by this
             // reader, and resolving every scalar against Yams' regular expressions costs a few
             // milliseconds per profile.
-            // The encoding is given, not `.default`: that one reads the whole environment (and
-            // prints to stdout when YAMS_DEFAULT_ENCODING is set).
-            return try Yams.compose(yaml: text, .basic, .default, .utf8)
+            // No constructor either (nothing is built from tags: Constructor.default would make
+            // its tables of Swift types), and the encoding given, not `.default`: that one reads
+            // the whole environment (and prints to stdout when YAMS_DEFAULT_ENCODING is set).
+            return try Yams.compose(yaml: text, .basic, Constructor([:], [:], [:]), .utf8)
         } catch let error as YamlError {
             switch error {
             case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
@@ -109,11 +110,11 @@ struct YAMLReader {
 
     /// The entries of a mapping, with unknown keys reported (and left out). `path` names the
     /// mapping in messages ("bond", "bridge.stp"); `nil` for the document root.
-    mutating func mapping(_ node: Node, path: String?, keys allowed: [String]?, example: String) -> [Entry]? {
+    mutating func mapping(_ node: Node, path: String?, keys allowed: [String]?, example: @autoclosure () -> String) -> [Entry]? {
         if YAMLReader.isNull(node) { return [] }
         guard case .mapping(let mapping) = node else {
             error(location(node), "\(path ?? "the document") must be a mapping, got \(YAMLReader.describe(node))",
-                  fix: "write it as \(example)")
+                  fix: "write it as \(example())")
             return nil
         }
         var entries: [Entry] = []
@@ -140,13 +141,13 @@ struct YAMLReader {
         return entries
     }
 
-    mutating func sequence(_ node: Node, path: String, example: String, allowScalar: Bool = false) -> [Node]? {
+    mutating func sequence(_ node: Node, path: String, example: @autoclosure () -> String, allowScalar: Bool = false) -> [Node]? {
         if YAMLReader.isNull(node) { return [] }
         switch node {
         case .sequence(let seq): return Array(seq)
         case .scalar where allowScalar: return [node]
         default:
-            error(location(node), "\(path) must be a list, got \(YAMLReader.describe(node))", fix: "write it as \(example)")
+            error(location(node), "\(path) must be a list, got \(YAMLReader.describe(node))", fix: "write it as \(example())")
             return nil
         }
     }
@@ -154,10 +155,11 @@ struct YAMLReader {
     // MARK: - Scalars
 
     /// The text of a scalar with `${NAME}` substituted. Reports non-scalars and unresolved names.
-    mutating func string(_ node: Node, path: String, example: String) -> String? {
+    /// (`example`, like the other readers', is only made when it is shown: most values are fine.)
+    mutating func string(_ node: Node, path: String, example: @autoclosure () -> String) -> String? {
         guard case .scalar(let scalar) = node, !YAMLReader.isNull(node) else {
             error(location(node), "\(path) must be a single value, got \(YAMLReader.describe(node))",
-                  fix: "write it as \(example)")
+                  fix: "write it as \(example())")
             return nil
         }
         return substitute(scalar, at: location(node), path: path)
@@ -297,7 +299,12 @@ public enum InterfaceName {
         if name == "." || name == ".." { return "'.' and '..' are reserved" }
         if name.contains("/") { return "it contains '/'" }
         if name.contains(":") { return "it contains ':'" }
-        if name.unicodeScalars.contains(where: { $0.properties.isWhitespace }) { return "it contains whitespace" }
+        // (ASCII names, nearly all, without looking up Unicode properties: the ASCII White_Space
+        // characters are tab to carriage return and space.)
+        let blank = name.utf8.allSatisfy({ $0 < 0x80 })
+            ? name.utf8.contains(where: { $0 == 0x20 || (0x09...0x0D).contains($0) })
+            : name.unicodeScalars.contains(where: { $0.properties.isWhitespace })
+        if blank { return "it contains whitespace" }
         return nil
     }
 }
