@@ -203,7 +203,9 @@ public struct NetworkState: Codable, Sendable, Equatable {
     }
 
     public subscript(name: String) -> Interface? {
-        interfaces.first { $0.name == name }
+        // Compares names in place; only the match is copied out.
+        guard let i = interfaces.firstIndex(where: { $0.name == name }) else { return nil }
+        return interfaces[i]
     }
 }
 

@@ -165,10 +165,17 @@ public enum Plan {
                                owned: Set<String> = [], exactRoutes: Bool = false) throws -> [Change] {
         var out: [Change] = []
         let wanted = Set(desired.interfaces.map(\.name))
+        // Interfaces of `current` by name (the first of a name, as `NetworkState[_:]`): the
+        // steps below look every desired interface up, and a linear search each time made the
+        // plan quadratic in the number of interfaces.
+        var currentIndex: [String: Int] = [:]
+        currentIndex.reserveCapacity(current.interfaces.count)
+        for (i, c) in current.interfaces.enumerated() where currentIndex[c.name] == nil { currentIndex[c.name] = i }
+        func lookup(_ name: String) -> Interface? { currentIndex[name].map { current.interfaces[$0] } }
 
         // 1. Delete owned interfaces the profile no longer wants (frees names and ports first).
         for name in owned.sorted() where !wanted.contains(name) {
-            guard let cur = current[name] else { continue }
+            guard let cur = lookup(name) else { continue }
             // Deleting one end of a veth deletes both: skip the peer if already planned.
             if cur.kind == .veth, let peer = cur.peer, out.contains(.delete(name: peer)) { continue }
             out.append(.delete(name: name))
@@ -178,7 +185,7 @@ public enum Plan {
         var created: Set<String> = []
         for want in desired.interfaces {
             if created.contains(want.name) { continue }
-            if let cur = current[want.name] {
+            if let cur = lookup(want.name) {
                 // An uplink is whatever link exists under that name (a NIC, a veth in a lab, a
                 // Xen vif...): the profile never changes its kind.
                 if cur.kind == want.kind || want.kind == .device { continue }
@@ -201,7 +208,7 @@ public enum Plan {
         // they are enslaved again afterwards (they end as they were).
         var foreignSlaves: [Interface] = []
         for want in desired.interfaces where !created.contains(want.name) {
-            guard let cur = current[want.name] else { continue }
+            guard let cur = lookup(want.name) else { continue }
             if let wb = want.bridge, let cb = cur.bridge, !bridgeMatches(wb, cb) {
                 // The kernel applies forward-delay before stp_state and refuses a delay outside
                 // 2-30 s while STP is on: turn STP off first when leaving that range with it.
@@ -234,7 +241,7 @@ public enum Plan {
         var enslaved: Set<String> = []
         var mayBeDown: Set<String> = []  // released from a bond: the kernel may have closed them
         for want in desired.interfaces {
-            let cur = created.contains(want.name) ? nil : current[want.name]
+            let cur = created.contains(want.name) ? nil : lookup(want.name)
             var curMaster = cur?.master
             if let m = curMaster, bondsToRebuild.contains(m) || created.contains(m) {
                 curMaster = nil  // already released above, or the master was recreated
@@ -243,7 +250,7 @@ public enum Plan {
             if want.master == curMaster { continue }
             if let m = curMaster {
                 out.append(.releaseMaster(name: want.name))
-                if current[m]?.kind == .bond { mayBeDown.insert(want.name) }
+                if lookup(m)?.kind == .bond { mayBeDown.insert(want.name) }
             }
             if let m = want.master {
                 if desiredKind[m] == .bond, cur?.up == true, !out.contains(.setDown(name: want.name)) {
@@ -264,7 +271,7 @@ public enum Plan {
         // 5. Bridge port settings.
         for want in desired.interfaces {
             guard let wp = want.port, wp.priority != nil || wp.cost != nil else { continue }
-            let cp = (created.contains(want.name) || enslaved.contains(want.name)) ? nil : current[want.name]?.port
+            let cp = (created.contains(want.name) || enslaved.contains(want.name)) ? nil : lookup(want.name)?.port
             let samePriority = wp.priority == nil || wp.priority == cp?.priority
             let sameCost = wp.cost == nil || wp.cost == cp?.cost
             if !(samePriority && sameCost) {
@@ -275,7 +282,7 @@ public enum Plan {
         // 6. MTU.
         for want in desired.interfaces {
             guard let mtu = want.mtu else { continue }
-            let cur = created.contains(want.name) ? nil : current[want.name]
+            let cur = created.contains(want.name) ? nil : lookup(want.name)
             if cur?.mtu != mtu { out.append(.setMTU(name: want.name, mtu: mtu)) }
         }
 
@@ -283,7 +290,7 @@ public enum Plan {
         var downed: Set<String> = []
         for case .setDown(let n) in out { downed.insert(n) }
         for want in upOrder(desired) {
-            let cur = created.contains(want.name) ? nil : current[want.name]
+            let cur = created.contains(want.name) ? nil : lookup(want.name)
             let wasDowned = downed.contains(want.name) || mayBeDown.contains(want.name)
             let isUp = (cur?.up ?? false) && !wasDowned
             if want.up && !isUp { out.append(.setUp(name: want.name)) }
@@ -293,7 +300,7 @@ public enum Plan {
         // 8. Addresses on the interfaces the profile names.
         for want in desired.interfaces {
             guard let addrs = want.addresses else { continue }
-            let cur = created.contains(want.name) ? [] : (current[want.name]?.addresses ?? [])
+            let cur = created.contains(want.name) ? [] : (lookup(want.name)?.addresses ?? [])
             let wantSet = Set(addrs.map(normalizeAddress)), curSet = Set(cur.map(normalizeAddress))
             for a in cur where !wantSet.contains(normalizeAddress(a)) && !isLinkLocal(a) {
                 out.append(.removeAddress(name: want.name, address: a))
@@ -308,7 +315,7 @@ public enum Plan {
         var gone: Set<String> = []
         for case .delete(let n) in out {
             gone.insert(n)
-            if let peer = current[n]?.peer { gone.insert(peer) }
+            if let peer = lookup(n)?.peer { gone.insert(peer) }
         }
         let currentRoutes = current.routes.filter { !($0.device.map(gone.contains) ?? false) }
         for r in desired.routes {
@@ -345,16 +352,18 @@ public enum Plan {
 
     /// Interfaces in the order they come up: enslaved ones before their masters, innermost first.
     static func upOrder(_ state: NetworkState) -> [Interface] {
-        func depth(_ i: Interface) -> Int {
-            // Number of masters above an interface: ports come up before their bridge.
+        var masterOf: [String: String?] = [:]
+        for i in state.interfaces where masterOf[i.name] == nil { masterOf[i.name] = .some(i.master) }
+        // Number of masters above each interface (computed once, not per comparison): ports
+        // come up before their bridge.
+        let depths = state.interfaces.map { i -> Int in
             var d = 0, m = i.master
-            while let name = m, d < 8 { d += 1; m = state[name]?.master }
+            while let name = m, d < 8 { d += 1; m = masterOf[name] ?? nil }
             return d
         }
-        return state.interfaces.enumerated().sorted { a, b in
-            let da = depth(a.element), db = depth(b.element)
-            return da != db ? da > db : a.offset < b.offset
-        }.map(\.element)
+        return state.interfaces.indices.sorted { a, b in
+            depths[a] != depths[b] ? depths[a] > depths[b] : a < b
+        }.map { state.interfaces[$0] }
     }
 
     public static func bridgeMatches(_ want: BridgeSettings, _ cur: BridgeSettings) -> Bool {

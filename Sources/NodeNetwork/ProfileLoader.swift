@@ -229,8 +229,13 @@ struct ProfileParser {
                 for port in ports {
                     let path = "bridge.ports.\(port.key)"
                     // The key is an interface name; `${NAME}` works here too.
-                    guard case .scalar(let keyScalar) = Node(port.key),
-                          let name = reader.substitute(keyScalar, at: port.keyLocation, path: "bridge.ports key") else { continue }
+                    // Columns count from the key's first character, quote included (style
+                    // `.any`). The key's own scalar is reused: a new `Node` built from the text
+                    // would resolve its tag through Yams' default resolver, compiling its
+                    // regular expressions (about a millisecond).
+                    var keyScalar = port.keyScalar
+                    keyScalar.style = .any
+                    guard let name = reader.substitute(keyScalar, at: port.keyLocation, path: "bridge.ports key") else { continue }
                     if let problem = InterfaceName.problem(name) {
                         reader.error(port.keyLocation, "bridge.ports: '\(name)' is not a valid interface name: \(problem)",
                                      fix: "key each port by its interface name, e.g. peth0")
@@ -385,9 +390,9 @@ struct ProfileParser {
 
     /// A veth pair `{name: N, peer: P}` (host.veth or an item of bridge.veths); both keys required.
     /// `at` is where a missing key is reported.
-    mutating func parseVeth(_ node: Node, at: SourceLocation, path: String, example: String) -> VethDraft? {
+    mutating func parseVeth(_ node: Node, at: SourceLocation, path: String, example: @autoclosure () -> String) -> VethDraft? {
         var v = VethDraft(location: at)
-        guard let fields = reader.mapping(node, path: path, keys: ProfileLoader.vethKeys, example: example) else { return nil }
+        guard let fields = reader.mapping(node, path: path, keys: ProfileLoader.vethKeys, example: example()) else { return nil }
         for g in fields {
             let l = reader.location(g.value)
             if let n = reader.interfaceName(g.value, path: "\(path).\(g.key)") {
@@ -395,7 +400,7 @@ struct ProfileParser {
             }
         }
         for key in ProfileLoader.vethKeys where !fields.contains(where: { $0.key == key }) {
-            reader.error(at, "\(path) has no '\(key)'", fix: "write both ends: \(example)")
+            reader.error(at, "\(path) has no '\(key)'", fix: "write both ends: \(example())")
         }
         return v
     }

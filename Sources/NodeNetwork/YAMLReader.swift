@@ -21,6 +21,8 @@ struct Entry {
     var key: String
     var keyLocation: SourceLocation
     var value: Node
+    /// The key as written (its style places a `${NAME}` inside it exactly).
+    var keyScalar: Node.Scalar
 }
 
 struct YAMLReader {
@@ -55,7 +57,10 @@ struct YAMLReader {
             // No tag resolution (Resolver.basic): values are read from their text by this
             // reader, and resolving every scalar against Yams' regular expressions costs a few
             // milliseconds per profile.
-            return try Yams.compose(yaml: text, .basic)
+            // No constructor either (nothing is built from tags: Constructor.default would make
+            // its tables of Swift types), and the encoding given, not `.default`: that one reads
+            // the whole environment (and prints to stdout when YAMS_DEFAULT_ENCODING is set).
+            return try Yams.compose(yaml: text, .basic, Constructor([:], [:], [:]), .utf8)
         } catch let error as YamlError {
             switch error {
             case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
@@ -105,11 +110,11 @@ struct YAMLReader {
 
     /// The entries of a mapping, with unknown keys reported (and left out). `path` names the
     /// mapping in messages ("bond", "bridge.stp"); `nil` for the document root.
-    mutating func mapping(_ node: Node, path: String?, keys allowed: [String]?, example: String) -> [Entry]? {
+    mutating func mapping(_ node: Node, path: String?, keys allowed: [String]?, example: @autoclosure () -> String) -> [Entry]? {
         if YAMLReader.isNull(node) { return [] }
         guard case .mapping(let mapping) = node else {
             error(location(node), "\(path ?? "the document") must be a mapping, got \(YAMLReader.describe(node))",
-                  fix: "write it as \(example)")
+                  fix: "write it as \(example())")
             return nil
         }
         var entries: [Entry] = []
@@ -131,18 +136,18 @@ struct YAMLReader {
                 error(location(keyNode), "unknown key '\(key)' \(where_)", fix: fix)
                 continue
             }
-            entries.append(Entry(key: key, keyLocation: location(keyNode), value: value))
+            entries.append(Entry(key: key, keyLocation: location(keyNode), value: value, keyScalar: keyScalar))
         }
         return entries
     }
 
-    mutating func sequence(_ node: Node, path: String, example: String, allowScalar: Bool = false) -> [Node]? {
+    mutating func sequence(_ node: Node, path: String, example: @autoclosure () -> String, allowScalar: Bool = false) -> [Node]? {
         if YAMLReader.isNull(node) { return [] }
         switch node {
         case .sequence(let seq): return Array(seq)
         case .scalar where allowScalar: return [node]
         default:
-            error(location(node), "\(path) must be a list, got \(YAMLReader.describe(node))", fix: "write it as \(example)")
+            error(location(node), "\(path) must be a list, got \(YAMLReader.describe(node))", fix: "write it as \(example())")
             return nil
         }
     }
@@ -150,10 +155,11 @@ struct YAMLReader {
     // MARK: - Scalars
 
     /// The text of a scalar with `${NAME}` substituted. Reports non-scalars and unresolved names.
-    mutating func string(_ node: Node, path: String, example: String) -> String? {
+    /// (`example`, like the other readers', is only made when it is shown: most values are fine.)
+    mutating func string(_ node: Node, path: String, example: @autoclosure () -> String) -> String? {
         guard case .scalar(let scalar) = node, !YAMLReader.isNull(node) else {
             error(location(node), "\(path) must be a single value, got \(YAMLReader.describe(node))",
-                  fix: "write it as \(example)")
+                  fix: "write it as \(example())")
             return nil
         }
         return substitute(scalar, at: location(node), path: path)
@@ -216,7 +222,7 @@ struct YAMLReader {
             return nil
         }
         let rangeText = range.upperBound >= Int(Int32.max) ? ">= \(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
-        guard let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
+        guard let value = Int(YAMLReader.trimmingBlanks(text)) else {
             error(location(node), "\(path) must be a whole number \(rangeText)\(unit), got '\(text)'",
                   fix: "write a number such as \(range.lowerBound == 0 && range.upperBound > 100 ? 100 : range.lowerBound)")
             return nil
@@ -227,6 +233,17 @@ struct YAMLReader {
             return nil
         }
         return value
+    }
+
+    /// `text` without leading and trailing blanks (tab and Unicode space separators: what
+    /// Foundation's `CharacterSet.whitespaces` holds), without going through NSString.
+    static func trimmingBlanks(_ text: String) -> Substring {
+        func blank(_ c: Character) -> Bool {
+            c.unicodeScalars.allSatisfy { $0 == "\t" || $0.properties.generalCategory == .spaceSeparator }
+        }
+        guard let first = text.firstIndex(where: { !blank($0) }) else { return text[text.endIndex...] }
+        let last = text.lastIndex(where: { !blank($0) })!
+        return text[first...last]
     }
 
     mutating func bool(_ node: Node, path: String) -> Bool? {
@@ -282,7 +299,12 @@ public enum InterfaceName {
         if name == "." || name == ".." { return "'.' and '..' are reserved" }
         if name.contains("/") { return "it contains '/'" }
         if name.contains(":") { return "it contains ':'" }
-        if name.unicodeScalars.contains(where: { $0.properties.isWhitespace }) { return "it contains whitespace" }
+        // (ASCII names, nearly all, without looking up Unicode properties: the ASCII White_Space
+        // characters are tab to carriage return and space.)
+        let blank = name.utf8.allSatisfy({ $0 < 0x80 })
+            ? name.utf8.contains(where: { $0 == 0x20 || (0x09...0x0D).contains($0) })
+            : name.unicodeScalars.contains(where: { $0.properties.isWhitespace })
+        if blank { return "it contains whitespace" }
         return nil
     }
 }

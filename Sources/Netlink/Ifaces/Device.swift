@@ -25,9 +25,15 @@ enum DeviceLink {
 
     static func mac(_ bytes: [UInt8]?) -> String? {
         guard let bytes, !bytes.isEmpty else { return nil }
-        return bytes.map { byte in
-            let s = String(byte, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }.joined(separator: ":")
+        // Hex digits written straight into UTF-8 (this runs for every link of every dump).
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(bytes.count * 3)
+        for (i, byte) in bytes.enumerated() {
+            if i > 0 { utf8.append(UInt8(ascii: ":")) }
+            utf8.append(digits[Int(byte >> 4)])
+            utf8.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: utf8, as: UTF8.self)
     }
 }

@@ -71,10 +71,11 @@ extension XGScale {
         /// SIGTERM arrive during it), in front of the real kernel backend.
         static func backend() throws -> NetworkBackend {
             let kernel = try KernelBackend()
-            let env = ProcessInfo.processInfo.environment
-            guard let text = env["XG_SCALE_FAULT_STEP"], let step = Int(text) else { return kernel }
+            // getenv, not ProcessInfo's environment: that copies the whole environment first.
+            func env(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+            guard let text = env("XG_SCALE_FAULT_STEP"), let step = Int(text) else { return kernel }
             return FaultInjectingBackend(kernel, failAtStep: step,
-                                         kind: FaultKind(rawValue: env["XG_SCALE_FAULT_KIND"] ?? "") ?? .error)
+                                         kind: FaultKind(rawValue: env("XG_SCALE_FAULT_KIND") ?? "") ?? .error)
         }
 
         func run() throws {
