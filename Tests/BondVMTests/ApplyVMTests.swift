@@ -89,7 +89,9 @@ extension BondVMTests {
             #expect(text("apply \(e.name) status") == "0", "apply \(e.name): \(text("apply \(e.name) stderr"))")
             let applied = try JSONDecoder().decode(ApplyReport.self, from: Data((s["apply \(e.name) json"] ?? "").utf8))
             #expect(applied.applied && !applied.inSync, "\(e.name)")
-            #expect(applied.changeRequests >= applied.changes.count, "\(e.name)")
+            // Steps may share a request (a veth is created with its master and up), so there can
+            // be fewer requests than changes, but an apply that changed something sent some.
+            #expect(applied.changeRequests > 0, "\(e.name)")
             if let changes = e.changes { #expect(applied.changes.map(\.summary) == changes, "\(e.name): only that option changes") }
 
             let proc = BondingProc(try #require(s["proc \(e.name)"], "no /proc/net/bonding/bond0 after \(e.name)"))
