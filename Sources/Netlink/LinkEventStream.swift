@@ -12,6 +12,13 @@ import NodeNetwork
 /// snapshot. The same happens after a receive-buffer overrun (ENOBUFS, which libnl 3.7 reports as
 /// NLE_NOMEM): the stream re-dumps and delivers `.overrun(snapshot:)`.
 ///
+/// ENOBUFS alone does not tell every loss: the kernel reports it only for the first drop that
+/// marks the socket congested, and the mark stays until a read finds the queue empty, which
+/// never happens while a dump runs (each read builds the next part). A notification dropped in
+/// that time, after its link's dump part was built, would be lost in silence. So the stream also
+/// watches the socket's drop counter (SO_MEMINFO, SK_MEMINFO_DROPS, counted for every drop):
+/// drops since a dump started make it dump again; drops outside a dump start one.
+///
 /// Both AF_UNSPEC link messages (carrier, operstate, counters, master, bond and port data) and
 /// AF_BRIDGE port messages (STP port state, which the kernel announces only that way) arrive on
 /// RTNLGRP_LINK.
@@ -93,6 +100,8 @@ public final class LinkEventStream {
             }
         }
         try libnl("subscribe: make socket non-blocking") { nl_socket_set_nonblocking(raw) }
+        receiver.fd = nl_socket_get_fd(raw)
+        receiver.accountedDrops = receiver.drops()
         let callback: nl_recvmsg_msg_cb_t = { message, argument in
             guard let message, let argument else { return Int32(NL_SKIP.rawValue) }
             let receiver = Unmanaged<Receiver>.fromOpaque(argument).takeUnretainedValue()
@@ -200,6 +209,8 @@ public final class LinkEventStream {
         header.ifi_family = UInt8(AF_UNSPEC)
         let message = try Message(type: Int(RTM_GETLINK), flags: NLM_F_DUMP, header: header,
                                   operation: reason == .initial ? "subscribe: dump links" : "resync: dump links")
+        // Drops before this point are covered by the dump (its parts are built after them).
+        if let d = receiver.drops() { receiver.accountedDrops = d }
         try socket.send(message)
         receiver.dumpStarted(sequence: nlmsg_hdr(message.raw).pointee.nlmsg_seq, reason: reason)
     }
@@ -236,7 +247,10 @@ public final class LinkEventStream {
                     case .overrun: receiver.ready.append(.overrun(snapshot: snapshot))
                     }
                     receiver.replayHeld(done.held)
-                    if done.overrunDuring {
+                    // Drops since the dump started that no ENOBUFS told (see the type's comment).
+                    let silentDrops = receiver.takeNewDrops()
+                    if silentDrops { overruns += 1 }
+                    if done.overrunDuring || silentDrops {
                         // Notifications were lost while the dump ran: the snapshot may already
                         // be stale for links read before the loss. Read again.
                         try startDump(socket: socket, receiver: receiver, reason: .overrun)
@@ -245,10 +259,21 @@ public final class LinkEventStream {
             }
             if result >= 0 { continue }
             let code = -result
-            if code == NLE_AGAIN { return }
+            if code == NLE_AGAIN {
+                // Drops the kernel did not report as ENOBUFS (the socket was still congested).
+                guard receiver.takeNewDrops() else { return }
+                overruns += 1
+                if receiver.dumpInProgress {
+                    receiver.overrunDuringDump()
+                } else {
+                    try startDump(socket: socket, receiver: receiver, reason: .overrun)
+                }
+                continue
+            }
             if code == NLE_NOMEM {
                 // recvmsg() failed with ENOBUFS: the kernel dropped notifications.
                 overruns += 1
+                _ = receiver.takeNewDrops()  // told: not to be counted again
                 if receiver.dumpInProgress {
                     receiver.overrunDuringDump()
                 } else {
@@ -292,6 +317,11 @@ final class Receiver {
     }
 
     let localPort: UInt32
+    /// The subscription socket (for its drop counter).
+    var fd: Int32 = -1
+    /// The socket's drop counter when the current (or last) dump started, or when drops were
+    /// last noticed; nil when the kernel cannot tell (then ENOBUFS alone is trusted).
+    var accountedDrops: UInt32?
     /// Names by ifindex (to resolve master, active slave, veth peer).
     var names: [Int: String] = [:]
     /// Last known state by ifindex.
@@ -308,6 +338,24 @@ final class Receiver {
 
     func dumpStarted(sequence: UInt32, reason: DumpReason) {
         dump = Dump(sequence: sequence, reason: reason)
+    }
+
+    /// The kernel's count of messages dropped on the socket for lack of room (SO_MEMINFO).
+    func drops() -> UInt32? {
+        var info = [UInt32](repeating: 0, count: 16)
+        var length = socklen_t(info.count * MemoryLayout<UInt32>.size)
+        let soMeminfo: Int32 = 55      // SO_MEMINFO (asm-generic/socket.h, Linux 4.6)
+        let skMeminfoDrops = 8         // SK_MEMINFO_DROPS (linux/sock_diag.h)
+        guard fd >= 0, getsockopt(fd, SOL_SOCKET, soMeminfo, &info, &length) == 0,
+              Int(length) >= (skMeminfoDrops + 1) * MemoryLayout<UInt32>.size else { return nil }
+        return info[skMeminfoDrops]
+    }
+
+    /// True when the drop counter moved since it was last accounted for (and accounts for it).
+    func takeNewDrops() -> Bool {
+        guard let before = accountedDrops, let now = drops(), now != before else { return false }
+        accountedDrops = now
+        return true
     }
 
     func overrunDuringDump() { dump?.overrunDuring = true }

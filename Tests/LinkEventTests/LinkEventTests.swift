@@ -239,4 +239,63 @@ func ipLinks(_ ns: Namespace) throws -> [[String: Any]] {
         #expect(final["v7"]?.carrier == false && final["v7"]?.carrierDownCount == v7Downs)
         #expect(watcher.badLines.isEmpty)
     }
+
+    /// Overruns while the stream keeps reading: after the first ENOBUFS the kernel marks the
+    /// socket congested and reports no further drop until a read finds the queue empty, which
+    /// a running resync dump never lets happen. Changes dropped in that time must still reach
+    /// the stream's view (it re-reads on any drop): its final state is sysfs', link by link.
+    @Test func overrunsWhileReadingLoseNoChange() throws {
+        guard try prerequisites(root: true, programs: ["ip"]) else { return }
+        let ns = try Namespace("lwsil")
+        defer { ns.close() }
+        let count = 50
+        var setup = ""
+        for i in 0..<count { setup += "link add v\(i) type veth peer name p\(i)\nlink set p\(i) up\nlink set v\(i) up\n" }
+        try ns.exec(["ip", "-batch", "-"], input: setup)
+        try ns.assertNoDefaultRoute()
+        let watcher = try Watcher(ns, ["--no-addresses", "--buffer", "1024"])
+        defer { watcher.stop() }
+        _ = try #require(watcher.snapshot(), "stderr: \(watcher.stderr)")
+
+        var flaps = ""
+        for _ in 0..<2 { for i in 0..<count { flaps += "link set p\(i) down\nlink set p\(i) up\n" } }
+        for round in 0..<6 {
+            try ns.exec(["ip", "-batch", "-"], input: flaps)
+            // Then a few links go down, while the resync of the flaps may still run.
+            let down = [round * 7 % count, (round * 7 + 19) % count]
+            try ns.exec(["ip", "-batch", "-"], input: down.map { "link set p\($0) down\n" }.joined())
+            try ns.exec(["ip", "-batch", "-"], input: down.map { "link set p\($0) up\n" }.joined())
+        }
+        try ns.exec(["ip", "-batch", "-"], input: "link set p7 down\nlink set p19 down\n")
+        #expect(watcher.lines.contains { $0.type == "overrun" }, "no overrun; stderr: \(watcher.stderr)")
+
+        func kernel() throws -> [String: [Int]] {
+            let r = try ns.exec(["sh", "-c",
+                "for i in /sys/class/net/v*; do echo $(basename $i) $(cat $i/carrier) $(cat $i/carrier_up_count) $(cat $i/carrier_down_count); done"])
+            var result: [String: [Int]] = [:]
+            for line in r.stdout.split(separator: "\n") {
+                let w = line.split(separator: " ")
+                guard w.count == 4 else { continue }
+                result[String(w[0])] = w.dropFirst().compactMap { Int($0) }
+            }
+            return result
+        }
+        func mine() -> [String: [Int]] {
+            var result: [String: [Int]] = [:]
+            for i in watcher.currentState()?.interfaces ?? [] where i.name.hasPrefix("v") {
+                result[i.name] = [i.carrier == true ? 1 : 0, i.carrierUpCount ?? -1, i.carrierDownCount ?? -1]
+            }
+            return result
+        }
+        var k: [String: [Int]] = [:], m: [String: [Int]] = [:]
+        let equal = try waitUntil(timeout: 10, interval: 0.1) {
+            k = try kernel(); m = mine()
+            return k.count == count && k == m
+        }
+        let diff = k.keys.sorted().filter { m[$0] != k[$0] }
+            .map { "\($0): kernel \(k[$0]!) stream \(m[$0] ?? [])" }
+        #expect(equal, "differs (carrier, up, down): \(diff)")
+        #expect(m["v7"]?.first == 0 && m["v19"]?.first == 0 && m["v8"]?.first == 1)
+        #expect(watcher.badLines.isEmpty)
+    }
 }
