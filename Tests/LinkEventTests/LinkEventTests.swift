@@ -187,9 +187,7 @@ func ipLinks(_ ns: Namespace) throws -> [[String: Any]] {
         let ns = try Namespace("lwovr")
         defer { ns.close() }
         let count = 50
-        var setup = ""
-        for i in 0..<count { setup += "link add v\(i) type veth peer name p\(i)\nlink set p\(i) up\nlink set v\(i) up\n" }
-        try ns.exec(["ip", "-batch", "-"], input: setup)
+        try ns.addVethPairs(count)
         try ns.assertNoDefaultRoute()
         let hold = FileManager.default.temporaryDirectory
             .appendingPathComponent("xgt-\(getpid())-\(UUID().uuidString)-hold").path
@@ -199,10 +197,8 @@ func ipLinks(_ ns: Namespace) throws -> [[String: Any]] {
         _ = try #require(watcher.snapshot(), "stderr: \(watcher.stderr)")
 
         // Flap every peer (each v<i> loses and regains its carrier), twice, while nothing reads.
-        var flaps = ""
-        for _ in 0..<2 { for i in 0..<count { flaps += "link set p\(i) down\nlink set p\(i) up\n" } }
         // Leave v7 without carrier, so the final state is not the initial one.
-        flaps += "link set p7 down\n"
+        let flaps = peerFlaps(count: count) + "link set p7 down\n"
         try ns.exec(["ip", "-batch", "-"], input: flaps)
         FileManager.default.createFile(atPath: hold, contents: nil)
 
@@ -225,13 +221,9 @@ func ipLinks(_ ns: Namespace) throws -> [[String: Any]] {
         }
         #expect(resync["v7"]?.carrier == false)
         #expect(resync["v8"]?.carrier == true)
-        let counters = try ns.exec(["sh", "-c",
-            "for i in /sys/class/net/v*; do echo $(basename $i) $(cat $i/carrier_up_count) $(cat $i/carrier_down_count); done"])
-        for line in counters.stdout.split(separator: "\n") {
-            let w = line.split(separator: " ").map(String.init)
-            guard w.count == 3 else { continue }
-            #expect(resync[w[0]]?.carrierUpCount == Int(w[1]), "\(w[0]) up count")
-            #expect(resync[w[0]]?.carrierDownCount == Int(w[2]), "\(w[0]) down count")
+        for (name, sysfs) in try ns.vethCarriers() {
+            #expect(resync[name]?.carrierUpCount == sysfs.up, "\(name) up count")
+            #expect(resync[name]?.carrierDownCount == sysfs.down, "\(name) down count")
         }
         // And the stream's final view (snapshot plus later updates) is still the kernel's.
         let final = try #require(watcher.currentState())
@@ -249,16 +241,13 @@ func ipLinks(_ ns: Namespace) throws -> [[String: Any]] {
         let ns = try Namespace("lwsil")
         defer { ns.close() }
         let count = 50
-        var setup = ""
-        for i in 0..<count { setup += "link add v\(i) type veth peer name p\(i)\nlink set p\(i) up\nlink set v\(i) up\n" }
-        try ns.exec(["ip", "-batch", "-"], input: setup)
+        try ns.addVethPairs(count)
         try ns.assertNoDefaultRoute()
         let watcher = try Watcher(ns, ["--no-addresses", "--buffer", "1024"])
         defer { watcher.stop() }
         _ = try #require(watcher.snapshot(), "stderr: \(watcher.stderr)")
 
-        var flaps = ""
-        for _ in 0..<2 { for i in 0..<count { flaps += "link set p\(i) down\nlink set p\(i) up\n" } }
+        let flaps = peerFlaps(count: count)
         for round in 0..<6 {
             try ns.exec(["ip", "-batch", "-"], input: flaps)
             // Then a few links go down, while the resync of the flaps may still run.
@@ -270,15 +259,7 @@ func ipLinks(_ ns: Namespace) throws -> [[String: Any]] {
         #expect(watcher.lines.contains { $0.type == "overrun" }, "no overrun; stderr: \(watcher.stderr)")
 
         func kernel() throws -> [String: [Int]] {
-            let r = try ns.exec(["sh", "-c",
-                "for i in /sys/class/net/v*; do echo $(basename $i) $(cat $i/carrier) $(cat $i/carrier_up_count) $(cat $i/carrier_down_count); done"])
-            var result: [String: [Int]] = [:]
-            for line in r.stdout.split(separator: "\n") {
-                let w = line.split(separator: " ")
-                guard w.count == 4 else { continue }
-                result[String(w[0])] = w.dropFirst().compactMap { Int($0) }
-            }
-            return result
+            try ns.vethCarriers().mapValues { [$0.carrier, $0.up, $0.down] }
         }
         func mine() -> [String: [Int]] {
             var result: [String: [Int]] = [:]

@@ -210,9 +210,7 @@ import TestSupport
         let ns = try Namespace("monovr")
         defer { ns.close() }
         let count = 50
-        var setup = ""
-        for i in 0..<count { setup += "link add v\(i) type veth peer name p\(i)\nlink set p\(i) up\nlink set v\(i) up\n" }
-        try ns.exec(["ip", "-batch", "-"], input: setup)
+        try ns.addVethPairs(count)
         try ns.assertNoDefaultRoute()
         let metrics = FileManager.default.temporaryDirectory
             .appendingPathComponent("xgt-\(getpid())-\(UUID().uuidString.prefix(8)).prom")
@@ -222,8 +220,7 @@ import TestSupport
         defer { monitor.stop() }
         #expect(waitUntil(timeout: 10) { FileManager.default.fileExists(atPath: metrics.path) }, "stderr: \(monitor.stderr)")
 
-        var flaps = ""
-        for _ in 0..<2 { for i in 0..<count { flaps += "link set p\(i) down\nlink set p\(i) up\n" } }
+        let flaps = peerFlaps(count: count)
         var rounds = 0
         repeat {
             try ns.exec(["ip", "-batch", "-"], input: flaps)
@@ -236,15 +233,7 @@ import TestSupport
         try ns.exec(["ip", "-batch", "-"], input: "link set p7 down\nlink set p19 down\n")
 
         func kernel() throws -> [String: (carrier: Int, changes: Int)] {
-            let r = try ns.exec(["sh", "-c",
-                "for i in /sys/class/net/v*; do echo $(basename $i) $(cat $i/carrier) $(cat $i/carrier_up_count) $(cat $i/carrier_down_count); done"])
-            var result: [String: (Int, Int)] = [:]
-            for line in r.stdout.split(separator: "\n") {
-                let w = line.split(separator: " ").compactMap { Int($0) }
-                guard w.count == 3 else { continue }
-                result[String(line.split(separator: " ")[0])] = (w[0], w[1] + w[2])
-            }
-            return result
+            try ns.vethCarriers().mapValues { ($0.carrier, $0.up + $0.down) }
         }
         func mine() -> [String: (carrier: Int, changes: Int)] {
             let text = (try? String(contentsOf: metrics, encoding: .utf8)) ?? ""

@@ -72,20 +72,6 @@ let stpProfile = """
 
     """
 
-/// Distinct successive values (a, a, b, a -> a, b, a).
-func transitions<T: Equatable>(_ values: [T]) -> [T] {
-    var result: [T] = []
-    for v in values where result.last != v { result.append(v) }
-    return result
-}
-
-/// Whether `needle` appears in `haystack` in order (not necessarily adjacent).
-func isSubsequence<T: Equatable>(_ needle: [T], of haystack: [T]) -> Bool {
-    var i = needle.startIndex
-    for v in haystack where i < needle.endIndex && needle[i] == v { i += 1 }
-    return i == needle.endIndex
-}
-
 /// RFC 3339 UTC with microseconds, as the contract says.
 func isContractTime(_ s: String?) -> Bool {
     guard let s else { return false }

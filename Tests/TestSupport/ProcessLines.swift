@@ -1,7 +1,42 @@
 // A long-running child (e.g. `xg-scale monitor --json` under `ip netns exec`) whose stdout lines
-// are collected as they come, with stop by signal and bounded waits.
+// are collected as they come, with stop by signal and bounded waits; and the spawn with clean
+// signal handling that it and Rsyslog use.
 import Foundation
 import Glibc
+
+/// Start a program with an empty signal mask and default handlers. Foundation's Process
+/// spawns from a thread of the test runner, whose mask blocks SIGTERM, and the child would
+/// inherit it. Its stdout and stderr go to /dev/null.
+public func spawnWithCleanSignals(_ argv: [String]) throws -> pid_t {
+    try spawnWithCleanSignals(argv, name: argv[0]) { actions in
+        posix_spawn_file_actions_addopen(actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(actions, 2, "/dev/null", O_WRONLY, 0)
+    }
+}
+
+/// `posix_spawn` of `argv` (argv[0] is a path) with an empty signal mask and default handlers;
+/// `files` sets up the child's descriptors. Throws naming `name` when the spawn fails.
+func spawnWithCleanSignals(_ argv: [String], name: String,
+                           files: (UnsafeMutablePointer<posix_spawn_file_actions_t>) -> Void) throws -> pid_t {
+    var attr = posix_spawnattr_t()
+    posix_spawnattr_init(&attr)
+    defer { posix_spawnattr_destroy(&attr) }
+    var empty = sigset_t(); sigemptyset(&empty)
+    var all = sigset_t(); sigfillset(&all)
+    posix_spawnattr_setsigmask(&attr, &empty)
+    posix_spawnattr_setsigdefault(&attr, &all)
+    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    files(&actions)
+    var cargs = argv.map { strdup($0) } + [nil]
+    defer { for p in cargs { free(p) } }
+    var pid: pid_t = 0
+    let rc = posix_spawn(&pid, argv[0], &actions, &attr, &cargs, environ)
+    if rc != 0 { throw TestSupportError.missingPrerequisite("cannot start \(name): \(String(cString: strerror(rc)))") }
+    return pid
+}
 
 public final class LineProcess: @unchecked Sendable {
     public let pid: pid_t
@@ -19,31 +54,19 @@ public final class LineProcess: @unchecked Sendable {
         guard pipe(&outPipe) == 0, pipe(&errPipe) == 0 else {
             throw TestSupportError.missingPrerequisite("pipe: \(String(cString: strerror(errno)))")
         }
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        var empty = sigset_t(); sigemptyset(&empty)
-        var all = sigset_t(); sigfillset(&all)
-        posix_spawnattr_setsigmask(&attr, &empty)
-        posix_spawnattr_setsigdefault(&attr, &all)
-        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        for fd in outPipe + errPipe { posix_spawn_file_actions_addclose(&actions, fd) }
-        let full = ["/usr/bin/env"] + argv
-        var cargs = full.map { strdup($0) } + [nil]
-        defer { for p in cargs { free(p) } }
-        var child: pid_t = 0
-        let rc = posix_spawn(&child, full[0], &actions, &attr, &cargs, environ)
-        Glibc.close(outPipe[1]); Glibc.close(errPipe[1])
-        if rc != 0 {
-            Glibc.close(outPipe[0]); Glibc.close(errPipe[0])
-            throw TestSupportError.missingPrerequisite("cannot start \(argv[0]): \(String(cString: strerror(rc)))")
+        let child: pid_t
+        do {
+            child = try spawnWithCleanSignals(["/usr/bin/env"] + argv, name: argv[0]) { actions in
+                posix_spawn_file_actions_addopen(actions, 0, "/dev/null", O_RDONLY, 0)
+                posix_spawn_file_actions_adddup2(actions, outPipe[1], 1)
+                posix_spawn_file_actions_adddup2(actions, errPipe[1], 2)
+                for fd in outPipe + errPipe { posix_spawn_file_actions_addclose(actions, fd) }
+            }
+        } catch {
+            for fd in outPipe + errPipe { Glibc.close(fd) }
+            throw error
         }
+        Glibc.close(outPipe[1]); Glibc.close(errPipe[1])
         pid = child
         outFD = outPipe[0]; errFD = errPipe[0]
         Thread.detachNewThread { [self] in

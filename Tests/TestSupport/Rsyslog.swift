@@ -19,31 +19,6 @@ public func freeLoopbackPort(datagram: Bool) -> Int {
     return Int(UInt16(bigEndian: a.sin_port))
 }
 
-/// Start a program with an empty signal mask and default handlers. Foundation's Process
-/// spawns from a thread of the test runner, whose mask blocks SIGTERM, and the child would
-/// inherit it.
-public func spawnWithCleanSignals(_ argv: [String]) throws -> pid_t {
-    var attr = posix_spawnattr_t()
-    posix_spawnattr_init(&attr)
-    defer { posix_spawnattr_destroy(&attr) }
-    var empty = sigset_t(); sigemptyset(&empty)
-    var all = sigset_t(); sigfillset(&all)
-    posix_spawnattr_setsigmask(&attr, &empty)
-    posix_spawnattr_setsigdefault(&attr, &all)
-    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    var cargs = argv.map { strdup($0) } + [nil]
-    defer { for p in cargs { free(p) } }
-    var pid: pid_t = 0
-    let rc = posix_spawn(&pid, argv[0], &actions, &attr, &cargs, environ)
-    if rc != 0 { throw TestSupportError.missingPrerequisite("cannot start \(argv[0]): \(String(cString: strerror(rc)))") }
-    return pid
-}
-
 public final class Rsyslog: @unchecked Sendable {
     public let dir: URL
     public let udpPort: Int

@@ -4,7 +4,8 @@
 #   Tests/VM/run.sh [--timeout SECONDS] [--console FILE] [--host-root] SCENARIO [FILE...]
 #
 # SCENARIO is a shell script (busybox sh) run as root inside the VM from /scenario/files, where
-# every FILE (or directory) given after it is copied by its base name. The scenario's stdout and
+# every FILE (or directory) given after it is copied by its base name; Tests/VM/lib.sh (the
+# scenarios' shared functions) is at /scenario/lib.sh. The scenario's stdout and
 # stderr are printed on this script's stdout and stderr; the exit status is the scenario's.
 # Exit 124: the scenario did not finish in time (the guest's watchdog killed it, its output so far
 # is printed; or, when the guest itself hung, the host killed qemu); 125: the VM died without
@@ -47,6 +48,7 @@ trap 'rm -rf "$work"' EXIT INT TERM
 # A second cpio archive appended to the cached one: the kernel unpacks both, in order.
 mkdir -p "$work/overlay/scenario/files"
 cp "$scenario" "$work/overlay/scenario/run.sh"
+cp "$ROOT/Tests/VM/lib.sh" "$work/overlay/scenario/lib.sh"   # the scenarios' shared functions
 for f in "$@"; do cp -R "$f" "$work/overlay/scenario/files/"; done
 (cd "$work/overlay" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) > "$work/overlay.cpio"
 cat "$CACHE/initramfs.cpio" "$work/overlay.cpio" > "$work/initrd"

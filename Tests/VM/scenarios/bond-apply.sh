@@ -15,24 +15,7 @@
 set -u
 ST=/tmp/xg-state
 X="--inventory inventory.yaml --node dom0 --state-dir $ST"
-
-wait_for() {
-    limit=$(( $1 * 10 )); shift
-    i=0
-    until "$@"; do
-        i=$((i + 1))
-        if [ "$i" -ge "$limit" ]; then echo "timed out waiting for: $*" >&2; return 1; fi
-        sleep 0.1
-    done
-}
-all_slaves_up() {
-    for b in /proc/net/bonding/*; do
-        [ -e "$b" ] || return 1
-        slaves=$(grep -c '^Slave Interface:' "$b" || true)
-        [ "$slaves" -ge 1 ] || return 1
-        [ "$(grep -c '^MII Status: up' "$b")" -eq $((slaves + 1)) ] || return 1
-    done
-}
+. /scenario/lib.sh   # wait_for, all_slaves_up, load_modules, ... (Tests/VM/lib.sh)
 uptime_cs() { cut -d' ' -f1 /proc/uptime | tr -d .; }
 section() { echo "=== $*"; }
 show() { xg-scale show --all --json; }
@@ -43,14 +26,9 @@ edit() {
 }
 # Delete every link but lo, forget ownership, make fresh uplinks.
 clean_slate() {
-    for l in $(ip -o link show | sed -n 's/^[0-9]*: \([^:@]*\).*/\1/p'); do
-        [ "$l" = lo ] || ip link del "$l" 2>/dev/null || true
-    done
+    delete_links
     rm -rf "$ST"
-    ip link add peth0 type veth peer name sw0
-    ip link add peth1 type veth peer name sw1
-    ip link set sw0 up
-    ip link set sw1 up
+    make_uplinks
 }
 nsteps() { xg-scale plan "$1" $X --json | grep -c '"action"'; }
 # faults NAME PROFILE KINDS: the state before, then for each kind and step K: apply with the
@@ -132,9 +110,7 @@ apply_profile() {
     echo $((t1 - t0))
 }
 
-modprobe bonding max_bonds=0 || exit 2
-modprobe veth || exit 2
-modprobe bridge || exit 2
+load_modules || exit 2
 AB=bond-active-backup.yaml
 AD=bond-802.3ad.yaml
 edit "$AB" ab6.yaml 's|addresses: \["${address}"\]|addresses: ["${address}", "${address6}"]|' 'addresses: \["${address}"\]'

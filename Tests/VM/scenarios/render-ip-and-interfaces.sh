@@ -7,46 +7,14 @@
 # profile.yaml and inventory.yaml, `xg-scale apply` of the profile comes first (sections "apply
 # status", "apply proc", "apply show"), on a clean slate too.
 set -eu
-
-wait_for() {
-    limit=$(( $1 * 10 )); shift
-    i=0
-    until "$@"; do
-        i=$((i + 1))
-        if [ "$i" -ge "$limit" ]; then echo "timed out waiting for: $*" >&2; return 1; fi
-        sleep 0.1
-    done
-}
-all_slaves_up() {
-    for b in /proc/net/bonding/*; do
-        [ -e "$b" ] || return 1
-        slaves=$(grep -c '^Slave Interface:' "$b" || true)
-        [ "$slaves" -ge 1 ] || return 1
-        [ "$(grep -c '^MII Status: up' "$b")" -eq $((slaves + 1)) ] || return 1
-    done
-}
-# Uplinks peth0/peth1: veths whose peers sw0/sw1 stand in for the switch ports.
-make_uplinks() {
-    ip link add peth0 type veth peer name sw0
-    ip link add peth1 type veth peer name sw1
-    ip link set sw0 up
-    ip link set sw1 up
-}
-# Delete every link but lo (a veth takes its peer along).
-clean_slate() {
-    for l in $(ip -o link show | sed -n 's/^[0-9]*: \([^:@]*\).*/\1/p'); do
-        [ "$l" = lo ] || ip link del "$l" 2>/dev/null || true
-    done
-}
+. /scenario/lib.sh   # wait_for, all_slaves_up, load_modules, ... (Tests/VM/lib.sh)
 
 [ -d /host/usr ] || { echo "no host root at /host (fix: run.sh --host-root)" >&2; exit 2; }
 ifupdown2=/opt/ifupdown2
 [ -f ifupdown2.path ] && ifupdown2=$(cat ifupdown2.path)
 [ -e "/host$ifupdown2/bin/ifup" ] || { echo "no ifupdown2 in $ifupdown2 on the host" >&2; exit 2; }
 
-modprobe bonding max_bonds=0
-modprobe veth
-modprobe bridge
+load_modules
 
 # With files profile.yaml and inventory.yaml: first `xg-scale apply` of the same profile (node
 # dom0), sections "apply status", "apply proc", "apply show", then a clean slate.
@@ -62,7 +30,7 @@ if [ -f profile.yaml ]; then
     cat /proc/net/bonding/bond0
     echo "=== apply show"
     xg-scale show --json
-    clean_slate
+    delete_links
 fi
 
 make_uplinks
@@ -73,7 +41,7 @@ cat /proc/net/bonding/bond0
 echo "=== ip show"
 xg-scale show --json
 
-clean_slate
+delete_links
 make_uplinks
 cp interfaces /host/tmp/interfaces
 mkdir -p /host/run/network /host/var/tmp/network

@@ -3,33 +3,10 @@
 # for every bond slave's MII to come up, then print what an admin would read: /proc/net/bonding/*,
 # `xg-scale show --json` and `ip -d link show type bond` (sections "=== NAME").
 set -eu
+. /scenario/lib.sh   # wait_for, all_slaves_up, load_modules, ... (Tests/VM/lib.sh)
 
-wait_for() {
-    limit=$(( $1 * 10 )); shift
-    i=0
-    until "$@"; do
-        i=$((i + 1))
-        if [ "$i" -ge "$limit" ]; then echo "timed out waiting for: $*" >&2; return 1; fi
-        sleep 0.1
-    done
-}
-# Every bond and every slave of it reports "MII Status: up".
-all_slaves_up() {
-    for b in /proc/net/bonding/*; do
-        [ -e "$b" ] || return 1
-        slaves=$(grep -c '^Slave Interface:' "$b" || true)
-        [ "$slaves" -ge 1 ] || return 1
-        [ "$(grep -c '^MII Status: up' "$b")" -eq $((slaves + 1)) ] || return 1
-    done
-}
-
-modprobe bonding max_bonds=0
-modprobe veth
-modprobe bridge
-ip link add peth0 type veth peer name sw0
-ip link add peth1 type veth peer name sw1
-ip link set sw0 up
-ip link set sw1 up
+load_modules
+make_uplinks
 
 echo "=== batch"
 ip -batch ip.batch
