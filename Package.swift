@@ -55,7 +55,8 @@ let package = Package(
         .executableTarget(name: "netlink-probe", dependencies: ["Netlink", "NodeNetwork"],
                           path: "Tests/NetlinkProbe"),
         // The `ip` render fed to `ip -batch -` in throwaway namespaces (root; skipped without).
-        .testTarget(name: "RenderKernelTests", dependencies: ["NodeNetwork", "TestSupport"]),
+        .testTarget(name: "RenderKernelTests", dependencies: ["NodeNetwork", "TestSupport"],
+                    exclude: ["setup-ifupdown2.sh"]),
         // Test helper: prints the LinkEventStream of its namespace as JSON lines; times flaps.
         .executableTarget(name: "link-watch", dependencies: ["Netlink", "NodeNetwork"],
                           path: "Tests/LinkWatch"),
