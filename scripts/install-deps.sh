@@ -29,6 +29,11 @@ if [ -n "$missing" ]; then
   $SUDO apt-get install -y -q --no-install-recommends $missing
   [ "$cleanup" = 1 ] && $SUDO rm -f /usr/sbin/policy-rc.d
 fi
+# The VM kernel and ifupdown2 are fetched with `apt-get download`, which needs package lists even
+# when every package above was already installed.
+if ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1; then
+  if [ "$(id -u)" -ne 0 ]; then sudo apt-get update -q; else apt-get update -q; fi
+fi
 # ifupdown2 is unpacked, not installed: installing it would take over the machine's own network
 # configuration. Tests run it inside throwaway namespaces only.
 sh "$(dirname "$0")/../Tests/RenderKernelTests/setup-ifupdown2.sh"
