@@ -48,9 +48,17 @@ public final class LinkReader {
         return links.sorted { $0.index < $1.index }
     }
 
+    /// Every address of the namespace as "address/prefix" (one RTM_GETADDR dump, no link dump),
+    /// IPv6 link-local ones included when asked: for checks such as "is this address local?".
+    public func addresses(includingLinkLocal: Bool = false) throws(NetlinkError) -> [String] {
+        let byIndex = try dumpAddresses(includingLinkLocal: includingLinkLocal)
+        return byIndex.keys.sorted().flatMap { byIndex[$0] ?? [] }
+    }
+
     /// RTM_GETADDR dump (IPv4 and IPv6): "address/prefix" per ifindex, in kernel order. IPv6
-    /// link-local addresses (scope link), which the kernel makes by itself, are left out.
-    func dumpAddresses() throws(NetlinkError) -> [Int: [String]] {
+    /// link-local addresses (scope link), which the kernel makes by itself, are left out unless
+    /// asked for.
+    func dumpAddresses(includingLinkLocal: Bool = false) throws(NetlinkError) -> [Int: [String]] {
         var result: [Int: [String]] = [:]
         try socket.dump({ () throws(NetlinkError) in
             result = [:]
@@ -64,7 +72,9 @@ public final class LinkReader {
             let attributes = try Attributes(message: message, headerSize: MemoryLayout<ifaddrmsg>.size,
                                             maxType: xg_ifa_max(), operation: "dump addresses")
             let family = Int32(header.ifa_family)
-            if family == AF_INET6 && header.ifa_scope == UInt8(RT_SCOPE_LINK.rawValue) { return }
+            if !includingLinkLocal && family == AF_INET6 && header.ifa_scope == UInt8(RT_SCOPE_LINK.rawValue) {
+                return
+            }
             let bytes = family == AF_INET
                 ? (attributes.bytes(Int(IFA_LOCAL)) ?? attributes.bytes(Int(IFA_ADDRESS)))
                 : attributes.bytes(Int(IFA_ADDRESS))

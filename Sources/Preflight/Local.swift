@@ -1,5 +1,6 @@
 // Facts about the machine the DRBD checks run on. The only I/O of the DRBD feature lives here.
 import DRBD
+import Netlink
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -66,9 +67,11 @@ public enum LocalMachine {
         }
     }
 
-    /// Canonical addresses on every interface (one RTM_GETADDR dump, else getifaddrs).
+    /// Canonical addresses on every interface (Netlink's RTM_GETADDR dump, else getifaddrs).
     public static func interfaceAddresses() -> Set<String> {
-        if let a = AddressDump.addresses() { return a }
+        if let list = try? LinkReader().addresses(includingLinkLocal: true) {
+            return Set(list.map { String($0.prefix { $0 != "/" }) })
+        }
         var head: UnsafeMutablePointer<ifaddrs>?
         guard getifaddrs(&head) == 0 else { return [] }
         defer { freeifaddrs(head) }
