@@ -95,7 +95,7 @@ public final class KernelBackend: NetworkBackend {
         case .setBridge(let name, let settings): try writer.setBridge(name, settings: settings)
         case .setBond(let name, let settings):
             // Mode and fail_over_mac are only sent when they change (see LinkWriter.setBond).
-            let current = try reader.currentState()[name]?.bond
+            let current = try reader.interface(named: name)?.bond
             try writer.setBond(name, settings: settings, current: current)
         case .setMaster(let name, let master): try writer.setMaster(name, master: master)
         case .releaseMaster(let name): try writer.setMaster(name, master: nil)

@@ -29,6 +29,15 @@ public final class LinkReader {
         return NetworkState(interfaces: interfaces, routes: routes)
     }
 
+    /// One link as the core's `Interface` (kind, master, options; no addresses), from the link
+    /// dump alone: for a writer that needs a link's current options, not the whole state.
+    public func interface(named name: String) throws(NetlinkError) -> Interface? {
+        let links = try dumpLinks()
+        guard let record = links.first(where: { $0.name == name }) else { return nil }
+        let names = Dictionary(links.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
+        return record.interface(names: names)
+    }
+
     /// RTM_GETLINK dump (AF_UNSPEC): one `LinkRecord` per link.
     func dumpLinks() throws(NetlinkError) -> [LinkRecord] {
         var links: [LinkRecord] = []
