@@ -15,13 +15,10 @@ struct StateOptions: ParsableArguments {
 
 /// Print a user error in house style and exit 1.
 func fail(_ command: String, _ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data("xg-scale \(command): error: \(message)\n".utf8))
+    printStderr("xg-scale \(command): error: \(message)")
     return ExitCode.failure
 }
 
-func printStderr(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
-}
 
 /// Numbered list of changes for humans.
 func changeList(_ changes: [Change]) -> String {

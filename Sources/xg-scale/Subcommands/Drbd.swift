@@ -44,7 +44,7 @@ private func requireReadable(_ path: String) throws {
 }
 
 private func fail(_ message: String) -> Never {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    printStderr(message)
     Foundation.exit(1)
 }
 

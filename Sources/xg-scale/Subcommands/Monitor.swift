@@ -195,8 +195,8 @@ extension XGScale {
                 if FileManager.default.fileExists(atPath: syslogSocket) {
                     emitters.append(LocalSyslogEmitter(path: syslogSocket, format: format))
                 } else {
-                    FileHandle.standardError.write(Data(
-                        "xg-scale monitor: no local syslog socket \(syslogSocket); not logging locally (--no-local-syslog silences this)\n".utf8))
+                    printStderr(
+                        "xg-scale monitor: no local syslog socket \(syslogSocket); not logging locally (--no-local-syslog silences this)")
                 }
             }
             for s in syslogServer {

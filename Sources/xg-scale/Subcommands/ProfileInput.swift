@@ -76,10 +76,9 @@ func readFile(_ path: String) throws -> String {
 
 func printDiagnostics(_ diagnostics: [Diagnostic]) {
     guard !diagnostics.isEmpty else { return }
-    let text = diagnostics.map(\.description).joined(separator: "\n") + "\n"
-    FileHandle.standardError.write(Data(text.utf8))
+    printStderr(diagnostics.map(\.description).joined(separator: "\n"))
 }
 
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data(("xg-scale: error: " + message + "\n").utf8))
+    printStderr("xg-scale: error: " + message)
 }

@@ -57,7 +57,7 @@ extension XGScale {
             let files = try Renderer.render(state, format: format, source: input.sourceDescription)
             if format == .interfaces {
                 for caveat in Renderer.interfacesCaveats(state) {
-                    FileHandle.standardError.write(Data("xg-scale: warning: \(caveat)\n".utf8))
+                    printStderr("xg-scale: warning: \(caveat)")
                 }
             }
             if let output {

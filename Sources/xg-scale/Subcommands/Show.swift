@@ -38,7 +38,7 @@ extension XGScale {
                 let full = try LinkReader().currentState()
                 state = all ? full : full.redundancyRelevant()
             } catch {
-                FileHandle.standardError.write(Data("xg-scale show: error: \(error)\n".utf8))
+                printStderr("xg-scale show: error: \(error)")
                 throw ExitCode.failure
             }
             print(json ? try state.jsonString() : state.summaryText(), terminator: "")
