@@ -39,6 +39,29 @@ func temporaryDirectory() throws -> URL {
         #expect(r.stderr.isEmpty)
     }
 
+    @Test func validateJSONListsEveryDiagnosticWithItsPlace() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("bad.yaml").path
+        try "version: 1\nredundancy: stp\nuplinks: [peth0, peth1]\nbridge: {name: xenbr0, stp: {priority: 70000}}\nhost: {mtu: 1500, colour: red}\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let bad = try xgScale(["validate", file, "--json"])
+        #expect(bad.status == 1)
+        #expect(bad.stderr.isEmpty)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(bad.stdout.utf8)) as? [String: Any])
+        #expect(report["valid"] as? Bool == false)
+        let diagnostics = try #require(report["diagnostics"] as? [[String: Any]])
+        let places = diagnostics.map { "\($0["line"] as? Int ?? 0):\($0["column"] as? Int ?? 0) \($0["severity"] as? String ?? "")" }
+        #expect(places == ["4:40 error", "5:19 error"], "\(bad.stdout)")
+        #expect(diagnostics.allSatisfy { $0["file"] as? String == file && $0["fix"] is String })
+
+        let good = try xgScale(["validate", "profiles/bond-active-backup.yaml", "--json"] + inventory)
+        #expect(good.status == 0)
+        let ok = try #require(try JSONSerialization.jsonObject(with: Data(good.stdout.utf8)) as? [String: Any])
+        #expect(ok["valid"] as? Bool == true)
+        #expect((ok["diagnostics"] as? [Any])?.isEmpty == true)
+    }
+
     @Test func invalidProfileFailsWithEveryErrorOnStderrAndNothingOnStdout() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

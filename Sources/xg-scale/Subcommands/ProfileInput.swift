@@ -35,17 +35,29 @@ struct ProfileInput: ParsableArguments {
     /// Read, substitute and validate. Prints every diagnostic on stderr; on error exits 1.
     func load() throws -> LoadedProfile {
         do {
+            let loaded = try read()
+            printDiagnostics(loaded.warnings)
+            return loaded
+        } catch {
+            printDiagnostics(error.diagnostics)
+            throw ExitCode.failure
+        }
+    }
+
+    /// Read, substitute and validate, printing nothing: every problem is in the thrown error.
+    func read() throws(ProfileError) -> LoadedProfile {
+        do {
             var variables: Variables?
             if let inventory, let node {
                 let text = try readFile(inventory)
                 variables = try Inventory.parse(text: text, file: inventory).variables(forNode: node)
             }
-            let loaded = try ProfileLoader.load(text: try readFile(profile), file: profile, variables: variables)
-            printDiagnostics(loaded.warnings)
-            return loaded
+            return try ProfileLoader.load(text: try readFile(profile), file: profile, variables: variables)
         } catch let error as ProfileError {
-            printDiagnostics(error.diagnostics)
-            throw ExitCode.failure
+            throw error
+        } catch {
+            throw ProfileError([Diagnostic(.error, at: SourceLocation(file: profile, line: 1, column: 1),
+                                           "\(error)")])
         }
     }
 }

@@ -16,8 +16,13 @@ extension XGScale {
                 Exit status: 0 and "PROFILE: ok" on stdout when the profile is valid, 1 otherwise \
                 (nothing on stdout).
 
+                --json prints, valid or not, {"valid": BOOL, "diagnostics": [{"file", "line", \
+                "column", "severity" (error|warning), "message", "fix"}]} on stdout and nothing on \
+                stderr; the exit status is the same.
+
                 Examples:
                   xg-scale validate profiles/bond-802.3ad.yaml
+                  xg-scale validate site.yaml --json | jq -r '.diagnostics[].message'
                   cd profiles
                   xg-scale validate stp-two-switches.yaml \\
                       --inventory inventory.yaml --node dom0
@@ -25,9 +30,52 @@ extension XGScale {
 
         @OptionGroup var input: ProfileInput
 
+        @Flag(help: "Print the result and every diagnostic as JSON on stdout.")
+        var json = false
+
         func run() throws {
-            _ = try input.load()
-            print("\(input.profile): ok")
+            guard json else {
+                _ = try input.load()
+                print("\(input.profile): ok")
+                return
+            }
+            let report: ValidationReport
+            do {
+                report = ValidationReport(valid: true, diagnostics: try input.read().warnings)
+            } catch {
+                report = ValidationReport(valid: error.errors.isEmpty, diagnostics: error.diagnostics)
+            }
+            print(try JSONOutput.string(report), terminator: "")
+            if !report.valid { throw ExitCode.failure }
+        }
+    }
+
+    /// `validate --json`: the verdict and every diagnostic, sorted by place.
+    struct ValidationReport: Encodable {
+        var valid: Bool
+        var diagnostics: [Diagnostic]
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(valid, forKey: .valid)
+            try c.encode(diagnostics.map(Entry.init), forKey: .diagnostics)
+        }
+
+        enum Keys: String, CodingKey { case valid, diagnostics }
+
+        struct Entry: Encodable {
+            var file: String, line: Int, column: Int, severity: String, message: String, fix: String?
+            init(_ d: Diagnostic) {
+                file = d.location.file; line = d.location.line; column = d.location.column
+                severity = d.severity.rawValue; message = d.message; fix = d.fix
+            }
+            func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(file, forKey: .file); try c.encode(line, forKey: .line)
+                try c.encode(column, forKey: .column); try c.encode(severity, forKey: .severity)
+                try c.encode(message, forKey: .message); try c.encode(fix, forKey: .fix)
+            }
+            enum CodingKeys: String, CodingKey { case file, line, column, severity, message, fix }
         }
     }
 }
