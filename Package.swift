@@ -22,16 +22,19 @@ let package = Package(
         .target(name: "Netlink", dependencies: ["CNetlink", "NodeNetwork"]),
         // Pure core: profiles, the network model, plans, renderers. No I/O.
         .target(name: "NodeNetwork", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Every POSIX file call, once: trust checks (StrictModes), O_NOFOLLOW/O_EXCL opens, atomic
+        // durable writes, bounded reads of regular files; one error type.
+        .target(name: "SystemIO"),
         // Pure core: drbd.conf parser, model, conflict checks, allocation. No I/O.
         .target(name: "DRBD"),
         // Local facts for DRBD checks: files, glob(3), interfaces, sockets, device sizes.
-        .target(name: "Preflight", dependencies: ["DRBD", "Netlink"]),
+        .target(name: "Preflight", dependencies: ["DRBD", "Netlink", "SystemIO"]),
         // Pure core of the link monitor: events, classification, redundancy, wire formats.
         .target(name: "MonitorCore", dependencies: ["NodeNetwork"]),
         // Monitor engine: syslog/JSON/metrics emitters and the service loop (sockets, files).
-        .target(name: "LinkMonitor", dependencies: ["MonitorCore", "NodeNetwork", "Netlink"]),
+        .target(name: "LinkMonitor", dependencies: ["MonitorCore", "NodeNetwork", "Netlink", "SystemIO"]),
         // Apply engine: plan, snapshot, execute through Netlink, verify, undo; timed revert.
-        .target(name: "Apply", dependencies: ["Netlink", "NodeNetwork"]),
+        .target(name: "Apply", dependencies: ["Netlink", "NodeNetwork", "SystemIO"]),
         .executableTarget(
             name: "xg-scale",
             dependencies: [
@@ -43,6 +46,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NodeNetworkTests", dependencies: ["NodeNetwork", "TestSupport"],
                     resources: [.copy("Golden")]),
+        .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
         .testTarget(name: "DRBDTests", dependencies: ["DRBD", "Preflight", "TestSupport"]),
         .testTarget(name: "MonitorCoreTests", dependencies: ["MonitorCore", "NodeNetwork"]),
         .testTarget(name: "LinkMonitorTests",
