@@ -6,7 +6,7 @@ PROFILES   := $(wildcard profiles/*.yaml)
 INVENTORY  := profiles/inventory.yaml
 NODE       := dom0
 
-.PHONY: all deps setup build demo test test-pure test-vm man check-man release bench clean
+.PHONY: all deps setup build demo test test-pure test-vm man check-man release deb test-deb bench clean
 
 all: build
 
@@ -30,9 +30,11 @@ build:
 demo: deps build
 	sh scripts/demo.sh $(BIN) $(INVENTORY) $(NODE)
 
-# Everything CI runs: packages, build, the man page check, every test.
+# Everything CI runs: packages, build, the man page check, every test, then the Debian package
+# built, linted, installed, run and removed.
 test: setup build check-man
 	$(SWIFT) test
+	$(MAKE) test-deb
 
 # Tests that need neither root nor the kernel.
 test-pure: build
@@ -48,6 +50,9 @@ check-man:
 	@if ! diff -u man/xg-scale.8 .build/plugins/GenerateManual/outputs/xg-scale/xg-scale.8; then \
 	  echo "man/xg-scale.8 is out of date with the code: run 'make man' and commit it" >&2; exit 1; fi
 	@echo "man/xg-scale.8 matches the code"
+	@v=$$(sed -n 's/^let xgScaleVersion = "\(.*\)"/\1/p' Sources/xg-scale/Version.swift); \
+	  if ! head -1 man/xg-scale-profile.5 | grep -q "\"xg-scale $$v\""; then \
+	  echo "man/xg-scale-profile.5's header does not say xg-scale $$v (Sources/xg-scale/Version.swift)" >&2; exit 1; fi
 
 # The binary to ship: release, Swift runtime linked in (starts ~4.5 ms faster, smaller RSS, and
 # runs on a node without a Swift toolchain; it needs only libnl-3/libnl-route-3 from Debian).
@@ -55,9 +60,17 @@ RELEASE_BIN := .build-static/release/xg-scale
 release:
 	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-static --product xg-scale
 
+# The Debian package: dist/xg-scale_VERSION_ARCH.deb (see scripts/build-deb.sh).
+deb: release
+	sh scripts/build-deb.sh
+
+# Build, lint, install, run and remove the package (root: dpkg -i; see Tests/Package/test-deb.sh).
+test-deb: deb
+	sh Tests/Package/test-deb.sh
+
 # Every benchmark, on the shipped build (root: they use throwaway namespaces).
 bench: release
 	@for b in Benchmarks/*.sh; do echo "== $$b"; XG_SCALE=$(RELEASE_BIN) STATIC=1 CONFIG=release sh "$$b" || exit 1; done
 
 clean:
-	rm -rf .build .build-*
+	rm -rf .build .build-* dist

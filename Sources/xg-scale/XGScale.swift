@@ -10,7 +10,7 @@ struct XGScale: AsyncParsableCommand {
             wired to two switches, shows the state that matters for redundancy, and checks \
             DRBD configurations before a resource is added.
             """,
-        version: "0.1.0",
+        version: xgScaleVersion,
         subcommands: [
             Validate.self,
             Render.self,
