@@ -89,14 +89,16 @@ public struct ProcDRBD: Sendable, Equatable {
         return ProcDRBD(version: version, minors: minors)
     }
 
-    /// The state of `resource`, whose minors on this host the configuration gives.
-    public func state(of resource: String, minors wanted: [(volume: Int, minor: Int)]) -> ResourceState {
+    /// The state of `resource`, whose minors on this host the configuration gives; `peer` names
+    /// the other host (8.x has one).
+    public func state(of resource: String, minors wanted: [(volume: Int, minor: Int)], peer: String = "peer") -> ResourceState {
         var devices: [DeviceState] = []
         var peers: [PeerState] = []
         for w in wanted {
             guard let m = minors[w.minor] else { continue }
             devices.append(DeviceState(volume: w.volume, minor: w.minor, role: m.role, disk: m.disk, connection: m.cs))
-            peers.append(PeerState(name: "peer", role: m.peerRole, connection: m.cs))
+            if peers.isEmpty { peers.append(PeerState(name: peer, role: m.peerRole, connection: m.cs)) }
+            else if m.peerRole == "Primary" { peers[0].role = "Primary" }
         }
         return ResourceState(name: resource, devices: devices, peers: peers)
     }

@@ -54,7 +54,8 @@ public enum ReadyProbe {
         guard !minors.isEmpty else {
             throw ReadyProbeError(description: "\(configPath): resource \(resource) has no volume with a minor on host \(me) (fix: pass --host NAME as in its 'on NAME' section)")
         }
-        return Readiness.judge(resource, state: proc.state(of: resource, minors: minors),
+        let peer = config.resources.first { $0.name == resource }?.hosts.flatMap(\.names).filter { $0 != me }.first ?? "peer"
+        return Readiness.judge(resource, state: proc.state(of: resource, minors: minors, peer: peer),
                                allowTwoPrimaries: config.allowsTwoPrimaries(resource), source: sources.procDRBD)
     }
 

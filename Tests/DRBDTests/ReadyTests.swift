@@ -80,6 +80,10 @@ import TestSupport
         let mail = try ready(["vm-mail"] + conf, proc: "proc-drbd-84.txt")
         #expect(mail.status == 2)
         #expect(mail.stdout.contains("role is Secondary") && mail.stdout.contains("(fix: drbdadm primary vm-mail"))
+        let mailJSON = try ready(["vm-mail", "--json"] + conf, proc: "proc-drbd-84.txt")
+        let obj = try #require(JSONSerialization.jsonObject(with: Data(mailJSON.stdout.utf8)) as? [String: Any])
+        let peers = try #require(obj["peers"] as? [[String: Any]])
+        #expect(peers.count == 1 && peers[0]["name"] as? String == "dom0m" && peers[0]["role"] as? String == "Primary")
         #expect(try ready(["vm-sync"] + conf, proc: "proc-drbd-84.txt").status == 2)
         #expect(try ready(["vm-dual"] + conf, proc: "proc-drbd-84.txt").status == 0)
         let down = try ready(["vm-down"] + conf, proc: "proc-drbd-84.txt")
@@ -114,5 +118,22 @@ import TestSupport
         let r = try run(["env", "XG_SCALE_PROC_DRBD=/nonexistent/proc-drbd", xgScaleBinary(), "drbd", "ready", "vm-web", "--json"])
         #expect(r.status == 2)
         #expect(r.stdout.contains("not loaded"))
+    }
+
+    @Test func libvirtHookBlocksADomainWhoseResourceIsNotReady() throws {
+        let hook = packageRoot().appendingPathComponent("contrib/libvirt-qemu-hook-drbd-ready").path
+        func start(_ resource: String) throws -> ProcessResult {
+            let xml = "<domain><devices><disk type='block'><source dev='/dev/drbd/by-res/\(resource)/0'/></disk></devices></domain>\n"
+            return try run(["env", "XG_SCALE=\(xgScaleBinary())", "XG_DRBD_CONF=\(dir)/drbd84.conf",
+                            "XG_SCALE_PROC_DRBD=\(dir)/proc-drbd-84.txt", "XG_DRBD_HOST=dom0",
+                            "sh", hook, "vm1", "prepare", "begin", "-"],
+                           input: xml)
+        }
+        #expect(try start("vm-web").status == 0)
+        let blocked = try start("vm-mail")
+        #expect(blocked.status == 1)
+        #expect(blocked.stderr.contains("not starting vm1") && blocked.stderr.contains("Secondary"))
+        // Other operations pass through untouched.
+        #expect(try run(["sh", hook, "vm1", "started", "begin", "-"], input: "").status == 0)
     }
 }

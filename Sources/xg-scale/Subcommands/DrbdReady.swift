@@ -30,7 +30,7 @@ extension XGScale.Drbd {
                 Examples:
                   xg-scale drbd ready vm-web || exit 1
                   xg-scale drbd ready vm-db --config /etc/drbd.conf --host dom0 --json
-                  (contrib/xg-scale-drbd-ready.qemu-hook: the libvirt hook that runs it)
+                  (contrib/libvirt-qemu-hook-drbd-ready and contrib/xen-drbd-ready run it)
                 """
         )
 
