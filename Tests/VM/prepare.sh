@@ -15,6 +15,10 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=${XG_VM_CACHE:-$ROOT/.vm-cache}
 MODULES="tls llc stp bridge bonding veth"
+# A real DRBD 8.4 (drbd.ko of the same kernel) on loop devices, for `xg-scale drbd ready`.
+# crc32c_generic: libcrc32c asks the crypto API for "crc32c", which busybox modprobe cannot
+# resolve by alias.
+MODULES="$MODULES drbd loop crc32c_generic"
 # For run.sh --host-root: the host's / read-only over virtio-9p (python3, ifupdown2 in a chroot).
 MODULES="$MODULES virtio_pci 9pnet_virtio 9p"
 # Real iproute2 inside the VM (busybox's `ip` cannot create bonds or veths, nor read -batch).

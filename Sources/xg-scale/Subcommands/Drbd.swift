@@ -15,13 +15,14 @@ extension XGScale {
 
                   check      report every conflict in the configuration and on this host
                   allocate   propose the next free port, minor and meta-disk index for a new resource
+                  ready      tell whether a VM on a resource may start here (Primary, UpToDate)
 
                 Examples:
                   xg-scale drbd check
                   xg-scale drbd check --config /etc/drbd.conf --host dom0 --json
                   xg-scale drbd allocate vm-web --hosts dom0,dom0m > /etc/drbd.d/vm-web.res
                 """,
-            subcommands: [Check.self, Allocate.self]
+            subcommands: [Check.self, Allocate.self, Ready.self]
         )
     }
 }
