@@ -19,10 +19,16 @@ public protocol NetworkBackend: AnyObject {
     /// when this backend does not combine them (the engine then makes them one by one). Throws
     /// `CombinedRequestRefused` when the kernel refused and nothing of it is left.
     func executeCombined(_ steps: [Change]) throws -> Bool
+    /// The alias (IFLA_IFALIAS) of every interface that has one: the kernel's ownership marks.
+    func marks() throws -> [String: String]
+    /// Mark `name` as created by xg-scale (its alias).
+    func mark(_ name: String, as alias: String) throws
 }
 
 extension NetworkBackend {
     public func executeCombined(_ steps: [Change]) throws -> Bool { false }
+    public func marks() throws -> [String: String] { [:] }
+    public func mark(_ name: String, as alias: String) throws {}
 }
 
 /// The kernel refused a combined request, and none of its interfaces exists (the kernel undoes
@@ -47,6 +53,10 @@ public final class KernelBackend: NetworkBackend {
     public var requests: RequestCounts { RequestCounter.total }
 
     public func currentState() throws -> NetworkState { try reader.currentState() }
+
+    public func marks() throws -> [String: String] { try reader.aliases() }
+
+    public func mark(_ name: String, as alias: String) throws { try writer.setAlias(name, alias) }
 
     /// A veth pair created with its MTUs, and one end's bridge master and up, in one RTM_NEWLINK.
     public func executeCombined(_ steps: [Change]) throws -> Bool {
@@ -120,6 +130,8 @@ public enum FaultKind: String, Sendable {
     case error
     /// SIGTERM is raised to this process, then the step runs (an interruption mid-way).
     case signal
+    /// SIGKILL is raised to this process before the step: nothing runs after it, no undo.
+    case kill
 }
 
 /// Wraps a backend and makes the `failAtStep`-th execute call (1-based) fail, once.
@@ -136,6 +148,8 @@ public final class FaultInjectingBackend: NetworkBackend {
 
     public var requests: RequestCounts { inner.requests }
     public func currentState() throws -> NetworkState { try inner.currentState() }
+    public func marks() throws -> [String: String] { try inner.marks() }
+    public func mark(_ name: String, as alias: String) throws { try inner.mark(name, as: alias) }
 
     /// Combined requests count as their number of steps. A group that holds the faulty step is
     /// declined, so the engine makes it one by one and the fault hits that very call.
@@ -153,6 +167,7 @@ public final class FaultInjectingBackend: NetworkBackend {
             switch kind {
             case .error: throw ApplyError.injectedFault(step: steps)
             case .signal: raise(SIGTERM)
+            case .kill: raise(SIGKILL)
             }
         }
         try inner.execute(change)

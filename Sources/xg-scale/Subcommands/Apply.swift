@@ -80,105 +80,18 @@ extension XGScale {
 
         func run() throws {
             let desired = try desiredState(input)
-            let store = state.store
-            let backend: NetworkBackend
-            do { backend = try Self.backend() } catch { throw fail("apply", "\(error)") }
-
-            if dryRun {
-                let changes: [Change]
-                do { changes = try ApplyEngine(backend: backend).plan(to: desired, owned: try store.owned()).1 } catch {
-                    throw fail("apply", "\(error)")
-                }
-                var outcome = ApplyOutcome(changes: changes)
-                outcome.dryRun = true
-                outcome.requests = backend.requests
-                if json { print(try JSONOutput.string(outcome), terminator: "") } else if changes.isEmpty {
-                    print("in sync: nothing to change (dry run)")
-                } else {
-                    print("dry run: would make \(changes.count) change\(changes.count == 1 ? "" : "s"):")
-                    print(changeList(changes))
-                }
-                return
-            }
-
-            let lock: StateLock
-            let owned: Set<String>
+            let result: ApplyResult
             do {
-                lock = try store.lock()
-                if let p = try store.pending() {
-                    let left = max(0, Int((p.deadline - Date().timeIntervalSince1970).rounded(.up)))
-                    throw StateError.io("a timed revert of the last apply (\(p.profile)) is pending, \(left) s left, watchdog pid \(p.watchdogPID.map(String.init) ?? "?") (fix: run `xg-scale confirm` to keep it or `xg-scale rollback` to undo it, then apply again)")
-                }
-                owned = try store.owned()
+                let session = ApplySession(store: try state.store(), backend: try Self.backend())
+                let request = ApplyRequest(desired: desired, profile: input.sourceDescription,
+                                           confirmWithin: confirmWithin, dryRun: dryRun)
+                result = try session.apply(request, onStep: json || dryRun ? nil : { i, change in
+                    print("  \(i). \(change.summary)")
+                })
             } catch {
                 throw fail("apply", "\(error)")
             }
-            defer { lock.release() }
-
-            Interrupts.install()
-            let engine = ApplyEngine(backend: backend, interrupted: { Interrupts.signal })
-            let revertID = UUID().uuidString
-            var watchdog: pid_t?
-            if let seconds = confirmWithin {
-                engine.willExecute = { snapshot, changes in
-                    let pending = PendingRevert(
-                        id: revertID, deadline: Date().timeIntervalSince1970 + seconds,
-                        profile: input.sourceDescription, snapshot: snapshot,
-                        created: ApplyEngine.createdNames(changes).sorted(), ownedBefore: owned.sorted())
-                    try store.savePending(pending)
-                    let pid = try TimedRevert.spawnWatchdog(store: store, id: revertID)
-                    watchdog = pid
-                    var withPID = pending
-                    withPID.watchdogPID = pid
-                    try store.savePending(withPID)
-                }
-            }
-            if !json {
-                engine.onStep = { i, change in print("  \(i). \(change.summary)") }
-            }
-            let outcome: ApplyOutcome
-            do {
-                outcome = try engine.apply(desired: desired, owned: owned)
-            } catch {
-                throw fail("apply", "\(error)")
-            }
-
-            if let failure = outcome.failure {
-                if let pid = watchdog {
-                    // Rolled back already: the revert has nothing left to do.
-                    store.removePending()
-                    kill(pid, SIGTERM)
-                }
-                if json { print(try JSONOutput.string(outcome), terminator: "") }
-                var message = failure.step.map { "step \($0) of \(outcome.changes.count) (\(failure.change?.summary ?? "")) failed: " } ?? "apply failed: "
-                message += failure.reason
-                if let k = failure.kernelReason, !failure.reason.contains(k) { message += " (kernel: \(k))" }
-                if let r = outcome.rollback { message += "\n" + describe(r) }
-                throw fail("apply", message)
-            }
-
-            if !outcome.changes.isEmpty {
-                do {
-                    try store.saveOwned(owned.union(outcome.created).subtracting(outcome.deleted))
-                    if let seconds = confirmWithin, var p = try store.pending(), p.id == revertID {
-                        // The confirmation window starts now that the apply is done.
-                        p.deadline = Date().timeIntervalSince1970 + seconds
-                        try store.savePending(p)
-                    }
-                } catch {
-                    throw fail("apply", "applied, but \(error)")
-                }
-            }
-            if json {
-                print(try JSONOutput.string(outcome), terminator: "")
-            } else if outcome.inSync {
-                print("in sync: nothing to change")
-            } else {
-                print("applied and verified \(outcome.changes.count) change\(outcome.changes.count == 1 ? "" : "s") (\(outcome.requests.changes) netlink change requests)")
-            }
-            if let seconds = confirmWithin, !outcome.inSync {
-                printStderr("xg-scale apply: run `xg-scale confirm` within \(Plan.format(seconds)) s to keep this, or the node returns to its previous state (watchdog pid \(watchdog.map(String.init) ?? "?"))")
-            }
+            try printApply(result, json: json, confirmWithin: confirmWithin)
         }
     }
 }

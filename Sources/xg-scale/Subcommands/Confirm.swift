@@ -24,19 +24,14 @@ extension XGScale {
         @OptionGroup var state: StateOptions
 
         func run() throws {
-            let store = state.store
+            let result: PendingResult
             do {
-                let lock = try store.lock()
-                defer { lock.release() }
-                guard let p = try store.pending() else {
-                    throw StateError.io("nothing to confirm: no timed revert is pending in \(store.directory) (fix: apply with --confirm-within first; if the deadline passed, the watchdog has restored the previous state, see \(store.watchdogLogPath))")
-                }
-                store.removePending()
-                if let pid = p.watchdogPID { kill(pid, SIGTERM) }
-                print("confirmed: the apply of \(p.profile) stays; timed revert cancelled")
-            } catch let e as StateError {
-                throw fail("confirm", e.description)
+                result = try ApplySession(store: try state.store(), backend: try KernelBackend()).confirm()
+            } catch {
+                throw fail("confirm", "\(error)")
             }
+            printDeadWatchdog("confirm", result)
+            print("confirmed: the apply of \(result.profile) stays; timed revert cancelled")
         }
     }
 
@@ -63,21 +58,14 @@ extension XGScale {
         var json = false
 
         func run() throws {
-            let store = state.store
-            let report: RestoreReport
+            let result: PendingResult
             do {
-                let lock = try store.lock()
-                defer { lock.release() }
-                guard let p = try store.pending() else {
-                    throw StateError.io("nothing to roll back: no timed revert is pending in \(store.directory) (fix: rollback undoes an `apply --confirm-within` that was not confirmed yet)")
-                }
-                if let pid = p.watchdogPID { kill(pid, SIGTERM) }
-                report = TimedRevert.restore(p, with: ApplyEngine(backend: try KernelBackend()))
-                try store.saveOwned(Set(p.ownedBefore))
-                store.removePending()
+                result = try ApplySession(store: try state.store(), backend: try KernelBackend()).rollback()
             } catch {
                 throw fail("rollback", "\(error)")
             }
+            printDeadWatchdog("rollback", result)
+            let report = result.report ?? RestoreReport()
             if json { print(try JSONOutput.string(report), terminator: "") } else { print(describe(report)) }
             if !report.complete { throw ExitCode.failure }
         }
@@ -93,14 +81,11 @@ extension XGScale {
         @Option var id: String
 
         func run() throws {
-            let store = state.store
             let stamp = { ISO8601DateFormatter().string(from: Date()) }
             print("\(stamp()) watchdog \(getpid()) waiting for revert \(id)")
             do {
-                let engine = ApplyEngine(backend: try KernelBackend())
-                let (result, report) = try TimedRevert.watch(store: store, id: id, clock: SystemClock()) { p in
-                    TimedRevert.restore(p, with: engine)
-                }
+                let session = ApplySession(store: try state.store(), backend: try KernelBackend())
+                let (result, report) = try session.watch(id: id)
                 print("\(stamp()) revert \(id): \(result.rawValue)")
                 if let report { print(describe(report)) }
                 if result == .restoreIncomplete { throw ExitCode.failure }

@@ -46,8 +46,7 @@ extension XGScale {
             let desired = try desiredState(input)
             let changes: [Change]
             do {
-                let owned = try state.store.owned()
-                changes = try ApplyEngine(backend: KernelBackend()).plan(to: desired, owned: owned).1
+                changes = try ApplySession(store: try state.store(), backend: try KernelBackend()).plan(desired)
             } catch {
                 throw fail("plan", "\(error)")
             }
