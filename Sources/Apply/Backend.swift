@@ -132,6 +132,9 @@ public enum FaultKind: String, Sendable {
     case signal
     /// SIGKILL is raised to this process before the step: nothing runs after it, no undo.
     case kill
+    /// SIGSTOP is raised to this process before the step (a step that takes long, the lock
+    /// held); it goes on with SIGCONT.
+    case stop
 }
 
 /// Wraps a backend and makes the `failAtStep`-th execute call (1-based) fail, once.
@@ -168,6 +171,7 @@ public final class FaultInjectingBackend: NetworkBackend {
             case .error: throw ApplyError.injectedFault(step: steps)
             case .signal: raise(SIGTERM)
             case .kill: raise(SIGKILL)
+            case .stop: raise(SIGSTOP)
             }
         }
         try inner.execute(change)

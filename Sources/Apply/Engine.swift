@@ -40,9 +40,15 @@ public final class ApplyEngine {
 
     /// The current state and the changes that turn it into `desired`.
     public func plan(to desired: NetworkState, owned: Set<String>) throws -> (NetworkState, [Change]) {
+        let (current, _, changes) = try planned(to: desired, owned: owned)
+        return (current, changes)
+    }
+
+    /// The current state, the owned interfaces that may be deleted, and the changes.
+    func planned(to desired: NetworkState, owned: Set<String>) throws -> (NetworkState, Set<String>, [Change]) {
         let current = try backend.currentState()
         let deletable = try self.deletable(owned, current: current, desired: desired)
-        return (current, try Plan.changes(from: current, to: desired, owned: deletable))
+        return (current, deletable, try Plan.changes(from: current, to: desired, owned: deletable))
     }
 
     /// Of the recorded names, those that may be deleted (see `ownership`).
@@ -55,7 +61,7 @@ public final class ApplyEngine {
     /// Execute the plan to `desired`, verify, and undo everything on failure.
     /// Throws only for errors before any change (reading the state, an impossible plan).
     public func apply(desired: NetworkState, owned: Set<String>, dryRun: Bool = false) throws -> ApplyOutcome {
-        let (before, changes) = try plan(to: desired, owned: owned)
+        let (before, deletable, changes) = try planned(to: desired, owned: owned)
         var outcome = ApplyOutcome(changes: changes)
         outcome.dryRun = dryRun
         if changes.isEmpty || dryRun {
@@ -77,7 +83,7 @@ public final class ApplyEngine {
         let createdNames = Self.createdNames(done)
         let deletedNames = Self.deletedNames(done, before: before)
         if failure == nil {
-            failure = verify(desired, owned: owned.union(createdNames).subtracting(deletedNames))
+            failure = verify(desired, owned: deletable.union(createdNames).subtracting(deletedNames))
         }
         if let failure {
             outcome.failure = failure

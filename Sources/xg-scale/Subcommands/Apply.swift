@@ -68,7 +68,8 @@ extension XGScale {
         }
 
         /// Test hook: XG_SCALE_FAULT_STEP=K makes step K fail (or, with XG_SCALE_FAULT_KIND=signal,
-        /// SIGTERM arrive during it), in front of the real kernel backend.
+        /// SIGTERM arrive during it; kill: SIGKILL before it; stop: SIGSTOP before it), in front of
+        /// the real kernel backend.
         static func backend() throws -> NetworkBackend {
             let kernel = try KernelBackend()
             // getenv, not ProcessInfo's environment: that copies the whole environment first.
