@@ -38,13 +38,19 @@ extension ApplySession {
                                     profile: request.profile, snapshot: snapshot,
                                     created: ApplyEngine.createdNames(changes).sorted(), ownedBefore: ownedBefore)
         try store.savePending(pending)
-        let watchdog = try TimedRevert.spawnWatchdog(store: store, id: id)
-        pending.watchdog = watchdog
-        do { try store.savePending(pending) } catch {
-            _ = Processes.signal(watchdog, token: id, signal: SIGTERM)
+        do {
+            let watchdog = try TimedRevert.spawnWatchdog(store: store, id: id)
+            pending.watchdog = watchdog
+            do { try store.savePending(pending) } catch {
+                _ = Processes.signal(watchdog, token: id, signal: SIGTERM)
+                throw error
+            }
+            return watchdog
+        } catch {
+            // Nothing changed: no revert is pending.
+            store.removePending()
             throw error
         }
-        return watchdog
     }
 
     /// After a failed (and undone) apply: no revert is pending any more, and ownership is as
