@@ -23,12 +23,17 @@ public protocol NetworkBackend: AnyObject {
     func marks() throws -> [String: String]
     /// Mark `name` as created by xg-scale (its alias).
     func mark(_ name: String, as alias: String) throws
+    /// Mark every interface created from now on with `alias` in the very request that creates
+    /// it (no moment without the mark). False when this backend cannot: the engine then marks
+    /// right after each create.
+    func markCreates(with alias: String) -> Bool
 }
 
 extension NetworkBackend {
     public func executeCombined(_ steps: [Change]) throws -> Bool { false }
     public func marks() throws -> [String: String] { [:] }
     public func mark(_ name: String, as alias: String) throws {}
+    public func markCreates(with alias: String) -> Bool { false }
 }
 
 /// The kernel refused a combined request, and none of its interfaces exists (the kernel undoes
@@ -57,6 +62,11 @@ public final class KernelBackend: NetworkBackend {
     public func marks() throws -> [String: String] { try reader.aliases() }
 
     public func mark(_ name: String, as alias: String) throws { try writer.setAlias(name, alias) }
+
+    public func markCreates(with alias: String) -> Bool {
+        writer.createMark = alias
+        return true
+    }
 
     /// A veth pair created with its MTUs, and one end's bridge master and up, in one RTM_NEWLINK.
     public func executeCombined(_ steps: [Change]) throws -> Bool {
@@ -135,6 +145,8 @@ public enum FaultKind: String, Sendable {
     /// SIGSTOP is raised to this process before the step (a step that takes long, the lock
     /// held); it goes on with SIGCONT.
     case stop
+    /// The step runs, then SIGKILL is raised: killed right after a create, before anything else.
+    case killAfter = "kill-after"
 }
 
 /// Wraps a backend and makes the `failAtStep`-th execute call (1-based) fail, once.
@@ -153,6 +165,7 @@ public final class FaultInjectingBackend: NetworkBackend {
     public func currentState() throws -> NetworkState { try inner.currentState() }
     public func marks() throws -> [String: String] { try inner.marks() }
     public func mark(_ name: String, as alias: String) throws { try inner.mark(name, as: alias) }
+    public func markCreates(with alias: String) -> Bool { inner.markCreates(with: alias) }
 
     /// Combined requests count as their number of steps. A group that holds the faulty step is
     /// declined, so the engine makes it one by one and the fault hits that very call.
@@ -172,6 +185,9 @@ public final class FaultInjectingBackend: NetworkBackend {
             case .signal: raise(SIGTERM)
             case .kill: raise(SIGKILL)
             case .stop: raise(SIGSTOP)
+            case .killAfter:
+                try inner.execute(change)
+                raise(SIGKILL)
             }
         }
         try inner.execute(change)

@@ -12,6 +12,8 @@ public struct Ownership {
     /// Called with the names a create is about to make, before it is sent; throwing stops the
     /// apply before that create.
     public var journal: (Set<String>) throws -> Void
+    /// Set by the engine when the backend marks in the create request itself.
+    var markedByBackend = false
 
     public init(mark: String, journal: @escaping (Set<String>) throws -> Void) {
         self.mark = mark; self.journal = journal
@@ -31,7 +33,13 @@ public final class ApplyEngine {
     /// When set, an owned interface is deleted only when it also carries the mark in the kernel
     /// and is neither `lo`, an uplink nor an uplink's veth peer; creates are journalled and marked.
     /// When nil (the engine used on its own), `owned` is taken as given.
-    public var ownership: Ownership?
+    public var ownership: Ownership? {
+        didSet {
+            if let mark = ownership?.mark, oldValue?.mark != mark {
+                ownership?.markedByBackend = backend.markCreates(with: mark)
+            }
+        }
+    }
 
     public init(backend: NetworkBackend, interrupted: @escaping () -> Int32? = { nil }) {
         self.backend = backend

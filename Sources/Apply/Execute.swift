@@ -89,9 +89,10 @@ extension ApplyEngine {
         try ownership.journal(Self.createdNames([change]))
     }
 
-    /// After a create: mark what it made as ours in the kernel.
+    /// After a create: mark what it made as ours in the kernel (unless the backend marks in the
+    /// create request itself).
     func markCreated(_ change: Change) throws {
-        guard let ownership, case .create = change else { return }
+        guard let ownership, !ownership.markedByBackend, case .create = change else { return }
         for name in Self.createdNames([change]).sorted() { try backend.mark(name, as: ownership.mark) }
     }
 

@@ -96,9 +96,11 @@ import TestSupport
         #expect(try !lab.linkNames().contains("br0"))
     }
 
-    /// SIGKILL of apply before every step of a plan: a following apply of a smaller profile
-    /// deletes everything the killed one created and nothing it did not (read with ip -j link).
-    @Test func aKillAtEveryStepLeaksNothing() throws {
+    /// SIGKILL of apply before (kill) or right after (kill-after) every step of a plan: a
+    /// following apply of a smaller profile deletes everything the killed one created and nothing
+    /// it did not (read with ip -j link).
+    @Test(arguments: ["kill", "kill-after"])
+    func aKillAtEveryStepLeaksNothing(_ kind: String) throws {
         guard try prerequisites(root: true, programs: ["ip"]) else { return }
         let big = Lab.profileArgs("stp-two-switches.yaml"), small = Lab.profileArgs("stp-bridge-address.yaml")
         let probe = try Lab("kill-n")
@@ -110,12 +112,12 @@ import TestSupport
             let lab = try Lab("kill")
             defer { lab.close() }
             try lab.ns.exec(["ip", "link", "add", "adm0", "type", "veth", "peer", "name", "adm1"])
-            let killed = try lab.xg(["apply"] + big, env: ["XG_SCALE_FAULT_STEP": "\(k)", "XG_SCALE_FAULT_KIND": "kill"])
+            let killed = try lab.xg(["apply"] + big, env: ["XG_SCALE_FAULT_STEP": "\(k)", "XG_SCALE_FAULT_KIND": kind])
             #expect(killed.status == SIGKILL, "step \(k): \(killed.status) \(killed.stderr)")
             let r = try lab.xg(["apply"] + small)
             #expect(r.status == 0, "after a kill at step \(k): \(r.stderr)")
             let names = try lab.linkNames()
-            #expect(names == expected, "kill at step \(k) of \(n): left \(names.subtracting(expected).sorted()), lost \(expected.subtracting(names).sorted())")
+            #expect(names == expected, "\(kind) at step \(k) of \(n): left \(names.subtracting(expected).sorted()), lost \(expected.subtracting(names).sorted())")
         }
     }
 }
