@@ -20,16 +20,35 @@ extension XGScale {
                 exit status is 1. When nothing differs, no change request is sent at all and no \
                 link flaps.
 
-                Interfaces apply creates become owned (recorded in the state directory); only \
-                owned interfaces are ever deleted, when the profile no longer wants them. A lock \
-                (STATE_DIR/lock) keeps two applies from running at once: the second exits 1 \
-                naming the holder's pid.
+                Ownership: every interface apply creates is recorded in the state directory \
+                (written and fsynced before the create, so even a kill -9 leaves nothing \
+                unowned) and marked in the kernel with the alias "xg-scale:ID" (`ip -d link` \
+                shows it; ID is the state's, in owned.json). An interface is deleted, when the \
+                profile no longer wants it, only when it is both recorded and marked; `lo`, the \
+                profile's uplinks and their veth peers never are. When the state cannot be \
+                written before a change, nothing is changed (exit 1).
+
+                State per network namespace: the default state directory is \
+                /var/lib/xg-scale/netns-INODE (INODE of /proc/self/ns/net: the namespace's \
+                identity, not its name; $XG_SCALE_STATE_ROOT replaces /var/lib/xg-scale). A \
+                --state-dir or $XG_SCALE_STATE_DIR records its namespace and is refused in \
+                another one. The lock is per namespace, whatever the state directory: \
+                /run/xg-scale/netns-INODE.lock ($XG_SCALE_LOCK_DIR replaces /run/xg-scale), and \
+                STATE_DIR/lock; a second apply, confirm or rollback exits 1 naming the holder's pid \
+                and state directory.
+
+                Trust: the state and lock directories and every directory above them must be \
+                owned by root and writable by nobody else (a root-owned sticky directory such \
+                as /tmp is accepted above them), like OpenSSH's StrictModes; otherwise apply \
+                exits 1 naming the path and the fix. Files are created 0600, written \
+                atomically, and never opened through a symbolic link.
 
                 --confirm-within SECONDS: the snapshot is saved and a detached watchdog (same \
                 network namespace, own session) restores it when `xg-scale confirm` has not run \
                 within SECONDS after the apply, even if this process or its shell was killed. \
                 `xg-scale rollback` restores it at once. While a revert is pending, another \
-                apply is refused.
+                apply is refused; if its watchdog is no longer running, apply says so (nothing \
+                would revert: run rollback or confirm).
 
                 --json prints {"changes", "in-sync", "applied", "failure", "rollback", "created", \
                 "deleted", "requests": {"get","new","set","del"}, "change-requests"} on stdout, \

@@ -13,6 +13,13 @@ extension XGScale {
                 the state the last apply made stays. Run it from the new connection, to prove \
                 the node is still reachable after the change.
 
+                The watchdog is signalled only after proving it is the one apply started (its \
+                pid, start time and program as recorded, the revert id in its command line; \
+                through a pidfd): a stale or forged pending.json never gets another process \
+                signalled. A watchdog found dead is reported on stderr (nothing would have \
+                reverted the apply). The state directory is per network namespace and must be \
+                trusted (see `xg-scale apply --help`).
+
                 Exit status: 0 confirmed, 1 nothing pending (never applied with \
                 --confirm-within, already confirmed, or the revert already happened).
 
@@ -42,7 +49,9 @@ extension XGScale {
             discussion: """
                 Restores the snapshot the pending timed revert holds (the touched interfaces and \
                 the default routes as they were before that apply; interfaces it created are \
-                deleted), through the same engine as apply, then stops the watchdog.
+                deleted when the kernel shows them marked as xg-scale's), through the same \
+                engine as apply, then stops the watchdog — only after proving it is ours, as \
+                confirm does. It works also when the watchdog died (said on stderr).
 
                 Exit status: 0 restored, 1 nothing pending or the restore was incomplete.
 
