@@ -65,6 +65,8 @@ public final class ApplySession {
         var journalled = before
         Interrupts.install()
         let engine = self.engine(owned: before, interrupted: { Interrupts.signal }) { names in
+            // Usually recorded already, with the whole plan's creates, before the first change.
+            guard !names.isSubset(of: journalled.interfaces) else { return }
             journalled.interfaces = Array(Set(journalled.interfaces).union(names))
             try self.store.saveOwned(journalled)
         }
@@ -72,7 +74,10 @@ public final class ApplySession {
         var watchdog: ProcessIdentity?
         let revertID = UUID().uuidString
         engine.willExecute = { snapshot, changes in
-            // No change unless the state can be written first.
+            // No change unless the state can be written first. Every name the plan creates is
+            // journalled now, with one fsync (a name recorded but never created is harmless:
+            // it carries no mark, so it is never deleted).
+            journalled.interfaces = Array(Set(journalled.interfaces).union(ApplyEngine.createdNames(changes)))
             try self.store.saveOwned(journalled)
             if let seconds = request.confirmWithin {
                 watchdog = try self.startRevert(revertID, seconds: seconds, request: request, snapshot: snapshot,
@@ -85,8 +90,10 @@ public final class ApplySession {
             return ApplyResult(outcome: outcome, watchdog: nil)
         }
         if !outcome.changes.isEmpty {
-            // The journal already holds every create; this only forgets what was deleted.
-            journalled.interfaces = Array(Set(before.interfaces).union(outcome.created).subtracting(outcome.deleted))
+            // The journal already holds every create; this forgets what was deleted and what is
+            // recorded but does not exist with our mark (journalled by a killed apply).
+            journalled.interfaces = Array(keepMarked(Set(before.interfaces).union(outcome.created).subtracting(outcome.deleted),
+                                                     mark: before.mark))
             try? store.saveOwned(journalled)
             if let seconds = request.confirmWithin, var p = try? store.pending(), p.id == revertID {
                 // The confirmation window starts now that the apply is done.

@@ -14,6 +14,12 @@ extension ApplySession {
         return engine
     }
 
+    /// Of `names`, those the kernel shows with `mark` (all of them when it cannot be read).
+    func keepMarked(_ names: Set<String>, mark: String) -> Set<String> {
+        guard let marks = try? backend.marks() else { return names }
+        return names.filter { marks[$0] == mark }
+    }
+
     /// While a timed revert is pending another apply is refused; a dead watchdog is said so.
     func refuseWhilePending() throws {
         guard let p = try store.pending() else { return }
