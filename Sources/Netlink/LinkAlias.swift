@@ -32,36 +32,57 @@ extension LinkWriter {
 // MARK: creates marked in the same system call
 
 extension LinkWriter {
-    /// Indexes no link has now, above all of them (kernel order stays: new links come last).
-    func freeIndexes(_ count: Int) -> [Int] {
-        var top = max(reservedIndex, 0)
-        if let list = if_nameindex() {
+    /// `count` indexes above every index in use (kernel order stays: new links come last). The
+    /// links are scanned on the first call (or when `rescan`); later calls go on from there.
+    func freeIndexes(_ count: Int, rescan: Bool = false) -> [Int] {
+        if reservedIndex == 0 || rescan, let list = if_nameindex() {
             var p = list
-            while p.pointee.if_index != 0 { top = max(top, Int(p.pointee.if_index)); p += 1 }
+            while p.pointee.if_index != 0 { reservedIndex = max(reservedIndex, Int(p.pointee.if_index)); p += 1 }
             if_freenameindex(list)
         }
-        reservedIndex = top + count
-        return (1...count).map { top + $0 }
+        let first = reservedIndex + 1
+        reservedIndex += count
+        return Array(first..<(first + count))
     }
 
-    /// Send a create; with `createMark`, give it free indexes (the first end's here, a veth
-    /// peer's in its own header) and send the alias of each new link in the same sendmsg, so the
-    /// link never exists without its mark. A create whose mark was refused is deleted again.
-    func sendCreate(_ m: Message, names: [String], peerIndex: Int = 0) throws(NetlinkError) {
-        guard let mark = createMark else { return try socket.request(m) }
-        let index = peerIndex > 0 ? peerIndex - 1 : freeIndexes(1)[0]
-        nlmsg_data(nlmsg_hdr(m.raw)).assumingMemoryBound(to: ifinfomsg.self).pointee.ifi_index = Int32(index)
-        let indexes = peerIndex > 0 ? [index, peerIndex] : [index]
-        var messages = [m]
-        for (i, name) in zip(indexes, names) {
-            messages.append(try Self.aliasMessage(index: i, alias: mark, operation: "mark \(name) as \(mark)"))
+    static func indexInUse(_ index: Int) -> Bool {
+        var name = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
+        return if_indextoname(UInt32(index), &name) != nil
+    }
+
+    /// Send the create `build` makes (given the veth peer's index, 0 if none); with
+    /// `createMark`, give it free indexes and send the alias of each new link in the same
+    /// sendmsg, so the link never exists without its mark. A create whose mark was refused is
+    /// deleted again. When another process took one of the indexes meanwhile, once more with
+    /// fresh ones.
+    func sendCreate(names: [String], build: (Int) throws(NetlinkError) -> Message) throws(NetlinkError) {
+        guard let mark = createMark else { return try socket.request(try build(0)) }
+        var attempt = 0
+        while true {
+            attempt += 1
+            let indexes = freeIndexes(names.count, rescan: attempt > 1)
+            let m = try build(indexes.count > 1 ? indexes[1] : 0)
+            nlmsg_data(nlmsg_hdr(m.raw)).assumingMemoryBound(to: ifinfomsg.self).pointee.ifi_index = Int32(indexes[0])
+            var messages = [m]
+            for (i, name) in zip(indexes, names) {
+                messages.append(try Self.aliasMessage(index: i, alias: mark, operation: "mark \(name) as \(mark)"))
+            }
+            let results = try socket.requestTogether(messages)
+            if let refused = results[0] {
+                // A mark that landed on a link of that index which is not ours: take it off.
+                for (i, index) in indexes.enumerated() where results[i + 1] == nil {
+                    _ = try? socket.request(Self.aliasMessage(index: index, alias: "", operation: "unmark link \(index)"))
+                }
+                let clash = names.allSatisfy { if_nametoindex($0) == 0 } && indexes.contains(where: Self.indexInUse)
+                if clash && attempt == 1 { continue }
+                throw refused
+            }
+            if let refused = results.dropFirst().compactMap({ $0 }).first {
+                try? socket.request(LinkRequest.message(.del, index: indexes[0], operation: "delete unmarked \(names[0])"))
+                throw refused
+            }
+            for (name, index) in zip(names, indexes) { remember(name, index) }
+            return
         }
-        let results = try socket.requestTogether(messages)
-        if let refused = results[0] { throw refused }
-        if let refused = results.dropFirst().compactMap({ $0 }).first {
-            try? socket.request(LinkRequest.message(.del, index: index, operation: "delete unmarked \(names[0])"))
-            throw refused
-        }
-        indexes.enumerated().forEach { self.remember(names[$0.offset], $0.element) }
     }
 }

@@ -44,15 +44,12 @@ public final class LinkWriter {
 
     public func createBridge(_ name: String, settings: BridgeSettings? = nil) throws(NetlinkError) {
         let operation = "create bridge \(name)"
-        let m: Message
-        if let settings {
-            m = try LinkRequest.create(name: name, kind: "bridge", operation: operation) { (m) throws(NetlinkError) in
+        try sendCreate(names: [name]) { (_) throws(NetlinkError) in
+            guard let settings else { return try LinkRequest.create(name: name, kind: "bridge", operation: operation) }
+            return try LinkRequest.create(name: name, kind: "bridge", operation: operation) { (m) throws(NetlinkError) in
                 try BridgeLink.put(settings, into: m)
             }
-        } else {
-            m = try LinkRequest.create(name: name, kind: "bridge", operation: operation)
         }
-        try sendCreate(m, names: [name])
     }
 
     /// Change bridge-level settings of an existing bridge (all given fields in one request).
@@ -68,10 +65,11 @@ public final class LinkWriter {
 
     public func createBond(_ name: String, settings: BondSettings) throws(NetlinkError) {
         let operation = "create bond \(name)"
-        let m = try LinkRequest.create(name: name, kind: "bond", operation: operation) { (m) throws(NetlinkError) in
-            try BondLink.put(settings, into: m, indexOf: LinkWriter.existingIndex)
+        try sendCreate(names: [name]) { (_) throws(NetlinkError) in
+            try LinkRequest.create(name: name, kind: "bond", operation: operation) { (m) throws(NetlinkError) in
+                try BondLink.put(settings, into: m, indexOf: LinkWriter.existingIndex)
+            }
         }
-        try sendCreate(m, names: [name])
     }
 
     /// Change options of an existing bond. Only the options that differ from `current` are sent
@@ -108,8 +106,8 @@ public final class LinkWriter {
     public func createVeth(_ name: String, peer: String, mtu: Int? = nil, peerMTU: Int? = nil,
                            master: String? = nil, up: Bool = false) throws(NetlinkError) {
         let operation = "create veth \(name) peer \(peer)"
-        let peerIndex = createMark == nil ? 0 : freeIndexes(2)[1]
-        let m = try LinkRequest.create(name: name, kind: "veth", operation: operation,
+        try sendCreate(names: [name, peer]) { (peerIndex) throws(NetlinkError) in
+        try LinkRequest.create(name: name, kind: "veth", operation: operation,
                                        flags: up ? UInt32(IFF_UP.rawValue) : 0,
                                        data: { (m) throws(NetlinkError) in
             // VETH_INFO_PEER holds a struct ifinfomsg followed by the peer's attributes.
@@ -128,7 +126,7 @@ public final class LinkWriter {
             if let mtu { try m.put(Int(IFLA_MTU), u32: UInt32(mtu)) }
             if let master { try m.put(Int(IFLA_MASTER), u32: UInt32(try self.index(of: master, for: operation))) }
         })
-        try sendCreate(m, names: [name, peer], peerIndex: peerIndex)
+        }
     }
 
     public func deleteLink(_ name: String) throws(NetlinkError) {

@@ -96,6 +96,39 @@ import TestSupport
         #expect(try !lab.linkNames().contains("br0"))
     }
 
+    /// Another process takes the ifindex apply would give its next create (apply stopped just
+    /// before it): the create is made again with a fresh index, and the intruder keeps no mark.
+    @Test func anIndexTakenMeanwhileIsRetriedAndTheIntruderIsNotMarked() throws {
+        guard try prerequisites(root: true, programs: ["ip"]) else { return }
+        let lab = try Lab("clash")
+        defer { lab.close() }
+        let args = Lab.profileArgs("stp-guest-veths.yaml")
+        let steps = try decode(PlanJSON.self, try lab.xg(["plan"] + args + ["--json"])).changes
+        #expect(steps.prefix(2).map(\.action) == ["create", "create"])
+        let apply = Process()
+        apply.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        apply.arguments = ["ip", "netns", "exec", lab.ns.name, xgScaleBinary(), "apply"] + args + ["--state-dir", lab.stateDir]
+        apply.environment = ProcessInfo.processInfo.environment.merging(["XG_SCALE_FAULT_STEP": "2", "XG_SCALE_FAULT_KIND": "stop"]) { $1 }
+        apply.standardOutput = FileHandle.nullDevice
+        apply.standardError = FileHandle.nullDevice
+        try apply.run()
+        let pid = apply.processIdentifier
+        defer { kill(pid, SIGCONT); kill(pid, SIGKILL); apply.waitUntilExit() }
+        #expect(try waitUntil(timeout: 10) { processState(pid) == "T" })
+        let links = try JSONSerialization.jsonObject(with: Data(try lab.kernelLinks().utf8)) as? [[String: Any]] ?? []
+        let next = (links.compactMap { $0["ifindex"] as? Int }.max() ?? 0) + 1
+        try lab.ns.exec(["ip", "link", "add", "intr0", "index", "\(next)", "type", "bridge"])
+        kill(pid, SIGCONT)
+        apply.waitUntilExit()
+        #expect(apply.terminationStatus == 0)
+        let aliases = try lab.linkAliases()
+        #expect(aliases["intr0"] == "", "the intruder was marked: \(aliases["intr0"] ?? "gone")")
+        let mark = try #require(aliases["xenbr0"])
+        #expect(mark.hasPrefix("xg-scale:"))
+        for name in ["vm1", "vm1-br", "vm2", "vm2-br"] { #expect(aliases[name] == mark, "\(name)") }
+        #expect(try lab.xg(["plan"] + args).status == 0)
+    }
+
     /// SIGKILL of apply before (kill) or right after (kill-after) every step of a plan: a
     /// following apply of a smaller profile deletes everything the killed one created and nothing
     /// it did not (read with ip -j link).
