@@ -19,10 +19,21 @@ public protocol NetworkBackend: AnyObject {
     /// when this backend does not combine them (the engine then makes them one by one). Throws
     /// `CombinedRequestRefused` when the kernel refused and nothing of it is left.
     func executeCombined(_ steps: [Change]) throws -> Bool
+    /// The alias (IFLA_IFALIAS) of every interface that has one: the kernel's ownership marks.
+    func marks() throws -> [String: String]
+    /// Mark `name` as created by xg-scale (its alias).
+    func mark(_ name: String, as alias: String) throws
+    /// Mark every interface created from now on with `alias` in the very request that creates
+    /// it (no moment without the mark). False when this backend cannot: the engine then marks
+    /// right after each create.
+    func markCreates(with alias: String) -> Bool
 }
 
 extension NetworkBackend {
     public func executeCombined(_ steps: [Change]) throws -> Bool { false }
+    public func marks() throws -> [String: String] { [:] }
+    public func mark(_ name: String, as alias: String) throws {}
+    public func markCreates(with alias: String) -> Bool { false }
 }
 
 /// The kernel refused a combined request, and none of its interfaces exists (the kernel undoes
@@ -47,6 +58,15 @@ public final class KernelBackend: NetworkBackend {
     public var requests: RequestCounts { RequestCounter.total }
 
     public func currentState() throws -> NetworkState { try reader.currentState() }
+
+    public func marks() throws -> [String: String] { try reader.aliases() }
+
+    public func mark(_ name: String, as alias: String) throws { try writer.setAlias(name, alias) }
+
+    public func markCreates(with alias: String) -> Bool {
+        writer.createMark = alias
+        return true
+    }
 
     /// A veth pair created with its MTUs, and one end's bridge master and up, in one RTM_NEWLINK.
     public func executeCombined(_ steps: [Change]) throws -> Bool {
@@ -120,6 +140,13 @@ public enum FaultKind: String, Sendable {
     case error
     /// SIGTERM is raised to this process, then the step runs (an interruption mid-way).
     case signal
+    /// SIGKILL is raised to this process before the step: nothing runs after it, no undo.
+    case kill
+    /// SIGSTOP is raised to this process before the step (a step that takes long, the lock
+    /// held); it goes on with SIGCONT.
+    case stop
+    /// The step runs, then SIGKILL is raised: killed right after a create, before anything else.
+    case killAfter = "kill-after"
 }
 
 /// Wraps a backend and makes the `failAtStep`-th execute call (1-based) fail, once.
@@ -136,6 +163,9 @@ public final class FaultInjectingBackend: NetworkBackend {
 
     public var requests: RequestCounts { inner.requests }
     public func currentState() throws -> NetworkState { try inner.currentState() }
+    public func marks() throws -> [String: String] { try inner.marks() }
+    public func mark(_ name: String, as alias: String) throws { try inner.mark(name, as: alias) }
+    public func markCreates(with alias: String) -> Bool { inner.markCreates(with: alias) }
 
     /// Combined requests count as their number of steps. A group that holds the faulty step is
     /// declined, so the engine makes it one by one and the fault hits that very call.
@@ -153,6 +183,11 @@ public final class FaultInjectingBackend: NetworkBackend {
             switch kind {
             case .error: throw ApplyError.injectedFault(step: steps)
             case .signal: raise(SIGTERM)
+            case .kill: raise(SIGKILL)
+            case .stop: raise(SIGSTOP)
+            case .killAfter:
+                try inner.execute(change)
+                raise(SIGKILL)
             }
         }
         try inner.execute(change)

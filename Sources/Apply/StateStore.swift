@@ -1,28 +1,57 @@
-// The state directory: which interfaces xg-scale owns (created), the lock that serialises
-// applies, and the pending timed revert.
+// The state directory of one network namespace: which interfaces xg-scale owns (created), and
+// the pending timed revert. Every file goes through SystemIO: the directory and everything above
+// it must be trusted (StrictModes), files are written atomically (O_EXCL temp, fsync, rename),
+// created 0600, and never opened through a symlink.
 //
-//   STATE_DIR/owned.json     {"interfaces": [...]}: interfaces an apply created
+//   STATE_DIR/owned.json     {"id", "netns", "interfaces": [...]}: interfaces an apply created,
+//                            journalled before each create; "id" is the kernel mark's
+//                            (IFLA_IFALIAS "xg-scale:ID")
 //   STATE_DIR/lock           flock(2)ed by apply/confirm/rollback/the watchdog; holds the pid
 //   STATE_DIR/pending.json   the snapshot a timed revert restores unless confirmed
 //   STATE_DIR/watchdog.log   output of the detached watchdog
+//   LOCK_DIR/netns-INODE.lock  the lock of the namespace, whatever the state directory
+//
+// The default state directory is STATE_ROOT/netns-INODE (INODE: of /proc/self/ns/net), so two
+// namespaces never share ownership; a state directory given by hand records its namespace and
+// is refused in another one.
 import Foundation
 import NodeNetwork
+import SystemIO
 
 public struct StateStore: Sendable {
-    public static let defaultDirectory = "/var/lib/xg-scale"
+    public static let defaultRoot = "/var/lib/xg-scale"
+    public static let defaultLockDirectory = "/run/xg-scale"
     public static let environmentVariable = "XG_SCALE_STATE_DIR"
+    public static let rootVariable = "XG_SCALE_STATE_ROOT"
+    public static let lockVariable = "XG_SCALE_LOCK_DIR"
+    /// Bigger state files than this are refused (a snapshot of thousands of links is far less).
+    static let maxBytes = 64 << 20
 
     public let directory: String
+    /// The network namespace this process runs in (inode of /proc/self/ns/net).
+    public let netns: UInt64
+    public let lockDirectory: String
 
-    public init(directory: String) { self.directory = directory }
+    public init(directory: String, netns: UInt64, lockDirectory: String = StateStore.defaultLockDirectory) {
+        self.directory = directory; self.netns = netns; self.lockDirectory = lockDirectory
+    }
 
-    /// --state-dir, else $XG_SCALE_STATE_DIR, else /var/lib/xg-scale.
-    public static func resolve(option: String?) -> StateStore {
-        if let option, !option.isEmpty { return StateStore(directory: option) }
-        if let env = ProcessInfo.processInfo.environment[environmentVariable], !env.isEmpty {
-            return StateStore(directory: env)
-        }
-        return StateStore(directory: defaultDirectory)
+    /// A store for `directory` in this process's namespace, its namespace lock kept in the
+    /// directory itself (for embedding and tests; the CLI uses `resolve`).
+    public init(directory: String) {
+        self.init(directory: directory, netns: (try? NetworkNamespace.identity()) ?? 0, lockDirectory: directory)
+    }
+
+    /// --state-dir, else $XG_SCALE_STATE_DIR, else ($XG_SCALE_STATE_ROOT or /var/lib/xg-scale)/netns-INODE.
+    public static func resolve(option: String?) throws -> StateStore {
+        func env(_ name: String) -> String? { getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 } }
+        let netns = try NetworkNamespace.identity()
+        let lockDirectory = env(lockVariable) ?? defaultLockDirectory
+        if let option, !option.isEmpty { return StateStore(directory: option, netns: netns, lockDirectory: lockDirectory) }
+        if let dir = env(environmentVariable) { return StateStore(directory: dir, netns: netns, lockDirectory: lockDirectory) }
+        let root = env(rootVariable) ?? defaultRoot
+        return StateStore(directory: (root as NSString).appendingPathComponent("netns-\(netns)"), netns: netns,
+                          lockDirectory: lockDirectory)
     }
 
     func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }
@@ -30,123 +59,118 @@ public struct StateStore: Sendable {
     public var pendingPath: String { path("pending.json") }
     public var ownedPath: String { path("owned.json") }
     public var watchdogLogPath: String { path("watchdog.log") }
+    public var namespaceLockPath: String { (lockDirectory as NSString).appendingPathComponent("netns-\(netns).lock") }
 
+    /// Create the directory (0700) when missing and refuse it unless trusted.
     public func createDirectory() throws {
-        do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        } catch {
-            throw StateError.io("cannot create the state directory \(directory): \((error as NSError).localizedDescription) (fix: run as root, or give a writable --state-dir)")
+        try Trust.ensureDirectory(directory, what: "state directory")
+    }
+
+    /// Nil when the directory does not exist yet (nothing recorded); refuses an untrusted one.
+    func existingTrustedDirectory() throws -> Bool {
+        var st = stat()
+        if lstat(directory, &st) != 0 && errno == ENOENT { return false }
+        try Trust.check(directory, what: "state directory")
+        return true
+    }
+
+    func readJSON<T: Decodable>(_ type: T.Type, _ path: String, what: String, fix: String) throws -> T? {
+        guard try existingTrustedDirectory(),
+              let bytes = try Files.read(path, what: what, maxBytes: Self.maxBytes, trusted: true) else { return nil }
+        do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch {
+            throw SystemError(refusing: path, because: "the \(what) is not valid: \(error)", fix: fix)
         }
     }
 
-    struct Owned: Codable { var interfaces: [String] }
+    /// Refuse a file another namespace wrote.
+    func checkNamespace(_ recorded: UInt64?, _ path: String) throws {
+        guard let recorded, recorded != netns else { return }
+        throw SystemError(refusing: path, because: "it belongs to network namespace net:[\(recorded)], and this process runs in net:[\(netns)]",
+                          fix: "give each namespace its own state directory: leave out --state-dir and $XG_SCALE_STATE_DIR (the default is per namespace)")
+    }
 
-    /// Interfaces an earlier apply created (empty when none is recorded).
-    public func owned() throws -> Set<String> {
-        guard let data = FileManager.default.contents(atPath: ownedPath) else { return [] }
-        do { return Set(try JSONDecoder().decode(Owned.self, from: data).interfaces) } catch {
-            throw StateError.io("\(ownedPath) is not valid: \(error) (fix: delete it; xg-scale then owns nothing it did not create from now on)")
+    /// What an earlier apply created (empty, with a fresh id, when nothing is recorded).
+    public func ownedState() throws -> OwnedState {
+        guard let o = try readJSON(OwnedState.self, ownedPath, what: "ownership file",
+                                   fix: "delete it; xg-scale then owns nothing it did not create from now on") else {
+            return OwnedState(netns: netns)
         }
+        try checkNamespace(o.netns, ownedPath)
+        return o
+    }
+
+    /// The recorded names only.
+    public func owned() throws -> Set<String> { Set(try ownedState().interfaces) }
+
+    /// Journal ownership: written and fsynced before the call returns.
+    public func saveOwned(_ state: OwnedState) throws {
+        try createDirectory()
+        var s = state
+        s.netns = netns
+        s.interfaces = Array(Set(s.interfaces)).sorted()
+        try Files.writeAtomically(JSONOutput.string(s), to: ownedPath)
     }
 
     public func saveOwned(_ names: Set<String>) throws {
-        try write(JSONOutput.string(Owned(interfaces: names.sorted())), to: ownedPath)
+        var s = try ownedState()
+        s.interfaces = names.sorted()
+        try saveOwned(s)
     }
+
+    /// Forget ownership altogether (an apply that left nothing behind, on a node that had none).
+    public func removeOwned() throws { try Files.remove(ownedPath) }
 
     public func pending() throws -> PendingRevert? {
-        guard let data = FileManager.default.contents(atPath: pendingPath) else { return nil }
-        do { return try JSONDecoder().decode(PendingRevert.self, from: data) } catch {
-            throw StateError.io("\(pendingPath) is not valid: \(error) (fix: delete it if no timed revert is pending)")
-        }
+        guard let p = try readJSON(PendingRevert.self, pendingPath, what: "pending revert",
+                                   fix: "delete it if no timed revert is pending") else { return nil }
+        try checkNamespace(p.netns, pendingPath)
+        return p
     }
 
-    public func savePending(_ p: PendingRevert) throws { try write(JSONOutput.string(p), to: pendingPath) }
-
-    public func removePending() { try? FileManager.default.removeItem(atPath: pendingPath) }
-
-    /// Write atomically (temp file + rename) so a crash never leaves half a file.
-    func write(_ text: String, to path: String) throws {
+    public func savePending(_ p: PendingRevert) throws {
         try createDirectory()
-        do { try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw StateError.io("cannot write \(path): \((error as NSError).localizedDescription)")
-        }
+        var p = p
+        p.netns = netns
+        try Files.writeAtomically(JSONOutput.string(p), to: pendingPath)
     }
 
-    /// Take the lock. Non-blocking: when another process holds it, throws `.locked` naming it.
-    public func lock(waiting: Bool = false) throws -> StateLock {
+    /// Cancel the pending revert (durably: the watchdog reads it to know).
+    public func cancelPending() throws { try Files.remove(pendingPath) }
+
+    /// Best effort `cancelPending`.
+    public func removePending() { try? cancelPending() }
+
+    /// The watchdog's log, opened for appending (the caller closes it).
+    public func openWatchdogLog() throws -> Int32 {
         try createDirectory()
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw StateError.io("cannot open \(lockPath): \(String(cString: strerror(errno)))")
-        }
-        while flock(fd, LOCK_EX | (waiting ? 0 : LOCK_NB)) != 0 {
-            if errno == EINTR { continue }
-            let holder = Self.readHolder(fd)
-            close(fd)
-            throw StateError.locked(path: lockPath, holder: holder)
-        }
-        let text = "\(getpid())\n"
-        ftruncate(fd, 0)
-        _ = text.withCString { pwrite(fd, $0, strlen($0), 0) }
-        return StateLock(fd: fd)
-    }
-
-    static func readHolder(_ fd: Int32) -> Int32? {
-        var buffer = [CChar](repeating: 0, count: 32)
-        let n = pread(fd, &buffer, 31, 0)
-        guard n > 0 else { return nil }
-        return Int32(String(cString: buffer).trimmingCharacters(in: .whitespacesAndNewlines))
+        return try Files.openOwn(watchdogLogPath, what: "watchdog log", append: true)
     }
 }
 
-/// Held until released or deallocated (closing the descriptor releases the flock).
-public final class StateLock {
-    private var fd: Int32
-    init(fd: Int32) { self.fd = fd }
-    public func release() {
-        guard fd >= 0 else { return }
-        ftruncate(fd, 0)
-        close(fd)
-        fd = -1
-    }
-    deinit { release() }
-}
-
-public enum StateError: Error, CustomStringConvertible {
-    case io(String)
-    case locked(path: String, holder: Int32?)
-
-    public var description: String {
-        switch self {
-        case .io(let what): return what
-        case .locked(let path, let holder):
-            let who = holder.map { "process \($0)" } ?? "another process"
-            return "another xg-scale apply is running: \(who) holds \(path) (fix: wait for it to finish; if pid \(holder.map(String.init) ?? "?") no longer exists, run again)"
-        }
-    }
-}
-
-/// A timed revert waiting for `xg-scale confirm`.
-public struct PendingRevert: Codable, Sendable, Equatable {
+/// owned.json.
+public struct OwnedState: Codable, Sendable, Equatable {
+    /// Names the mark in the kernel: IFLA_IFALIAS "xg-scale:ID".
     public var id: String
-    /// Seconds since 1970.
-    public var deadline: Double
-    public var watchdogPID: Int32?
-    public var profile: String
-    public var snapshot: Snapshot
-    /// Interfaces the apply created (deleted by the revert).
-    public var created: [String]
-    /// owned.json as it was before the apply (put back by the revert).
-    public var ownedBefore: [String]
+    public var netns: UInt64?
+    public var interfaces: [String]
 
-    public init(id: String, deadline: Double, watchdogPID: Int32? = nil, profile: String, snapshot: Snapshot,
-                created: [String], ownedBefore: [String]) {
-        self.id = id; self.deadline = deadline; self.watchdogPID = watchdogPID; self.profile = profile
-        self.snapshot = snapshot; self.created = created; self.ownedBefore = ownedBefore
+    public init(id: String = OwnedState.newID(), netns: UInt64?, interfaces: [String] = []) {
+        self.id = id; self.netns = netns; self.interfaces = interfaces
     }
 
-    enum CodingKeys: String, CodingKey {
-        case id, deadline, watchdogPID = "watchdog-pid", profile, snapshot, created
-        case ownedBefore = "owned-before"
+    public static func newID() -> String { String(UInt64.random(in: 0...UInt64.max), radix: 16) }
+
+    /// The alias xg-scale gives every interface it creates under this state.
+    public var mark: String { "xg-scale:" + id }
+
+    enum CodingKeys: String, CodingKey { case id, netns, interfaces }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        // A state written before the mark existed has no id: a fresh one marks nothing yet,
+        // so nothing it names is deleted (it was never marked).
+        id = try c.decodeIfPresent(String.self, forKey: .id) ?? OwnedState.newID()
+        netns = try c.decodeIfPresent(UInt64.self, forKey: .netns)
+        interfaces = try c.decode([String].self, forKey: .interfaces)
     }
 }

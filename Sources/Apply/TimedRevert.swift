@@ -2,6 +2,7 @@
 // subcommand, own session, same network namespace) restores the snapshot unless `confirm` ran.
 import Foundation
 import NodeNetwork
+import SystemIO
 
 /// Time, injected so the watchdog's decisions can be tested without waiting.
 public protocol RevertClock {
@@ -42,8 +43,8 @@ public enum TimedRevert {
         defer { lock.release() }
         guard let p = try store.pending(), p.id == id else { return (.cancelled, nil) }
         let report = restore(p)
-        try store.saveOwned(Set(p.ownedBefore))
-        store.removePending()
+        try store.saveOwned(Set(p.ownedBefore).union(report.complete ? [] : p.created))
+        try store.cancelPending()
         return (report.complete ? .restored : .restoreIncomplete, report)
     }
 
@@ -53,14 +54,15 @@ public enum TimedRevert {
     }
 
     /// Start `xg-scale _watchdog --state-dir DIR --id ID` detached: a new session (setsid), stdin
-    /// from /dev/null, output to STATE_DIR/watchdog.log. It inherits this process's network
-    /// namespace. Returns its pid.
-    public static func spawnWatchdog(store: StateStore, id: String) throws -> pid_t {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink("/proc/self/exe", &buffer, Int(PATH_MAX))
-        guard n > 0 else { throw StateError.io("cannot find this program (/proc/self/exe): \(String(cString: strerror(errno)))") }
-        let exe = String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    /// from /dev/null, output to STATE_DIR/watchdog.log (opened without following a symlink). It
+    /// inherits this process's network namespace. Returns what proves it is that watchdog.
+    public static func spawnWatchdog(store: StateStore, id: String) throws -> ProcessIdentity {
+        guard let exe = Processes.executable(of: "/proc/self/exe") else {
+            throw StateError.io("cannot find this program (/proc/self/exe): \(String(cString: strerror(errno)))")
+        }
         let arguments = [exe, "_watchdog", "--state-dir", store.directory, "--id", id]
+        let log = try store.openWatchdogLog()
+        defer { close(log) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -80,8 +82,8 @@ public enum TimedRevert {
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, store.watchdogLogPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        posix_spawn_file_actions_adddup2(&actions, log, 1)
+        posix_spawn_file_actions_adddup2(&actions, log, 2)
 
         // Nothing but 0-2 may reach the watchdog: an inherited pipe end (the caller's stdout
         // capture, say) would keep a reader waiting for EOF until the deadline.
@@ -96,6 +98,77 @@ public enum TimedRevert {
         var pid: pid_t = 0
         let rc = posix_spawn(&pid, exe, &actions, &attributes, argv, environ)
         guard rc == 0 else { throw StateError.io("cannot start the watchdog: \(String(cString: strerror(rc)))") }
-        return pid
+        // glibc's posix_spawn returns once the child has exec'd: /proc shows the watchdog.
+        guard let identity = Processes.identity(of: pid) else {
+            throw StateError.io("the watchdog (pid \(pid)) exited at once; see \(store.watchdogLogPath)")
+        }
+        return identity
+    }
+}
+
+/// A timed revert waiting for `xg-scale confirm`.
+public struct PendingRevert: Codable, Sendable, Equatable {
+    public var id: String
+    /// Seconds since 1970.
+    public var deadline: Double
+    /// What proves the watchdog is ours: pid, start time, executable (and `id` in its arguments).
+    public var watchdog: ProcessIdentity?
+    public var profile: String
+    public var snapshot: Snapshot
+    /// Interfaces the apply created (deleted by the revert).
+    public var created: [String]
+    /// owned.json as it was before the apply (put back by the revert).
+    public var ownedBefore: [String]
+    /// The network namespace of the apply (inode of /proc/self/ns/net).
+    public var netns: UInt64?
+
+    public var watchdogPID: Int32? { watchdog?.pid }
+
+    public init(id: String, deadline: Double, watchdog: ProcessIdentity? = nil, profile: String, snapshot: Snapshot,
+                created: [String], ownedBefore: [String]) {
+        self.id = id; self.deadline = deadline; self.watchdog = watchdog; self.profile = profile
+        self.snapshot = snapshot; self.created = created; self.ownedBefore = ownedBefore
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, deadline, watchdogPID = "watchdog-pid", watchdog, profile, snapshot, created
+        case ownedBefore = "owned-before", netns
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(String.self, forKey: .id)
+        deadline = try c.decode(Double.self, forKey: .deadline)
+        // A bare "watchdog-pid" (older state, or forged) proves nothing: it is never signalled.
+        watchdog = try c.decodeIfPresent(ProcessIdentity.self, forKey: .watchdog)
+        profile = try c.decode(String.self, forKey: .profile)
+        snapshot = try c.decode(Snapshot.self, forKey: .snapshot)
+        created = try c.decode([String].self, forKey: .created)
+        ownedBefore = try c.decode([String].self, forKey: .ownedBefore)
+        netns = try c.decodeIfPresent(UInt64.self, forKey: .netns)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(deadline, forKey: .deadline)
+        try c.encodeIfPresent(watchdog?.pid, forKey: .watchdogPID)
+        try c.encodeIfPresent(watchdog, forKey: .watchdog)
+        try c.encode(profile, forKey: .profile)
+        try c.encode(snapshot, forKey: .snapshot)
+        try c.encode(created, forKey: .created)
+        try c.encode(ownedBefore, forKey: .ownedBefore)
+        try c.encodeIfPresent(netns, forKey: .netns)
+    }
+
+    /// Is the recorded watchdog still running (proved: same start time, executable and id)?
+    public var watchdogAlive: Bool { watchdog.map { Processes.isRunning($0, token: id) } ?? false }
+
+    /// Stop the watchdog, only once it is proved to be ours. Returns why it was not signalled.
+    @discardableResult
+    public func stopWatchdog() -> String? {
+        guard let w = watchdog else { return "no watchdog is recorded" }
+        if case .refused(let why) = Processes.signal(w, token: id, signal: SIGTERM) { return why }
+        return nil
     }
 }

@@ -150,6 +150,8 @@ struct LinkRecord {
     var carrierDownCount: Int?
     var operstate: String?
     var mac: String?
+    /// IFLA_IFALIAS (`ip link set NAME alias TEXT`): xg-scale's ownership mark.
+    var alias: String?
     var infoKind: String?
     var slaveKind: String?
     var bridge: BridgeSettings?
@@ -177,6 +179,7 @@ struct LinkRecord {
         carrierDownCount = a.u32(Int(IFLA_CARRIER_DOWN_COUNT)).map(Int.init)
         operstate = DeviceLink.operstate(a.u8(Int(IFLA_OPERSTATE)))
         mac = DeviceLink.mac(a.bytes(Int(IFLA_ADDRESS)))
+        alias = a.string(Int(IFLA_IFALIAS))
         guard let info = try a.nested(Int(IFLA_LINKINFO), maxType: xg_ifla_info_max(), operation: operation)
         else { return }
         infoKind = info.string(Int(IFLA_INFO_KIND))

@@ -15,6 +15,14 @@ public final class LinkWriter {
     /// every delete: deleting one end of a veth deletes the other, and a name may come back.
     private var indexes: [String: Int] = [:]
 
+    /// When set, every link this writer creates carries this alias (IFLA_IFALIAS) from the
+    /// moment it exists: xg-scale's ownership mark (see `sendCreate`).
+    public var createMark: String?
+    /// The highest ifindex handed to a create so far.
+    var reservedIndex = 0
+
+    func remember(_ name: String, _ index: Int) { indexes[name] = index }
+
     /// The ifindex of `name` in this namespace.
     public func index(of name: String, for operation: String) throws(NetlinkError) -> Int {
         if let known = indexes[name] { return known }
@@ -36,15 +44,12 @@ public final class LinkWriter {
 
     public func createBridge(_ name: String, settings: BridgeSettings? = nil) throws(NetlinkError) {
         let operation = "create bridge \(name)"
-        let m: Message
-        if let settings {
-            m = try LinkRequest.create(name: name, kind: "bridge", operation: operation) { (m) throws(NetlinkError) in
+        try sendCreate(names: [name]) { (_) throws(NetlinkError) in
+            guard let settings else { return try LinkRequest.create(name: name, kind: "bridge", operation: operation) }
+            return try LinkRequest.create(name: name, kind: "bridge", operation: operation) { (m) throws(NetlinkError) in
                 try BridgeLink.put(settings, into: m)
             }
-        } else {
-            m = try LinkRequest.create(name: name, kind: "bridge", operation: operation)
         }
-        try socket.request(m)
     }
 
     /// Change bridge-level settings of an existing bridge (all given fields in one request).
@@ -60,10 +65,11 @@ public final class LinkWriter {
 
     public func createBond(_ name: String, settings: BondSettings) throws(NetlinkError) {
         let operation = "create bond \(name)"
-        let m = try LinkRequest.create(name: name, kind: "bond", operation: operation) { (m) throws(NetlinkError) in
-            try BondLink.put(settings, into: m, indexOf: LinkWriter.existingIndex)
+        try sendCreate(names: [name]) { (_) throws(NetlinkError) in
+            try LinkRequest.create(name: name, kind: "bond", operation: operation) { (m) throws(NetlinkError) in
+                try BondLink.put(settings, into: m, indexOf: LinkWriter.existingIndex)
+            }
         }
-        try socket.request(m)
     }
 
     /// Change options of an existing bond. Only the options that differ from `current` are sent
@@ -100,12 +106,14 @@ public final class LinkWriter {
     public func createVeth(_ name: String, peer: String, mtu: Int? = nil, peerMTU: Int? = nil,
                            master: String? = nil, up: Bool = false) throws(NetlinkError) {
         let operation = "create veth \(name) peer \(peer)"
-        let m = try LinkRequest.create(name: name, kind: "veth", operation: operation,
+        try sendCreate(names: [name, peer]) { (peerIndex) throws(NetlinkError) in
+        try LinkRequest.create(name: name, kind: "veth", operation: operation,
                                        flags: up ? UInt32(IFF_UP.rawValue) : 0,
                                        data: { (m) throws(NetlinkError) in
             // VETH_INFO_PEER holds a struct ifinfomsg followed by the peer's attributes.
             let start = try libnl("\(operation): open peer") { nla_nest_start(m.raw, Int32(VETH_INFO_PEER) | Int32(NLA_F_NESTED)) }
             var peerHeader = ifinfomsg()
+            peerHeader.ifi_index = Int32(peerIndex)
             try libnl("\(operation): peer header") {
                 withUnsafeMutableBytes(of: &peerHeader) {
                     nlmsg_append(m.raw, $0.baseAddress, MemoryLayout<ifinfomsg>.size, Int32(NLMSG_ALIGNTO))
@@ -118,7 +126,7 @@ public final class LinkWriter {
             if let mtu { try m.put(Int(IFLA_MTU), u32: UInt32(mtu)) }
             if let master { try m.put(Int(IFLA_MASTER), u32: UInt32(try self.index(of: master, for: operation))) }
         })
-        try socket.request(m)
+        }
     }
 
     public func deleteLink(_ name: String) throws(NetlinkError) {

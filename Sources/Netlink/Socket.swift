@@ -84,6 +84,34 @@ public final class NetlinkSocket {
     /// refusal becomes a `NetlinkError` naming the operation.
     func request(_ message: Message) throws(NetlinkError) {
         try send(message)
+        try waitForAck(message)
+    }
+
+    /// Send `messages` in one sendmsg(2): the kernel handles all of them inside that one system
+    /// call, so no signal — not even SIGKILL — falls between them. Then read one ACK each.
+    /// Returns each message's refusal (nil: done), in order.
+    func requestTogether(_ messages: [Message]) throws(NetlinkError) -> [NetlinkError?] {
+        var bytes: [UInt8] = []
+        for m in messages {
+            counts.count(messageType: m.messageType)
+            RequestCounter.record(messageType: m.messageType)
+            nl_complete_msg(raw, m.raw)
+            let header = nlmsg_hdr(m.raw)!
+            let length = Int(header.pointee.nlmsg_len)
+            bytes.append(contentsOf: UnsafeRawBufferPointer(start: UnsafeRawPointer(header), count: length))
+            while bytes.count % Int(NLMSG_ALIGNTO) != 0 { bytes.append(0) }
+        }
+        let operation = messages.first?.operation ?? "request"
+        try libnl("\(operation): send") { bytes.withUnsafeMutableBytes { nl_sendto(raw, $0.baseAddress, $0.count) } }
+        var results: [NetlinkError?] = []
+        for m in messages {
+            do throws(NetlinkError) { try waitForAck(m); results.append(nil) } catch { results.append(error) }
+        }
+        return results
+    }
+
+    /// Wait for the kernel's ACK of `message` (sent last); a refusal becomes a `NetlinkError`.
+    func waitForAck(_ message: Message) throws(NetlinkError) {
         let context = AckContext()
         let callback: nl_recvmsg_err_cb_t = { _, error, argument in
             guard let error, let argument else { return Int32(NL_STOP.rawValue) }

@@ -117,3 +117,33 @@ public enum Files {
         return out
     }
 }
+
+extension Files {
+    /// Open (creating it 0600 when missing) a file root keeps open for locking or appending:
+    /// never through a symlink, only a regular file with one link, owned by root or the
+    /// effective user and writable by nobody else. The caller closes the descriptor.
+    public static func openOwn(_ path: String, what: String, append: Bool = false) throws -> Int32 {
+        let flags = (append ? O_WRONLY | O_APPEND : O_RDWR) | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY
+        let fd = open(path, flags, 0o600)
+        if fd < 0 {
+            if errno == ELOOP {
+                throw SystemError(refusing: path, because: "the \(what) is a symbolic link",
+                                  fix: "remove it (rm '\(path)'); xg-scale creates it itself")
+            }
+            throw SystemError("open", path, errno: errno)
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { let e = errno; close(fd); throw SystemError("inspect", path, errno: e) }
+        var why: String?
+        if (st.st_mode & S_IFMT) != S_IFREG { why = "not a regular file" }
+        else if st.st_nlink != 1 { why = "a hard link to another file (\(st.st_nlink) links)" }
+        else if let p = Trust.problem(st, ancestor: false) { why = p }
+        if let why {
+            close(fd)
+            throw SystemError(refusing: path, because: "the \(what) is \(why)",
+                              fix: "remove it (rm '\(path)'); xg-scale creates it itself")
+        }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        return fd
+    }
+}

@@ -107,3 +107,45 @@ func decode<T: Decodable>(_ type: T.Type, _ r: ProcessResult) throws -> T {
         throw error
     }
 }
+
+extension Lab {
+    /// `xg-scale ARGS` inside the namespace without --state-dir: the default, per-namespace state
+    /// directory under `root` (XG_SCALE_STATE_ROOT, instead of /var/lib/xg-scale).
+    @discardableResult
+    func xgDefault(_ args: [String], root: String, env: [String: String] = [:]) throws -> ProcessResult {
+        try run(["ip", "netns", "exec", ns.name, xgScaleBinary()] + args,
+                environment: env.merging(["XG_SCALE_STATE_ROOT": root]) { a, _ in a })
+    }
+
+    /// `ip -j -d link show` in the namespace: what the kernel itself says, raw.
+    func kernelLinks() throws -> String {
+        try ns.exec(["ip", "-j", "-d", "link", "show"]).stdout
+    }
+
+    /// Every link of the namespace by name, with its alias, read by `ip -j -d link show`.
+    func linkAliases() throws -> [String: String] {
+        let list = try JSONSerialization.jsonObject(with: Data(try kernelLinks().utf8)) as? [[String: Any]] ?? []
+        var out: [String: String] = [:]
+        for l in list { if let n = l["ifname"] as? String { out[n] = l["ifalias"] as? String ?? "" } }
+        return out
+    }
+
+    func linkNames() throws -> Set<String> { Set(try linkAliases().keys) }
+
+    /// The network namespace's identity (inode of its /run/netns bind mount).
+    var netnsInode: UInt64 {
+        var st = stat()
+        stat("/run/netns/\(ns.name)", &st)
+        return UInt64(st.st_ino)
+    }
+}
+
+/// A scratch directory under /tmp, removed by `close()`.
+final class Scratch {
+    let path: String
+    init(_ tag: String) throws {
+        path = NSTemporaryDirectory() + "xga-\(tag)-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    func close() { try? FileManager.default.removeItem(atPath: path) }
+}

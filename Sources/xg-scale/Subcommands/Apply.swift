@@ -20,16 +20,35 @@ extension XGScale {
                 exit status is 1. When nothing differs, no change request is sent at all and no \
                 link flaps.
 
-                Interfaces apply creates become owned (recorded in the state directory); only \
-                owned interfaces are ever deleted, when the profile no longer wants them. A lock \
-                (STATE_DIR/lock) keeps two applies from running at once: the second exits 1 \
-                naming the holder's pid.
+                Ownership: every interface apply creates is recorded in the state directory \
+                (written and fsynced before the create, so even a kill -9 leaves nothing \
+                unowned) and marked in the kernel with the alias "xg-scale:ID" (`ip -d link` \
+                shows it; ID is the state's, in owned.json). An interface is deleted, when the \
+                profile no longer wants it, only when it is both recorded and marked; `lo`, the \
+                profile's uplinks and their veth peers never are. When the state cannot be \
+                written before a change, nothing is changed (exit 1).
+
+                State per network namespace: the default state directory is \
+                /var/lib/xg-scale/netns-INODE (INODE of /proc/self/ns/net: the namespace's \
+                identity, not its name; $XG_SCALE_STATE_ROOT replaces /var/lib/xg-scale). A \
+                --state-dir or $XG_SCALE_STATE_DIR records its namespace and is refused in \
+                another one. The lock is per namespace, whatever the state directory: \
+                /run/xg-scale/netns-INODE.lock ($XG_SCALE_LOCK_DIR replaces /run/xg-scale), and \
+                STATE_DIR/lock; a second apply, confirm or rollback exits 1 naming the holder's pid \
+                and state directory.
+
+                Trust: the state and lock directories and every directory above them must be \
+                owned by root and writable by nobody else (a root-owned sticky directory such \
+                as /tmp is accepted above them), like OpenSSH's StrictModes; otherwise apply \
+                exits 1 naming the path and the fix. Files are created 0600, written \
+                atomically, and never opened through a symbolic link.
 
                 --confirm-within SECONDS: the snapshot is saved and a detached watchdog (same \
                 network namespace, own session) restores it when `xg-scale confirm` has not run \
                 within SECONDS after the apply, even if this process or its shell was killed. \
                 `xg-scale rollback` restores it at once. While a revert is pending, another \
-                apply is refused.
+                apply is refused; if its watchdog is no longer running, apply says so (nothing \
+                would revert: run rollback or confirm).
 
                 --json prints {"changes", "in-sync", "applied", "failure", "rollback", "created", \
                 "deleted", "requests": {"get","new","set","del"}, "change-requests"} on stdout, \
@@ -68,7 +87,8 @@ extension XGScale {
         }
 
         /// Test hook: XG_SCALE_FAULT_STEP=K makes step K fail (or, with XG_SCALE_FAULT_KIND=signal,
-        /// SIGTERM arrive during it), in front of the real kernel backend.
+        /// SIGTERM arrive during it; kill: SIGKILL before it; stop: SIGSTOP before it), in front of
+        /// the real kernel backend.
         static func backend() throws -> NetworkBackend {
             let kernel = try KernelBackend()
             // getenv, not ProcessInfo's environment: that copies the whole environment first.
@@ -80,105 +100,18 @@ extension XGScale {
 
         func run() throws {
             let desired = try desiredState(input)
-            let store = state.store
-            let backend: NetworkBackend
-            do { backend = try Self.backend() } catch { throw fail("apply", "\(error)") }
-
-            if dryRun {
-                let changes: [Change]
-                do { changes = try ApplyEngine(backend: backend).plan(to: desired, owned: try store.owned()).1 } catch {
-                    throw fail("apply", "\(error)")
-                }
-                var outcome = ApplyOutcome(changes: changes)
-                outcome.dryRun = true
-                outcome.requests = backend.requests
-                if json { print(try JSONOutput.string(outcome), terminator: "") } else if changes.isEmpty {
-                    print("in sync: nothing to change (dry run)")
-                } else {
-                    print("dry run: would make \(changes.count) change\(changes.count == 1 ? "" : "s"):")
-                    print(changeList(changes))
-                }
-                return
-            }
-
-            let lock: StateLock
-            let owned: Set<String>
+            let result: ApplyResult
             do {
-                lock = try store.lock()
-                if let p = try store.pending() {
-                    let left = max(0, Int((p.deadline - Date().timeIntervalSince1970).rounded(.up)))
-                    throw StateError.io("a timed revert of the last apply (\(p.profile)) is pending, \(left) s left, watchdog pid \(p.watchdogPID.map(String.init) ?? "?") (fix: run `xg-scale confirm` to keep it or `xg-scale rollback` to undo it, then apply again)")
-                }
-                owned = try store.owned()
+                let session = ApplySession(store: try state.store(), backend: try Self.backend())
+                let request = ApplyRequest(desired: desired, profile: input.sourceDescription,
+                                           confirmWithin: confirmWithin, dryRun: dryRun)
+                result = try session.apply(request, onStep: json || dryRun ? nil : { i, change in
+                    print("  \(i). \(change.summary)")
+                })
             } catch {
                 throw fail("apply", "\(error)")
             }
-            defer { lock.release() }
-
-            Interrupts.install()
-            let engine = ApplyEngine(backend: backend, interrupted: { Interrupts.signal })
-            let revertID = UUID().uuidString
-            var watchdog: pid_t?
-            if let seconds = confirmWithin {
-                engine.willExecute = { snapshot, changes in
-                    let pending = PendingRevert(
-                        id: revertID, deadline: Date().timeIntervalSince1970 + seconds,
-                        profile: input.sourceDescription, snapshot: snapshot,
-                        created: ApplyEngine.createdNames(changes).sorted(), ownedBefore: owned.sorted())
-                    try store.savePending(pending)
-                    let pid = try TimedRevert.spawnWatchdog(store: store, id: revertID)
-                    watchdog = pid
-                    var withPID = pending
-                    withPID.watchdogPID = pid
-                    try store.savePending(withPID)
-                }
-            }
-            if !json {
-                engine.onStep = { i, change in print("  \(i). \(change.summary)") }
-            }
-            let outcome: ApplyOutcome
-            do {
-                outcome = try engine.apply(desired: desired, owned: owned)
-            } catch {
-                throw fail("apply", "\(error)")
-            }
-
-            if let failure = outcome.failure {
-                if let pid = watchdog {
-                    // Rolled back already: the revert has nothing left to do.
-                    store.removePending()
-                    kill(pid, SIGTERM)
-                }
-                if json { print(try JSONOutput.string(outcome), terminator: "") }
-                var message = failure.step.map { "step \($0) of \(outcome.changes.count) (\(failure.change?.summary ?? "")) failed: " } ?? "apply failed: "
-                message += failure.reason
-                if let k = failure.kernelReason, !failure.reason.contains(k) { message += " (kernel: \(k))" }
-                if let r = outcome.rollback { message += "\n" + describe(r) }
-                throw fail("apply", message)
-            }
-
-            if !outcome.changes.isEmpty {
-                do {
-                    try store.saveOwned(owned.union(outcome.created).subtracting(outcome.deleted))
-                    if let seconds = confirmWithin, var p = try store.pending(), p.id == revertID {
-                        // The confirmation window starts now that the apply is done.
-                        p.deadline = Date().timeIntervalSince1970 + seconds
-                        try store.savePending(p)
-                    }
-                } catch {
-                    throw fail("apply", "applied, but \(error)")
-                }
-            }
-            if json {
-                print(try JSONOutput.string(outcome), terminator: "")
-            } else if outcome.inSync {
-                print("in sync: nothing to change")
-            } else {
-                print("applied and verified \(outcome.changes.count) change\(outcome.changes.count == 1 ? "" : "s") (\(outcome.requests.changes) netlink change requests)")
-            }
-            if let seconds = confirmWithin, !outcome.inSync {
-                printStderr("xg-scale apply: run `xg-scale confirm` within \(Plan.format(seconds)) s to keep this, or the node returns to its previous state (watchdog pid \(watchdog.map(String.init) ?? "?"))")
-            }
+            try printApply(result, json: json, confirmWithin: confirmWithin)
         }
     }
 }

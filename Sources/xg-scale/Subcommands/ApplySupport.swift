@@ -6,11 +6,11 @@ import NodeNetwork
 
 /// --state-dir, shared by plan, apply, confirm and rollback.
 struct StateOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Where ownership, the lock and a pending timed revert are kept (default: $XG_SCALE_STATE_DIR, else /var/lib/xg-scale).",
+    @Option(help: ArgumentHelp("Where ownership and a pending timed revert are kept (default: $XG_SCALE_STATE_DIR, else $XG_SCALE_STATE_ROOT/netns-INODE with /var/lib/xg-scale as the root: one per network namespace).",
                                valueName: "dir"))
     var stateDir: String?
 
-    var store: StateStore { StateStore.resolve(option: stateDir) }
+    func store() throws -> StateStore { try StateStore.resolve(option: stateDir) }
 }
 
 /// Print a user error in house style and exit 1.
@@ -44,4 +44,36 @@ func describe(_ r: RestoreReport) -> String {
     }
     for e in r.errors { lines.append("  undo step failed (repaired by the final pass when rolled back): \(e)") }
     return lines.joined(separator: "\n")
+}
+
+/// Print what `apply` did: the dry-run plan, the verdict, or the failure (then exit 1).
+func printApply(_ result: ApplyResult, json: Bool, confirmWithin: Double?) throws {
+    let outcome = result.outcome
+    if json { print(try JSONOutput.string(outcome), terminator: "") }
+    if let failure = outcome.failure {
+        var message = failure.step.map { "step \($0) of \(outcome.changes.count) (\(failure.change?.summary ?? "")) failed: " } ?? "apply failed: "
+        message += failure.reason
+        if let k = failure.kernelReason, !failure.reason.contains(k) { message += " (kernel: \(k))" }
+        if let r = outcome.rollback { message += "\n" + describe(r) }
+        throw fail("apply", message)
+    }
+    if json {
+    } else if outcome.dryRun && !outcome.inSync {
+        print("dry run: would make \(outcome.changes.count) change\(outcome.changes.count == 1 ? "" : "s"):")
+        print(changeList(outcome.changes))
+    } else if outcome.inSync {
+        print(outcome.dryRun ? "in sync: nothing to change (dry run)" : "in sync: nothing to change")
+    } else {
+        print("applied and verified \(outcome.changes.count) change\(outcome.changes.count == 1 ? "" : "s") (\(outcome.requests.changes) netlink change requests)")
+    }
+    if let seconds = confirmWithin, !outcome.inSync {
+        printStderr("xg-scale apply: run `xg-scale confirm` within \(Plan.format(seconds)) s to keep this, or the node returns to its previous state (watchdog pid \(result.watchdog.map { String($0.pid) } ?? "?"))")
+    }
+}
+
+/// The note confirm and rollback print when the watchdog was found dead.
+func printDeadWatchdog(_ command: String, _ result: PendingResult) {
+    if let dead = result.deadWatchdog {
+        printStderr("xg-scale \(command): warning: \(dead); nothing would have reverted the apply of \(result.profile) by itself")
+    }
 }

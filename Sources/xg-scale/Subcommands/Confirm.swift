@@ -13,6 +13,13 @@ extension XGScale {
                 the state the last apply made stays. Run it from the new connection, to prove \
                 the node is still reachable after the change.
 
+                The watchdog is signalled only after proving it is the one apply started (its \
+                pid, start time and program as recorded, the revert id in its command line; \
+                through a pidfd): a stale or forged pending.json never gets another process \
+                signalled. A watchdog found dead is reported on stderr (nothing would have \
+                reverted the apply). The state directory is per network namespace and must be \
+                trusted (see `xg-scale apply --help`).
+
                 Exit status: 0 confirmed, 1 nothing pending (never applied with \
                 --confirm-within, already confirmed, or the revert already happened).
 
@@ -24,19 +31,14 @@ extension XGScale {
         @OptionGroup var state: StateOptions
 
         func run() throws {
-            let store = state.store
+            let result: PendingResult
             do {
-                let lock = try store.lock()
-                defer { lock.release() }
-                guard let p = try store.pending() else {
-                    throw StateError.io("nothing to confirm: no timed revert is pending in \(store.directory) (fix: apply with --confirm-within first; if the deadline passed, the watchdog has restored the previous state, see \(store.watchdogLogPath))")
-                }
-                store.removePending()
-                if let pid = p.watchdogPID { kill(pid, SIGTERM) }
-                print("confirmed: the apply of \(p.profile) stays; timed revert cancelled")
-            } catch let e as StateError {
-                throw fail("confirm", e.description)
+                result = try ApplySession(store: try state.store(), backend: try KernelBackend()).confirm()
+            } catch {
+                throw fail("confirm", "\(error)")
             }
+            printDeadWatchdog("confirm", result)
+            print("confirmed: the apply of \(result.profile) stays; timed revert cancelled")
         }
     }
 
@@ -47,7 +49,9 @@ extension XGScale {
             discussion: """
                 Restores the snapshot the pending timed revert holds (the touched interfaces and \
                 the default routes as they were before that apply; interfaces it created are \
-                deleted), through the same engine as apply, then stops the watchdog.
+                deleted when the kernel shows them marked as xg-scale's), through the same \
+                engine as apply, then stops the watchdog — only after proving it is ours, as \
+                confirm does. It works also when the watchdog died (said on stderr).
 
                 Exit status: 0 restored, 1 nothing pending or the restore was incomplete.
 
@@ -63,21 +67,14 @@ extension XGScale {
         var json = false
 
         func run() throws {
-            let store = state.store
-            let report: RestoreReport
+            let result: PendingResult
             do {
-                let lock = try store.lock()
-                defer { lock.release() }
-                guard let p = try store.pending() else {
-                    throw StateError.io("nothing to roll back: no timed revert is pending in \(store.directory) (fix: rollback undoes an `apply --confirm-within` that was not confirmed yet)")
-                }
-                if let pid = p.watchdogPID { kill(pid, SIGTERM) }
-                report = TimedRevert.restore(p, with: ApplyEngine(backend: try KernelBackend()))
-                try store.saveOwned(Set(p.ownedBefore))
-                store.removePending()
+                result = try ApplySession(store: try state.store(), backend: try KernelBackend()).rollback()
             } catch {
                 throw fail("rollback", "\(error)")
             }
+            printDeadWatchdog("rollback", result)
+            let report = result.report ?? RestoreReport()
             if json { print(try JSONOutput.string(report), terminator: "") } else { print(describe(report)) }
             if !report.complete { throw ExitCode.failure }
         }
@@ -93,14 +90,11 @@ extension XGScale {
         @Option var id: String
 
         func run() throws {
-            let store = state.store
             let stamp = { ISO8601DateFormatter().string(from: Date()) }
             print("\(stamp()) watchdog \(getpid()) waiting for revert \(id)")
             do {
-                let engine = ApplyEngine(backend: try KernelBackend())
-                let (result, report) = try TimedRevert.watch(store: store, id: id, clock: SystemClock()) { p in
-                    TimedRevert.restore(p, with: engine)
-                }
+                let session = ApplySession(store: try state.store(), backend: try KernelBackend())
+                let (result, report) = try session.watch(id: id)
                 print("\(stamp()) revert \(id): \(result.rawValue)")
                 if let report { print(describe(report)) }
                 if result == .restoreIncomplete { throw ExitCode.failure }

@@ -15,7 +15,8 @@ extension XGScale {
                 the changes `xg-scale apply` would make, in the order it would make them: create, \
                 set options, enslave, release, up/down, add/remove addresses and routes, and \
                 delete interfaces an earlier apply created that the profile no longer wants \
-                (ownership is read from the state directory). Interfaces the profile does not \
+                (recorded in the state directory of this network namespace and marked \
+                "xg-scale:ID" in the kernel; never lo, an uplink or an uplink's peer). Interfaces the profile does not \
                 name are never touched. Bridge timers that read back one centisecond tick off, \
                 and arp-ip-target in another order, count as in sync. Changes nothing.
 
@@ -46,8 +47,7 @@ extension XGScale {
             let desired = try desiredState(input)
             let changes: [Change]
             do {
-                let owned = try state.store.owned()
-                changes = try ApplyEngine(backend: KernelBackend()).plan(to: desired, owned: owned).1
+                changes = try ApplySession(store: try state.store(), backend: try KernelBackend()).plan(desired)
             } catch {
                 throw fail("plan", "\(error)")
             }

@@ -1,0 +1,152 @@
+// The pure step logic of the engine: which steps one request can carry, what a list of done
+// steps created and deleted, and the inverse of each step for the undo.
+import Foundation
+import Netlink
+import NodeNetwork
+
+extension ApplyEngine {
+    /// Steps that can be made in one request with an earlier create: for each `.create` of a veth
+    /// pair (index into `changes`), the later steps on its two fresh ends that the create request
+    /// can carry: the MTU of either end, and for one end (the one with a master, else the
+    /// created name) its bridge master and up. Only when the bridge exists by then (created
+    /// earlier in the plan, or present before and neither deleted nor recreated), and only up to
+    /// the first step on that end that cannot be carried (so no step is moved past another
+    /// step on the same interface). The kernel cannot bring up the peer of a veth being created
+    /// (ENOTCONN), so that end's up stays a step of its own.
+    public static func combinedGroups(_ changes: [Change], before: NetworkState) -> [Int: [Int]] {
+        var groups: [Int: [Int]] = [:]
+        var bridgesByIndex: [String: Int] = [:]   // bridges created by the plan: index of the create
+        var replaced: Set<String> = []             // deleted or recreated by the plan
+        for (i, c) in changes.enumerated() {
+            switch c {
+            case .create(let x):
+                if x.kind == .bridge { bridgesByIndex[x.name] = i }
+                if before[x.name] != nil { replaced.insert(x.name) }
+            case .delete(let n): replaced.insert(n)
+            default: break
+            }
+        }
+        func bridgeExists(_ m: String, at i: Int) -> Bool {
+            if let k = bridgesByIndex[m] { return k < i }
+            return before[m]?.kind == .bridge && !replaced.contains(m)
+        }
+        // Indexes of the steps on each interface, in plan order.
+        var stepsOn: [String: [Int]] = [:]
+        for (j, c) in changes.enumerated() { if let n = c.interfaceName { stepsOn[n, default: []].append(j) } }
+        for (i, c) in changes.enumerated() {
+            guard case .create(let x) = c, x.kind == .veth, let peer = x.peer, peer != x.name else { continue }
+            // The end that takes master and up: the one the plan enslaves to an existing bridge.
+            var primary = x.name
+            search: for end in [x.name, peer] {
+                for j in stepsOn[end] ?? [] where j > i {
+                    if case .setMaster(_, let m) = changes[j], bridgeExists(m, at: i) { primary = end; break search }
+                }
+            }
+            var more: [Int] = []
+            for end in [x.name, peer] {
+                scan: for j in stepsOn[end] ?? [] where j > i {
+                    switch changes[j] {
+                    case .setMTU: more.append(j)
+                    case .setUp where end == primary: more.append(j)
+                    case .setMaster(_, let m) where end == primary && bridgeExists(m, at: i): more.append(j)
+                    default: break scan   // nothing moves past a step it cannot carry
+                    }
+                }
+            }
+            if !more.isEmpty { groups[i] = more.sorted() }
+        }
+        return groups
+    }
+
+    /// Interfaces a list of executed changes created (both ends of a veth).
+    public static func createdNames(_ done: [Change]) -> Set<String> {
+        var names: Set<String> = []
+        for case .create(let i) in done {
+            names.insert(i.name)
+            if let p = i.peer { names.insert(p) }
+        }
+        return names
+    }
+
+    static func deletedNames(_ done: [Change], before: NetworkState) -> Set<String> {
+        var names: Set<String> = []
+        for case .delete(let n) in done {
+            names.insert(n)
+            if before[n]?.kind == .veth, let p = before[n]?.peer { names.insert(p) }
+        }
+        return names
+    }
+
+    /// Bond settings after `applied` (its given options) was set over `base`.
+    static func merging(_ applied: BondSettings, over base: BondSettings) -> BondSettings {
+        var m = base
+        m.mode = applied.mode
+        m.miimon = applied.miimon ?? base.miimon
+        m.updelay = applied.updelay ?? base.updelay
+        m.downdelay = applied.downdelay ?? base.downdelay
+        m.primary = applied.primary ?? base.primary
+        m.primaryReselect = applied.primaryReselect ?? base.primaryReselect
+        m.arpInterval = applied.arpInterval ?? base.arpInterval
+        m.arpIPTarget = applied.arpIPTarget ?? base.arpIPTarget
+        m.lacpRate = applied.lacpRate ?? base.lacpRate
+        m.xmitHashPolicy = applied.xmitHashPolicy ?? base.xmitHashPolicy
+        m.failOverMAC = applied.failOverMAC ?? base.failOverMAC
+        m.minLinks = applied.minLinks ?? base.minLinks
+        return m
+    }
+
+    /// The steps that undo `change`, given the state before the apply. Changes to interfaces the
+    /// apply created are not undone one by one: deleting the interface undoes them.
+    static func inverse(of change: Change, before: NetworkState, created: Set<String>) -> [Change] {
+        if case .create(let i) = change { return [.delete(name: i.name)] }
+        if case .delete(let n) = change {
+            guard let b = before[n] else { return [] }
+            var names = [n]
+            if let p = b.peer, before[p] != nil { names.append(p) }
+            let want = NetworkState(interfaces: names.compactMap { before[$0].map { Snapshot.target(current: $0, in: before) } })
+            let rest = NetworkState(interfaces: before.interfaces.filter { !names.contains($0.name) })
+            return (try? Plan.changes(from: rest, to: want)) ?? []
+        }
+        if let n = change.interfaceName, created.contains(n) { return [] }
+        switch change {
+        case .setBridge(let n, _):
+            guard let b = before[n]?.bridge else { return [] }
+            return [.setBridge(name: n, BridgeSettings(stp: b.stp, priority: b.priority, forwardDelay: b.forwardDelay,
+                                                         helloTime: b.helloTime, maxAge: b.maxAge))]
+        case .setBond(let n, let applied):
+            guard var b = before[n]?.bond else { return [] }
+            b.activeSlave = nil
+            // The undo runs in reverse order: a bond whose mode changed is down and without
+            // slaves again by now, but one whose lacp_rate changed is up (it was up before).
+            let sent = Set(b.requests(from: Self.merging(applied, over: b)).joined())
+            if sent.contains(where: \.needsBondDown), before[n]?.up == true {
+                return [.setDown(name: n), .setBond(name: n, b), .setUp(name: n)]
+            }
+            return [.setBond(name: n, b)]
+        case .setMaster(let n, _):
+            // Plans enslave only interfaces without a master (a release comes first); undoing
+            // the release, later in the undo, puts back the old master.
+            return [.releaseMaster(name: n)]
+        case .releaseMaster(let n):
+            guard let old = before[n], let m = old.master else { return [] }
+            // The kernel refuses to enslave an up interface to a bond.
+            var steps: [Change] = before[m]?.kind == .bond ? [.setDown(name: n)] : []
+            steps.append(.setMaster(name: n, master: m))
+            if before[m]?.kind == .bridge, let p = old.port, p.priority != nil || p.cost != nil {
+                steps.append(.setPort(name: n, BridgePortSettings(priority: p.priority, cost: p.cost)))
+            }
+            return steps
+        case .setPort(let n, _):
+            guard let p = before[n]?.port, p.priority != nil || p.cost != nil else { return [] }
+            return [.setPort(name: n, BridgePortSettings(priority: p.priority, cost: p.cost))]
+        case .setUp(let n): return before[n]?.up == true ? [] : [.setDown(name: n)]
+        case .setDown(let n): return before[n]?.up == true ? [.setUp(name: n)] : []
+        case .setMTU(let n, _): return before[n]?.mtu.map { [.setMTU(name: n, mtu: $0)] } ?? []
+        case .addAddress(let n, let a): return [.removeAddress(name: n, address: a)]
+        case .removeAddress(let n, let a): return [.addAddress(name: n, address: a)]
+        case .addRoute(let r): return [.removeRoute(r)]
+        case .removeRoute(let r): return [.addRoute(r)]
+        case .create, .delete: return []
+        }
+    }
+}
