@@ -3,6 +3,7 @@ import DRBD
 import Foundation
 import NodeNetwork
 import Preflight
+import SystemIO
 
 extension XGScale {
     struct Drbd: ParsableCommand {
@@ -35,11 +36,17 @@ private func absolute(_ path: String) -> String {
     path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
 }
 
+/// The main configuration must be a readable regular file: a FIFO or device is refused at once
+/// (never waited on), so the check could not run (exit 1).
 private func requireReadable(_ path: String) throws {
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
-          FileManager.default.isReadableFile(atPath: path) else {
-        throw DrbdUsageError(description: "\(path): error: cannot read the DRBD configuration (fix: pass an existing file with --config)")
+    do {
+        guard let (fd, _) = try Files.openRegular(path, what: "DRBD configuration", maxBytes: ConfigLimits.totalBytes,
+                                                  followSymlinks: true) else {
+            throw DrbdUsageError(description: "\(path): error: cannot read the DRBD configuration (fix: pass an existing file with --config)")
+        }
+        close(fd)
+    } catch let e as SystemError {
+        throw DrbdUsageError(description: "\(path): error: cannot read the DRBD configuration: \(e.reason) (fix: \(e.fix.isEmpty ? "pass an existing file with --config" : e.fix))")
     }
 }
 
