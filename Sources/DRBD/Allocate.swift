@@ -193,11 +193,16 @@ public enum Allocator {
     static func checkWord(_ value: String, option: String, example: String, allowing keyword: String) throws(AllocationError) {
         if value == keyword { return }
         let shown = value.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
-        if let bad = value.unicodeScalars.first(where: { $0.value < 0x21 || $0.value == 0x7F || (0x80...0x9F).contains($0.value)
-            || $0.properties.isWhitespace || ";{}\"'#\\".unicodeScalars.contains($0) }) {
-            let what = bad == "\n" ? "a newline" : bad.value < 0x21 || bad.value == 0x7F ? "a control character or blank"
-                : bad.properties.isWhitespace ? "whitespace" : "'\(bad)'"
-            throw AllocationError(message: "\(option) '\(shown)' contains \(what), which drbd.conf would read as syntax",
+        var found: [String] = []
+        for c in value.unicodeScalars where c.value < 0x21 || c.value == 0x7F || (0x80...0x9F).contains(c.value)
+            || c.properties.isWhitespace || ";{}\"'#\\".unicodeScalars.contains(c) {
+            let what = c == "\n" ? "a newline" : c == " " ? "a space" : c.value < 0x20 || c.value >= 0x7F ? "a control character"
+                : c.properties.isWhitespace ? "whitespace" : "'\(c)'"
+            if !found.contains(what) { found.append(what) }
+        }
+        if !found.isEmpty {
+            let list = found.count == 1 ? found[0] : found.dropLast().joined(separator: ", ") + " and " + found.last!
+            throw AllocationError(message: "\(option) '\(shown)' contains \(list), which drbd.conf would read as syntax",
                                   fix: "pass a plain device path without blanks, ';', braces, quotes or '#', e.g. \(option) \(example)")
         }
         guard value.hasPrefix("/") else {

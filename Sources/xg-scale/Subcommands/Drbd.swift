@@ -134,7 +134,10 @@ extension XGScale.Drbd {
             if json {
                 print(try JSONOutput.string(FindingsReport(findings: findings)), terminator: "")
             } else {
-                for f in findings { print(f.line1) }
+                for f in findings.prefix(diagnosticsShown) { print(f.line1) }
+                if findings.count > diagnosticsShown {
+                    print(moreLine(findings.count - diagnosticsShown, of: "findings", all: "drbd check --json"))
+                }
             }
             if findings.contains(where: { $0.severity == .error }) { throw ExitCode(2) }
         }

@@ -105,9 +105,20 @@ func readFile(_ path: String, what: String = "profile", trust: FileTrust = .when
     return text
 }
 
+/// How many diagnostics a human is shown; the rest are counted (validate --json lists all).
+let diagnosticsShown = 50
+
 func printDiagnostics(_ diagnostics: [Diagnostic]) {
     guard !diagnostics.isEmpty else { return }
-    printStderr(diagnostics.map(\.description).joined(separator: "\n"))
+    printStderr(diagnostics.prefix(diagnosticsShown).map(\.description).joined(separator: "\n"))
+    if diagnostics.count > diagnosticsShown {
+        printStderr(moreLine(diagnostics.count - diagnosticsShown, of: "diagnostics", all: "validate --json"))
+    }
+}
+
+/// "and N more diagnostics (validate --json lists all)".
+func moreLine(_ n: Int, of what: String, all: String) -> String {
+    "and \(n) more \(what) (\(all) lists all)"
 }
 
 func printError(_ message: String) {
