@@ -94,11 +94,19 @@ extension XGScale.Drbd {
                 The last three look at the machine the command runs on, taken to be --host \
                 (default: uname -n, as drbdadm matches 'on NAME'); --no-local skips them.
 
+                Bounded input: only regular files are read (a FIFO or device, as the \
+                configuration or through an include, is refused at once and named); includes \
+                nest at most 32 deep and all files together hold at most 64 MiB; each file is \
+                read once (a second include of it is a parse-error finding, not read again); an \
+                include loop is named as its chain, "a.conf → b.conf → a.conf". Conflicts are \
+                found by sorting and hashing, in O(n log n) for n resources.
+
                 Exit status: 0 no error-severity finding (warnings may be printed), 2 at least \
                 one error-severity finding, 1 the check could not run (for example the \
                 configuration file cannot be read).
 
-                Output: one line per finding,
+                Output: one line per finding, the first 50, then "and N more findings (drbd \
+                check --json lists all)",
                   FILE:LINE: SEVERITY: CHECK: resource R on host H: MESSAGE (fix: FIX)
                 With --json:
                   {"findings":[{"severity":"error|warning","check":"...","resource":"r0"|null,
@@ -159,7 +167,10 @@ extension XGScale.Drbd {
 
                 --disk may contain {name}, replaced by the resource name; without --disk the \
                 pattern of the existing resources is used when they all name their disk after \
-                the resource (/dev/VG/RESOURCE).
+                the resource (/dev/VG/RESOURCE). --disk and --meta must be absolute device \
+                paths that stay one word of drbd.conf: a newline, blank, control character, \
+                ';', brace, quote, '#' or '\\' is refused with the fix, and nothing is printed. \
+                The printed section is read back and must be exactly the one new resource.
 
                 Exit status: 0 printed, 1 nothing allocated (the error names the fix).
 

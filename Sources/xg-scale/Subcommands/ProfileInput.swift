@@ -8,7 +8,11 @@ import Glibc
 
 /// PROFILE [--inventory FILE --node NAME], shared by `render` and `validate`.
 struct ProfileInput: ParsableArguments {
-    @Argument(help: ArgumentHelp("The profile (YAML, schema version 1; see xg-scale-profile(5)).", valueName: "profile"))
+    @Argument(help: ArgumentHelp("""
+        The profile (YAML, schema version 1; see xg-scale-profile(5)): a regular file of at most \
+        16 MiB. As root, apply, plan and monitor read the profile and inventory only when owned \
+        by root and not writable by group or others.
+        """, valueName: "profile"))
     var profile: String
 
     @Option(help: ArgumentHelp("Inventory file that gives ${NAME} its value per node (needs --node).",
