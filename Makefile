@@ -6,7 +6,7 @@ PROFILES   := $(wildcard profiles/*.yaml)
 INVENTORY  := profiles/inventory.yaml
 NODE       := dom0
 
-.PHONY: all deps setup build demo test test-pure test-vm man check-man release deb test-deb bench clean
+.PHONY: all deps setup build demo test test-pure test-vm man check-man release deb test-deb bench clean torture
 
 all: build
 
@@ -71,6 +71,11 @@ test-deb: deb
 # Every benchmark, on the shipped build (root: they use throwaway namespaces).
 bench: release
 	@for b in Benchmarks/*.sh; do echo "== $$b"; XG_SCALE=$(RELEASE_BIN) STATIC=1 CONFIG=release sh "$$b" || exit 1; done
+
+# The slow adversarial variants (not in CI): huge and hostile inputs, with time and peak memory.
+torture:
+	$(SWIFT) build -c release --product xg-scale
+	XG_SCALE=.build/release/xg-scale sh scripts/torture.sh
 
 clean:
 	rm -rf .build .build-* dist

@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "xg-scale",
             dependencies: [
-                "NodeNetwork", "Netlink", "Apply", "DRBD", "Preflight", "MonitorCore", "LinkMonitor",
+                "NodeNetwork", "Netlink", "Apply", "DRBD", "Preflight", "MonitorCore", "LinkMonitor", "SystemIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -9,6 +9,7 @@ PACKAGES="
   qemu-system-x86 busybox-static cpio kmod
   groff-base man-db jq
   dpkg-dev binutils lintian
+  time
 "
 missing=""
 for p in $PACKAGES; do

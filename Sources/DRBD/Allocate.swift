@@ -169,6 +169,8 @@ public enum Allocator {
                                   fix: "pass --disk /dev/VG/\(req.name)")
         }
         let diskPath = diskPattern.replacingAll("{name}", with: req.name)
+        try checkWord(diskPath, option: "--disk", example: "/dev/vg0/\(req.name)", allowing: "none")
+        if let md = metaDev { try checkWord(md, option: "--meta", example: "/dev/sdb1", allowing: "internal") }
         if disksInUse.contains(diskPath) {
             throw AllocationError(message: "backing disk \(diskPath) is already used on these hosts",
                                   fix: "pass another --disk")
@@ -179,9 +181,44 @@ public enum Allocator {
         }
         let text = render(name: req.name, hosts: hosts, port: port, minor: minor, disk: diskPath,
                           meta: meta, dialect: dialect, commonHasProtocol: config.common.contains { $0.contains("protocol") })
+        try checkRendered(text, name: req.name)
         return Allocation(name: req.name, port: port, minor: minor, device: "/dev/drbd\(minor)",
                           disk: diskPath, metaDisk: meta.description, metaIndex: metaIndex,
                           dialect: dialect, hosts: hosts, text: text)
+    }
+
+    /// Refuse a value that would not stay one word of drbd.conf: whitespace or a control
+    /// character (a newline ends the statement), ';', '{', '}', quotes, '#' or '\\'. Paths must
+    /// be absolute.
+    static func checkWord(_ value: String, option: String, example: String, allowing keyword: String) throws(AllocationError) {
+        if value == keyword { return }
+        let shown = value.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? "\\u{\(String($0.value, radix: 16))}" : String($0) }.joined()
+        var found: [String] = []
+        for c in value.unicodeScalars where c.value < 0x21 || c.value == 0x7F || (0x80...0x9F).contains(c.value)
+            || c.properties.isWhitespace || ";{}\"'#\\".unicodeScalars.contains(c) {
+            let what = c == "\n" ? "a newline" : c == " " ? "a space" : c.value < 0x20 || c.value >= 0x7F ? "a control character"
+                : c.properties.isWhitespace ? "whitespace" : "'\(c)'"
+            if !found.contains(what) { found.append(what) }
+        }
+        if !found.isEmpty {
+            let list = found.count == 1 ? found[0] : found.dropLast().joined(separator: ", ") + " and " + found.last!
+            throw AllocationError(message: "\(option) '\(shown)' contains \(list), which drbd.conf would read as syntax",
+                                  fix: "pass a plain device path without blanks, ';', braces, quotes or '#', e.g. \(option) \(example)")
+        }
+        guard value.hasPrefix("/") else {
+            throw AllocationError(message: "\(option) '\(shown)' is not an absolute device path",
+                                  fix: "pass e.g. \(option) \(example) (or \(option) \(keyword))")
+        }
+    }
+
+    /// The printed section must read back as exactly this one resource: nothing a value carried
+    /// may have added a statement.
+    static func checkRendered(_ text: String, name: String) throws(AllocationError) {
+        let back = ConfigLoader.load(text: text, name: "allocated.res")
+        guard back.errors.isEmpty, let c = back.configuration, c.resources.map(\.name) == [name] else {
+            throw AllocationError(message: "the section for \(name) does not read back as one resource",
+                                  fix: "report this: a value reached drbd.conf unchecked")
+        }
     }
 
     /// The resource section, ready for /etc/drbd.d/NAME.res.

@@ -168,66 +168,6 @@ public enum Checker {
                         fix: "pass --host with one of those names, or add 'on \(host) { ... }' sections")]
     }
 
-    private struct EP {
-        var resource: String
-        var machine: String
-        var endpoint: Endpoint
-        var label: String
-        var location: Location
-    }
-
-    static func portConflicts(_ c: Configuration) -> [Finding] {
-        // Every endpoint, grouped by port (ascending; in configuration order within a port):
-        // only endpoints on one port can clash, so the pairwise test runs within small groups.
-        var all: [EP] = []
-        all.reserveCapacity(c.resources.count * 2)
-        for r in c.resources {
-            for e in r.endpoints {
-                all.append(EP(resource: r.name, machine: e.machine, endpoint: e.endpoint, label: e.label,
-                              location: e.endpoint.location ?? r.location))
-            }
-        }
-        let order = all.indices.sorted {
-            (all[$0].endpoint.port, $0) < (all[$1].endpoint.port, $1)
-        }
-        var out: [Finding] = []
-        var reported = Set<String>()
-        var start = 0
-        while start < order.count {
-            let port = all[order[start]].endpoint.port
-            var end = start + 1
-            while end < order.count && all[order[end]].endpoint.port == port { end += 1 }
-            defer { start = end }
-            guard end - start > 1 else { continue }
-            let eps = order[start..<end].map { all[$0] }
-            for j in 1..<eps.count {
-                let b = eps[j]
-                for i in 0..<j {
-                    let a = eps[i]
-                    let sameSocket = a.endpoint.ip == b.endpoint.ip && !a.endpoint.isWildcard
-                    let wildcardClash = a.machine == b.machine && (a.endpoint.isWildcard || b.endpoint.isWildcard)
-                        && (a.endpoint.family.isIPv6 == b.endpoint.family.isIPv6 || a.endpoint.ip == "::" || b.endpoint.ip == "::")
-                    let bothWildcard = a.machine == b.machine && a.endpoint.isWildcard && b.endpoint.isWildcard
-                        && a.endpoint.ip == b.endpoint.ip
-                    guard sameSocket || wildcardClash || bothWildcard else { continue }
-                    // Within one resource a machine may repeat its own address (mesh, paths).
-                    if a.resource == b.resource && a.machine == b.machine { continue }
-                    if a.resource == b.resource && a.label == b.label { continue }
-                    let key = "\(b.resource)|\(b.machine)|\(port)"
-                    guard reported.insert(key).inserted else { continue }
-                    let how = sameSocket ? "address \(b.endpoint.hostPort) is also used"
-                        : "port \(port) on \(b.endpoint.hostPort) clashes with the wildcard address \(a.endpoint.isWildcard ? a.endpoint.hostPort : b.endpoint.hostPort)"
-                    let other = a.resource == b.resource ? "by host section \(a.label) of the same resource"
-                        : "by resource \(a.resource) (\(a.location.file):\(a.location.line))"
-                    out.append(Finding(.error, .portConflict, resource: b.resource, host: b.machine, at: b.location,
-                                       "\(how) \(other)",
-                                       fix: "give resource \(b.resource) a free port, e.g. with 'xg-scale drbd allocate'"))
-                }
-            }
-        }
-        return out
-    }
-
     private struct Use {
         var resource: String
         var volume: Int

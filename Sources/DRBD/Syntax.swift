@@ -133,8 +133,38 @@ public struct Statement: Hashable, Sendable {
 public protocol ConfigFileSource {
     /// The text of the file at `path` (absolute).
     func read(_ path: String) throws -> String
+    /// The text of the file at `path`, refusing more than `maxBytes` (a `ConfigSourceRefusal`).
+    func read(_ path: String, maxBytes: Int) throws -> String
     /// Absolute paths matching the glob `pattern` (absolute), sorted as glob(3) sorts them.
     func glob(_ pattern: String) -> [String]
+}
+
+extension ConfigFileSource {
+    public func read(_ path: String, maxBytes: Int) throws -> String {
+        let text = try read(path)
+        guard text.utf8.count <= maxBytes else {
+            throw ConfigSourceRefusal(reason: "it is \(text.utf8.count) bytes, over the \(maxBytes) bytes left of the limit",
+                                      fix: "split the configuration, or check that this is the right file")
+        }
+        return text
+    }
+}
+
+/// A file the source would not read (not a regular file, too large, untrusted), with the fix.
+/// The parser reports it at the include statement that named the file.
+public struct ConfigSourceRefusal: Error, Sendable {
+    public var reason: String
+    public var fix: String
+    public init(reason: String, fix: String) { self.reason = reason; self.fix = fix }
+}
+
+/// The bounds on what one configuration may read (see drbd check's help).
+public enum ConfigLimits {
+    /// Include statements nested deeper than this are refused (drbd.conf -> global_common.conf
+    /// -> *.res is 2 deep).
+    public static let includeDepth = 32
+    /// Bytes read over every file of one configuration.
+    public static let totalBytes = 64 << 20
 }
 
 /// Files held in memory, globbed with fnmatch(3) semantics. For tests and for parsing text
@@ -149,69 +179,6 @@ public struct MemoryFileSource: ConfigFileSource, Sendable {
     }
     public func glob(_ pattern: String) -> [String] {
         files.keys.filter { Glob.matches(pattern: pattern, path: $0) }.sorted()
-    }
-}
-
-/// Pattern matching as glob(3) does it per path component: `*`, `?`, `[...]`; `/` is never
-/// matched by a wildcard, and a leading `.` of a component must be matched literally.
-public enum Glob {
-    public static func hasMagic(_ s: String) -> Bool { s.contains { "*?[".contains($0) } }
-
-    public static func matches(pattern: String, path: String) -> Bool {
-        let p = pattern.split(separator: "/", omittingEmptySubsequences: false)
-        let s = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard p.count == s.count else { return false }
-        for (a, b) in zip(p, s) where !component(Array(a.unicodeScalars), Array(b.unicodeScalars)) {
-            return false
-        }
-        return true
-    }
-
-    private static func component(_ p: [Unicode.Scalar], _ s: [Unicode.Scalar]) -> Bool {
-        if let f = s.first, f == ".", p.first != "." { return false }
-        return match(p, 0, s, 0)
-    }
-
-    private static func match(_ p: [Unicode.Scalar], _ pi: Int, _ s: [Unicode.Scalar], _ si: Int) -> Bool {
-        var pi = pi, si = si
-        var starP = -1, starS = -1
-        while si < s.count {
-            if pi < p.count {
-                let c = p[pi]
-                if c == "*" { starP = pi; starS = si; pi += 1; continue }
-                if c == "?" { pi += 1; si += 1; continue }
-                if c == "[", let (ok, next) = bracket(p, pi, s[si]) {
-                    if ok { pi = next; si += 1; continue }
-                } else if c == "\\" && pi + 1 < p.count {
-                    if p[pi + 1] == s[si] { pi += 2; si += 1; continue }
-                } else if c == s[si] { pi += 1; si += 1; continue }
-            }
-            if starP >= 0 { pi = starP + 1; starS += 1; si = starS; continue }
-            return false
-        }
-        while pi < p.count && p[pi] == "*" { pi += 1 }
-        return pi == p.count
-    }
-
-    /// Matches `[...]` at p[pi] against c: (matched, index after `]`), nil if not a bracket.
-    private static func bracket(_ p: [Unicode.Scalar], _ pi: Int, _ c: Unicode.Scalar) -> (Bool, Int)? {
-        var i = pi + 1
-        var negate = false
-        if i < p.count && (p[i] == "!" || p[i] == "^") { negate = true; i += 1 }
-        var matched = false
-        var first = true
-        while i < p.count && (first || p[i] != "]") {
-            first = false
-            if i + 2 < p.count && p[i + 1] == "-" && p[i + 2] != "]" {
-                if p[i].value <= c.value && c.value <= p[i + 2].value { matched = true }
-                i += 3
-            } else {
-                if p[i] == c { matched = true }
-                i += 1
-            }
-        }
-        guard i < p.count else { return nil }
-        return (matched != negate, i + 1)
     }
 }
 
@@ -239,6 +206,7 @@ public struct SyntaxParser {
     /// Parse the main configuration file `path` (absolute) with everything it includes.
     public mutating func parseMain(_ path: String) throws(ConfigError) -> [Statement] {
         includeStack = [path]
+        firstInclude[path] = Location(file: path, line: 0, column: 0)
         return try parseFile(path)
     }
 
@@ -247,16 +215,28 @@ public struct SyntaxParser {
         -> [Statement]
     {
         let text: String
-        do { text = try source.read(path) } catch {
-            throw ConfigError(includedFrom ?? Location(file: path, line: 0, column: 0),
+        let at = includedFrom ?? Location(file: path, line: 0, column: 0)
+        let budget = ConfigLimits.totalBytes - bytesRead
+        do { text = try source.read(path, maxBytes: budget) } catch let refusal as ConfigSourceRefusal {
+            let what = includedFrom == nil ? "configuration file" : "include file"
+            throw ConfigError(at, "\(what) \(path) is refused: \(refusal.reason)", fix: refusal.fix)
+        } catch {
+            throw ConfigError(at,
                               includedFrom == nil ? "cannot read configuration file \(path)"
                                   : "include file \(path) does not exist or cannot be read",
                               fix: includedFrom == nil ? "pass an existing file with --config"
                                   : "create the file, correct the path, or use a glob pattern")
         }
+        bytesRead += text.utf8.count
         files.append(path)
         return try parseText(text, file: path)
     }
+
+    /// Problems that do not stop parsing (a file included a second time).
+    public private(set) var problems: [ConfigError] = []
+    private var bytesRead = 0
+    /// Every file read, with the include statement that first named it.
+    private var firstInclude: [String: Location] = [:]
 
     public mutating func parseText(_ text: String, file: String) throws(ConfigError) -> [Statement] {
         var lexer = Lexer(text: text, file: file)
@@ -331,24 +311,46 @@ public struct SyntaxParser {
         }
         let arg = st.words[1]
         let path = SyntaxParser.resolve(arg.text, relativeTo: st.location.file)
-        if Glob.hasMagic(path) {
-            var out: [Statement] = []
-            for f in source.glob(path) {
-                if includeStack.contains(f) {
-                    throw ConfigError(arg.location, "include loop: \(f) includes itself", fix: "remove the include that includes its own file")
-                }
-                includeStack.append(f)
-                defer { includeStack.removeLast() }
-                out += try parseFile(f, includedFrom: arg.location)
-            }
-            return out
+        var out: [Statement] = []
+        for f in Glob.hasMagic(path) ? source.glob(path) : [path] {
+            out += try include(f, at: arg.location)
         }
-        if includeStack.contains(path) {
-            throw ConfigError(arg.location, "include loop: \(path) includes itself", fix: "remove the include that includes its own file")
+        return out
+    }
+
+    /// One included file: refused when it closes a loop or goes deeper than the limit; read and
+    /// parsed once however many files include it (a second include is reported, not expanded).
+    private mutating func include(_ f: String, at: Location) throws(ConfigError) -> [Statement] {
+        if let start = includeStack.firstIndex(of: f) {
+            let chain = includeStack[start...].map(shortName) + [shortName(f)]
+            throw ConfigError(at, "include loop: \(chain.joined(separator: " → "))",
+                              fix: "remove the include in \(shortName(at.file)) that closes the loop")
         }
-        includeStack.append(path)
+        if includeStack.count > ConfigLimits.includeDepth {
+            let names = includeStack.map(shortName)
+            let chain = names.prefix(3).joined(separator: " → ") + " → ... → " + names.suffix(2).joined(separator: " → ")
+            throw ConfigError(at, "includes nested more than \(ConfigLimits.includeDepth) deep (\(chain) → \(shortName(f)))",
+                              fix: "include the files from one place (e.g. include \"drbd.d/*.res\" in drbd.conf) instead of chaining them")
+        }
+        if let first = firstInclude[f] {
+            let place = first.line == 0 ? "it is the main configuration file" : "first included at \(shortName(first.file)):\(first.line)"
+            problems.append(ConfigError(at, "\(shortName(f)) is included again (\(place)); each file is read once",
+                                        fix: "remove this include (drbdadm would read the file's sections twice)"))
+            return []
+        }
+        firstInclude[f] = at
+        includeStack.append(f)
         defer { includeStack.removeLast() }
-        return try parseFile(path, includedFrom: arg.location)
+        return try parseFile(f, includedFrom: at)
+    }
+
+    /// `path` relative to the main file's directory when it lies below it ("a.conf",
+    /// "drbd.d/r0.res"), else as is.
+    private func shortName(_ path: String) -> String {
+        guard let main = includeStack.first ?? files.first else { return path }
+        let dir = SyntaxParser.directory(of: main)
+        let prefix = dir == "/" ? "/" : dir + "/"
+        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
     }
 
     private var includeStack: [String] = []

@@ -66,6 +66,9 @@ public struct Inventory: Sendable, Equatable {
                     var node = Node(name: n.key, vars: [:], location: n.keyLocation)
                     if n.key.isEmpty {
                         r.error(n.keyLocation, "a node needs a name", fix: "key each node by its name, e.g. dom0")
+                    } else if let why = ValueRule.problem(n.key) {
+                        r.error(n.keyLocation, "nodes: the node name '\(ValueRule.shown(n.key))' cannot be used (it is ${node}): \(why)",
+                                fix: ValueRule.fix)
                     }
                     if let fields = r.mapping(n.value, path: "nodes.\(n.key)", keys: nodeKeys,
                                               example: "\(n.key): {vars: {address: 192.0.2.10/24}}") {
@@ -100,6 +103,11 @@ public struct Inventory: Sendable, Equatable {
             guard case .scalar(let s) = e.value, !YAMLReader.isNull(e.value) else {
                 r.error(r.location(e.value), "\(path).\(e.key) must be a single value, got \(YAMLReader.describe(e.value))",
                         fix: "write one value, e.g. \(e.key): 192.0.2.10/24")
+                continue
+            }
+            if let why = ValueRule.problem(s.string) {
+                r.error(r.location(e.value), "\(path).\(e.key): the value '\(ValueRule.shown(s.string))' cannot be used: \(why)",
+                        fix: ValueRule.fix)
                 continue
             }
             vars[e.key] = s.string

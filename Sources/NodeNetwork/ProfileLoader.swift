@@ -168,15 +168,17 @@ struct ProfileParser {
     mutating func parseUplinks(_ e: Entry) -> [Located<String>]? {
         guard let items = reader.sequence(e.value, path: "uplinks", example: "uplinks: [peth0, peth1]") else { return nil }
         var result: [Located<String>] = []
+        var firstAt: [String: Located<String>] = [:]
         var allValid = true
         for (i, item) in items.enumerated() {
             if let name = reader.interfaceName(item, path: "uplinks[\(i)]") {
-                if let first = result.first(where: { $0.value == name }) {
+                if let first = firstAt[name] {
                     reader.error(reader.location(item), "uplink '\(name)' is listed twice (first at line \(first.location.line))",
                                  fix: "list two different NICs, e.g. [peth0, peth1]")
                     allValid = false
                 } else {
                     result.append(Located(value: name, location: reader.location(item)))
+                    firstAt[name] = result[result.count - 1]
                 }
             } else {
                 allValid = false
@@ -237,7 +239,7 @@ struct ProfileParser {
                     keyScalar.style = .any
                     guard let name = reader.substitute(keyScalar, at: port.keyLocation, path: "bridge.ports key") else { continue }
                     if let problem = InterfaceName.problem(name) {
-                        reader.error(port.keyLocation, "bridge.ports: '\(name)' is not a valid interface name: \(problem)",
+                        reader.error(port.keyLocation, "bridge.ports: '\(ValueRule.shown(name))' is not a valid interface name: \(problem)",
                                      fix: "key each port by its interface name, e.g. peth0")
                         continue
                     }
@@ -408,6 +410,8 @@ struct ProfileParser {
     struct HostDraft {
         var veth: VethDraft?
         var addresses: [Located<String>] = []
+        /// Canonical ADDRESS/PREFIX -> first place (duplicates found in O(1) each).
+        var addressIndex: [String: Located<String>] = [:]
         var families: [IPFamily] = []
         var gateway: Located<String>?
         var mtu: Located<Int>?
@@ -432,10 +436,14 @@ struct ProfileParser {
                     let l = reader.location(item)
                     switch IPAddress.checkCIDR(a) {
                     case .success(let family):
-                        if let first = d.addresses.first(where: { $0.value == a }) {
-                            reader.error(l, "\(ipath): address \(a) is listed twice (first at line \(first.location.line))",
+                        // Compared canonically: 2001:db8::1/64 and 2001:DB8:0::1/64 are one address.
+                        let key = IPAddress.canonicalCIDR(a) ?? a
+                        if let first = d.addressIndex[key] {
+                            let same = first.value == a ? "" : " (as \(first.value))"
+                            reader.error(l, "\(ipath): address \(a) is listed twice\(same) (first at line \(first.location.line))",
                                          fix: "list each address once")
                         } else {
+                            d.addressIndex[key] = Located(value: a, location: l)
                             d.addresses.append(Located(value: a, location: l)); d.families.append(family)
                         }
                     case .failure(.noPrefix(let family)):
@@ -556,8 +564,9 @@ struct ProfileParser {
         }
         if let peer = host.veth?.peer?.value { valid.append(peer) }
         valid += bridge.veths.compactMap { $0.peer?.value }
-        for port in bridge.ports where !valid.contains(port.name.value) {
-            let what = uplinks?.contains(where: { $0.value == port.name.value }) == true
+        let validSet = Set(valid), uplinkSet = Set(uplinks?.map(\.value) ?? [])
+        for port in bridge.ports where !validSet.contains(port.name.value) {
+            let what = uplinkSet.contains(port.name.value)
                 ? "'\(port.name.value)' is enslaved to the bond, not to the bridge"
                 : "'\(port.name.value)' is not a port of bridge \(bridge.name?.value ?? "")"
             reader.error(port.name.location, "bridge.ports: \(what)",
@@ -566,11 +575,11 @@ struct ProfileParser {
     }
 
     mutating func checkDuplicateNames(uplinks: [Located<String>]?, bridge: BridgeDraft?, bond: BondDraft?, host: HostDraft) {
-        var seen: [(String, String, SourceLocation)] = []
+        var seen: [String: (String, String, SourceLocation)] = [:]
         func add(_ role: String, _ v: Located<String>?) -> (String, String, SourceLocation)? {
             guard let v else { return nil }
-            if let first = seen.first(where: { $0.0 == v.value }) { return first }
-            seen.append((v.value, role, v.location)); return nil
+            if let first = seen[v.value] { return first }
+            seen[v.value] = (v.value, role, v.location); return nil
         }
         var candidates: [(String, Located<String>?)] = []
         for u in uplinks ?? [] { candidates.append(("uplinks", u)) }

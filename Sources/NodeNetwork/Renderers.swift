@@ -30,7 +30,8 @@ public enum Renderer {
     }
 
     static func header(_ source: String, comment: String = "#") -> String {
-        "\(comment) Rendered by xg-scale from \(source). Do not edit: change the profile and render again.\n"
+        // One line whatever the file names hold: a newline in `source` would end the comment.
+        "\(comment) Rendered by xg-scale from \(ValueRule.oneLine(source)). Do not edit: change the profile and render again.\n"
     }
 
     static func number(_ value: Double) -> String {

@@ -156,13 +156,21 @@ struct YAMLReader {
 
     /// The text of a scalar with `${NAME}` substituted. Reports non-scalars and unresolved names.
     /// (`example`, like the other readers', is only made when it is shown: most values are fine.)
-    mutating func string(_ node: Node, path: String, example: @autoclosure () -> String) -> String? {
+    /// `checkValue: false` leaves the ValueRule check to the caller (interface names say more).
+    mutating func string(_ node: Node, path: String, example: @autoclosure () -> String, checkValue: Bool = true) -> String? {
         guard case .scalar(let scalar) = node, !YAMLReader.isNull(node) else {
             error(location(node), "\(path) must be a single value, got \(YAMLReader.describe(node))",
                   fix: "write it as \(example())")
             return nil
         }
-        return substitute(scalar, at: location(node), path: path)
+        guard let text = substitute(scalar, at: location(node), path: path) else { return nil }
+        if checkValue, let why = ValueRule.problem(text) {
+            let via = scalar.string.contains("${") ? variables.map { " (after substitution from \($0.origin))" } ?? "" : ""
+            error(location(node), "\(path): the value '\(ValueRule.shown(text))'\(via) cannot be used: \(why)",
+                  fix: ValueRule.fix)
+            return nil
+        }
+        return text
     }
 
     /// Replace `${NAME}` in a scalar's text; `$${` stands for a literal `${`.
@@ -278,12 +286,13 @@ struct YAMLReader {
     /// An interface name the kernel accepts (dev_valid_name): 1-15 bytes, not "." or "..", no
     /// '/', ':' or whitespace.
     mutating func interfaceName(_ node: Node, path: String) -> String? {
-        guard let name = string(node, path: path, example: "\(path.split(separator: ".").last ?? ""): peth0") else {
+        guard let name = string(node, path: path, example: "\(path.split(separator: ".").last ?? ""): peth0",
+                                checkValue: false) else {
             return nil
         }
         if let problem = InterfaceName.problem(name) {
-            error(location(node), "\(path): '\(name)' is not a valid interface name: \(problem)",
-                  fix: "use 1-15 bytes without '/', ':' or whitespace, e.g. peth0")
+            error(location(node), "\(path): '\(ValueRule.shown(name))' is not a valid interface name: \(problem)",
+                  fix: "use 1-15 bytes without '/', ':', '#', '*', '?', '[', ']', whitespace or control characters, e.g. peth0")
             return nil
         }
         return name
@@ -291,20 +300,26 @@ struct YAMLReader {
 }
 
 public enum InterfaceName {
-    /// Why the kernel would refuse `name`, or nil when it is fine.
+    /// Why the kernel (dev_valid_name) or a render would refuse or misread `name`, or nil when
+    /// it is fine: 1-15 bytes, not "." or "..", no '/', ':', whitespace, control characters or
+    /// '#' (ip -batch comment), no '*', '?', '[' or ']' (systemd-networkd reads Name= as a glob).
     public static func problem(_ name: String) -> String? {
         let bytes = name.utf8.count
         if bytes == 0 { return "it is empty" }
-        if bytes > 15 { return "it is \(bytes) bytes long, the kernel allows 15" }
-        if name == "." || name == ".." { return "'.' and '..' are reserved" }
-        if name.contains("/") { return "it contains '/'" }
-        if name.contains(":") { return "it contains ':'" }
         // (ASCII names, nearly all, without looking up Unicode properties: the ASCII White_Space
         // characters are tab to carriage return and space.)
         let blank = name.utf8.allSatisfy({ $0 < 0x80 })
             ? name.utf8.contains(where: { $0 == 0x20 || (0x09...0x0D).contains($0) })
             : name.unicodeScalars.contains(where: { $0.properties.isWhitespace })
         if blank { return "it contains whitespace" }
+        if let why = ValueRule.problem(name) { return why }
+        if bytes > 15 { return "it is \(bytes) bytes long, the kernel allows 15" }
+        if name == "." || name == ".." { return "'.' and '..' are reserved" }
+        if name.contains("/") { return "it contains '/'" }
+        if name.contains(":") { return "it contains ':'" }
+        if let g = name.unicodeScalars.first(where: { "*?[]".unicodeScalars.contains($0) }) {
+            return "it contains '\(g)', which systemd-networkd reads as a pattern"
+        }
         return nil
     }
 }

@@ -2,6 +2,7 @@
 import DRBD
 import Netlink
 import Foundation
+import SystemIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,8 +12,19 @@ public struct DiskFileSource: ConfigFileSource {
     public init() {}
     public struct ReadError: Error {}
     public func read(_ path: String) throws -> String {
-        guard let bytes = readFile(path, regularOnly: true) else { throw ReadError() }
-        return String(decoding: bytes, as: UTF8.self)
+        try read(path, maxBytes: ConfigLimits.totalBytes)
+    }
+    /// Regular files only, opened without blocking: a FIFO or device is refused at once, never
+    /// waited on. Symlinks are followed as drbdadm follows them (drbd.conf is often a link into
+    /// a managed tree); the type is checked on the file reached.
+    public func read(_ path: String, maxBytes: Int) throws -> String {
+        do {
+            guard let bytes = try Files.read(path, what: "DRBD configuration file", maxBytes: maxBytes,
+                                             followSymlinks: true) else { throw ReadError() }
+            return String(decoding: bytes, as: UTF8.self)
+        } catch let e as SystemError where e.operation == "refuse" {
+            throw ConfigSourceRefusal(reason: e.reason, fix: e.fix)
+        }
     }
     public func glob(_ pattern: String) -> [String] {
         var g = glob_t()

@@ -64,8 +64,11 @@ public enum Files {
 
     /// Open for reading without following a final symlink and without blocking on a FIFO; refuse
     /// anything but a regular file. Returns nil when the file does not exist.
-    public static func openRegular(_ path: String, what: String, maxBytes: Int) throws -> (fd: Int32, size: Int)? {
-        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+    /// `followSymlinks`: for read-only checks of files that are often links (drbd.conf); the
+    /// type and size are still checked on the file reached.
+    public static func openRegular(_ path: String, what: String, maxBytes: Int,
+                                   followSymlinks: Bool = false) throws -> (fd: Int32, size: Int)? {
+        let fd = open(path, O_RDONLY | (followSymlinks ? 0 : O_NOFOLLOW) | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         if fd < 0 {
             if errno == ENOENT { return nil }
             if errno == ELOOP {
@@ -90,8 +93,10 @@ public enum Files {
 
     /// The whole of a regular file of at most `maxBytes`, or nil when it does not exist.
     /// `trusted`: also refuse a file not owned by root/the effective user or writable by others.
-    public static func read(_ path: String, what: String, maxBytes: Int, trusted: Bool = false) throws -> [UInt8]? {
-        guard let (fd, size) = try openRegular(path, what: what, maxBytes: maxBytes) else { return nil }
+    public static func read(_ path: String, what: String, maxBytes: Int, trusted: Bool = false,
+                            followSymlinks: Bool = false) throws -> [UInt8]? {
+        guard let (fd, size) = try openRegular(path, what: what, maxBytes: maxBytes,
+                                               followSymlinks: followSymlinks) else { return nil }
         defer { close(fd) }
         if trusted {
             var st = stat()

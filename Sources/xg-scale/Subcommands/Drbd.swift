@@ -3,6 +3,7 @@ import DRBD
 import Foundation
 import NodeNetwork
 import Preflight
+import SystemIO
 
 extension XGScale {
     struct Drbd: ParsableCommand {
@@ -36,11 +37,17 @@ private func absolute(_ path: String) -> String {
     path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
 }
 
+/// The main configuration must be a readable regular file: a FIFO or device is refused at once
+/// (never waited on), so the check could not run (exit 1).
 private func requireReadable(_ path: String) throws {
-    var isDir: ObjCBool = false
-    guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
-          FileManager.default.isReadableFile(atPath: path) else {
-        throw DrbdUsageError(description: "\(path): error: cannot read the DRBD configuration (fix: pass an existing file with --config)")
+    do {
+        guard let (fd, _) = try Files.openRegular(path, what: "DRBD configuration", maxBytes: ConfigLimits.totalBytes,
+                                                  followSymlinks: true) else {
+            throw DrbdUsageError(description: "\(path): error: cannot read the DRBD configuration (fix: pass an existing file with --config)")
+        }
+        close(fd)
+    } catch let e as SystemError {
+        throw DrbdUsageError(description: "\(path): error: cannot read the DRBD configuration: \(e.reason) (fix: \(e.fix.isEmpty ? "pass an existing file with --config" : e.fix))")
     }
 }
 
@@ -88,11 +95,19 @@ extension XGScale.Drbd {
                 The last three look at the machine the command runs on, taken to be --host \
                 (default: uname -n, as drbdadm matches 'on NAME'); --no-local skips them.
 
+                Bounded input: only regular files are read (a FIFO or device, as the \
+                configuration or through an include, is refused at once and named); includes \
+                nest at most 32 deep and all files together hold at most 64 MiB; each file is \
+                read once (a second include of it is a parse-error finding, not read again); an \
+                include loop is named as its chain, "a.conf → b.conf → a.conf". Conflicts are \
+                found by sorting and hashing, in O(n log n) for n resources.
+
                 Exit status: 0 no error-severity finding (warnings may be printed), 2 at least \
                 one error-severity finding, 1 the check could not run (for example the \
                 configuration file cannot be read).
 
-                Output: one line per finding,
+                Output: one line per finding, the first 50, then "and N more findings (drbd \
+                check --json lists all)",
                   FILE:LINE: SEVERITY: CHECK: resource R on host H: MESSAGE (fix: FIX)
                 With --json:
                   {"findings":[{"severity":"error|warning","check":"...","resource":"r0"|null,
@@ -128,7 +143,10 @@ extension XGScale.Drbd {
             if json {
                 print(try JSONOutput.string(FindingsReport(findings: findings)), terminator: "")
             } else {
-                for f in findings { print(f.line1) }
+                for f in findings.prefix(diagnosticsShown) { print(f.line1) }
+                if findings.count > diagnosticsShown {
+                    print(moreLine(findings.count - diagnosticsShown, of: "findings", all: "drbd check --json"))
+                }
             }
             if findings.contains(where: { $0.severity == .error }) { throw ExitCode(2) }
         }
@@ -150,7 +168,10 @@ extension XGScale.Drbd {
 
                 --disk may contain {name}, replaced by the resource name; without --disk the \
                 pattern of the existing resources is used when they all name their disk after \
-                the resource (/dev/VG/RESOURCE).
+                the resource (/dev/VG/RESOURCE). --disk and --meta must be absolute device \
+                paths that stay one word of drbd.conf: a newline, blank, control character, \
+                ';', brace, quote, '#' or '\\' is refused with the fix, and nothing is printed. \
+                The printed section is read back and must be exactly the one new resource.
 
                 Exit status: 0 printed, 1 nothing allocated (the error names the fix).
 

@@ -1,10 +1,18 @@
 import ArgumentParser
 import Foundation
 import NodeNetwork
+import SystemIO
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// PROFILE [--inventory FILE --node NAME], shared by `render` and `validate`.
 struct ProfileInput: ParsableArguments {
-    @Argument(help: ArgumentHelp("The profile (YAML, schema version 1; see xg-scale-profile(5)).", valueName: "profile"))
+    @Argument(help: ArgumentHelp("""
+        The profile (YAML, schema version 1; see xg-scale-profile(5)): a regular file of at most \
+        16 MiB. As root, apply, plan and monitor read the profile and inventory only when owned \
+        by root and not writable by group or others.
+        """, valueName: "profile"))
     var profile: String
 
     @Option(help: ArgumentHelp("Inventory file that gives ${NAME} its value per node (needs --node).",
@@ -33,9 +41,10 @@ struct ProfileInput: ParsableArguments {
     }
 
     /// Read, substitute and validate. Prints every diagnostic on stderr; on error exits 1.
-    func load() throws -> LoadedProfile {
+    /// `trust`: `.whenRoot` (apply, plan: root acts on the files) or `.any` (render, validate).
+    func load(trust: FileTrust = .whenRoot) throws -> LoadedProfile {
         do {
-            let loaded = try read()
+            let loaded = try read(trust: trust)
             printDiagnostics(loaded.warnings)
             return loaded
         } catch {
@@ -45,14 +54,15 @@ struct ProfileInput: ParsableArguments {
     }
 
     /// Read, substitute and validate, printing nothing: every problem is in the thrown error.
-    func read() throws(ProfileError) -> LoadedProfile {
+    func read(trust: FileTrust = .whenRoot) throws(ProfileError) -> LoadedProfile {
         do {
             var variables: Variables?
             if let inventory, let node {
-                let text = try readFile(inventory)
+                let text = try readFile(inventory, what: "inventory", trust: trust)
                 variables = try Inventory.parse(text: text, file: inventory).variables(forNode: node)
             }
-            return try ProfileLoader.load(text: try readFile(profile), file: profile, variables: variables)
+            return try ProfileLoader.load(text: try readFile(profile, what: "profile", trust: trust), file: profile,
+                                          variables: variables)
         } catch let error as ProfileError {
             throw error
         } catch {
@@ -62,33 +72,57 @@ struct ProfileInput: ParsableArguments {
     }
 }
 
-/// A file's text, or a ProfileError naming it.
-func readFile(_ path: String) throws -> String {
-    do {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ProfileError([Diagnostic(.error, at: SourceLocation(file: path, line: 1, column: 1),
-                                           "the file is not UTF-8 text", fix: "save it as UTF-8")])
-        }
-        return text
-    } catch let error as ProfileError {
-        throw error
-    } catch {
-        let reason: String
-        if !FileManager.default.fileExists(atPath: path) {
-            reason = "no such file"
-        } else {
-            reason = (error as NSError).localizedDescription
-        }
-        throw ProfileError([Diagnostic(.error, at: SourceLocation(file: path, line: 1, column: 1),
-                                       "cannot read the file: \(reason)",
-                                       fix: "check the path and that it is a readable file")])
-    }
+/// Which profile and inventory files are read. Root acts on what they say (creates, deletes
+/// interfaces), so as root only files nobody else can write are read, like OpenSSH's
+/// StrictModes; read-only commands (render, validate) read any file.
+enum FileTrust {
+    case whenRoot, any
+    var required: Bool { self == .whenRoot && geteuid() == 0 }
 }
+
+/// The largest profile or inventory read (a real one is a few kilobytes).
+let profileMaxBytes = 16 << 20
+
+/// A file's text, or a ProfileError naming it: a regular file only (a FIFO or device is refused
+/// at once), at most `profileMaxBytes`, trusted when `trust` asks for it.
+func readFile(_ path: String, what: String = "profile", trust: FileTrust = .whenRoot) throws -> String {
+    func failure(_ message: String, fix: String) -> ProfileError {
+        ProfileError([Diagnostic(.error, at: SourceLocation(file: path, line: 1, column: 1), message, fix: fix)])
+    }
+    let bytes: [UInt8]
+    do {
+        guard let read = try Files.read(path, what: what, maxBytes: profileMaxBytes, trusted: trust.required) else {
+            throw failure("cannot read the file: no such file", fix: "check the path and that it is a readable file")
+        }
+        // The directories above it too: one writable by others lets its owner swap the file.
+        if trust.required { try Trust.check(path, what: what) }
+        bytes = read
+    } catch let error as SystemError {
+        let fix = error.fix.isEmpty ? "check the path and that it is a readable file" : error.fix
+        let root = trust.required && error.reason.contains(" by ") ? " (as root, xg-scale reads only files no one else can write)" : ""
+        throw failure(error.operation == "refuse" ? "refused: \(error.reason)\(root)" : "cannot read the file: \(error.reason)",
+                      fix: fix)
+    }
+    guard let text = String(validating: bytes, as: UTF8.self) else {
+        throw failure("the file is not UTF-8 text", fix: "save it as UTF-8")
+    }
+    return text
+}
+
+/// How many diagnostics a human is shown; the rest are counted (validate --json lists all).
+let diagnosticsShown = 50
 
 func printDiagnostics(_ diagnostics: [Diagnostic]) {
     guard !diagnostics.isEmpty else { return }
-    printStderr(diagnostics.map(\.description).joined(separator: "\n"))
+    printStderr(diagnostics.prefix(diagnosticsShown).map(\.description).joined(separator: "\n"))
+    if diagnostics.count > diagnosticsShown {
+        printStderr(moreLine(diagnostics.count - diagnosticsShown, of: "diagnostics", all: "validate --json"))
+    }
+}
+
+/// "and N more diagnostics (validate --json lists all)".
+func moreLine(_ n: Int, of what: String, all: String) -> String {
+    "and \(n) more \(what) (\(all) lists all)"
 }
 
 func printError(_ message: String) {

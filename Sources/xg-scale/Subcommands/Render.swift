@@ -52,7 +52,7 @@ extension XGScale {
         var output: String?
 
         func run() throws {
-            let loaded = try input.load()
+            let loaded = try input.load(trust: .any)
             let state = loaded.profile.desiredState()
             let files = try Renderer.render(state, format: format, source: input.sourceDescription)
             if format == .interfaces {

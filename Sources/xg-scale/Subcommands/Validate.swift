@@ -11,7 +11,16 @@ extension XGScale {
                 are given, and checks the whole schema: unknown keys, types, ranges, interface \
                 names, bond mode rules, STP settings, addresses. Each problem is printed on stderr \
                 as FILE:LINE:COL: error: WHAT (fix: HOW). Warnings (advice the kernel does not \
-                enforce, such as the IEEE 802.1D timer relations) are printed but do not fail.
+                enforce, such as the IEEE 802.1D timer relations) are printed but do not fail. \
+                The first 50 diagnostics are printed, then "and N more diagnostics (validate \
+                --json lists all)".
+
+                Every value must be one word every render can carry: no control characters \
+                (newline, tab, NUL), no whitespace, no '#'; addresses are compared canonically \
+                (one IPv6 address in two spellings is a duplicate). The profile and inventory \
+                are read only when they are regular files of at most 16 MiB (a FIFO or device \
+                is refused at once). validate and render read any such file; as root, apply, \
+                plan and monitor also refuse one writable by others (see xg-scale-profile(5)).
 
                 Exit status: 0 and "PROFILE: ok" on stdout when the profile is valid, 1 otherwise \
                 (nothing on stdout).
@@ -35,13 +44,13 @@ extension XGScale {
 
         func run() throws {
             guard json else {
-                _ = try input.load()
+                _ = try input.load(trust: .any)
                 print("\(input.profile): ok")
                 return
             }
             let report: ValidationReport
             do {
-                report = ValidationReport(valid: true, diagnostics: try input.read().warnings)
+                report = ValidationReport(valid: true, diagnostics: try input.read(trust: .any).warnings)
             } catch {
                 report = ValidationReport(valid: error.errors.isEmpty, diagnostics: error.diagnostics)
             }
