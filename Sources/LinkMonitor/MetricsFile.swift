@@ -52,17 +52,27 @@ struct MetricsSchedule {
         case wait
     }
 
-    /// The state changed at `now`.
+    /// The state changed at `now`. A write already due is done now, not when its timer's
+    /// turn comes behind a backlog of observations.
     mutating func changed(at now: Date) -> Step {
-        if due != nil { return .wait }
+        if let d = due {
+            guard now >= d else { return .wait }
+            due = nil
+            return .write
+        }
         let next = lastWrite.addingTimeInterval(interval)
         if now >= next { return .write }
         due = next
         return .wake(next)
     }
 
-    /// The scheduled time came.
-    mutating func fired() { due = nil }
+    /// The timer went off at `now`: whether the scheduled write is still to be done (it may
+    /// have been done already by `changed`).
+    mutating func fired(at now: Date) -> Bool {
+        guard let d = due, now >= d else { return false }
+        due = nil
+        return true
+    }
 
     /// A write at `now` succeeded: the line to print when it failed before.
     mutating func succeeded(at now: Date) -> String? {

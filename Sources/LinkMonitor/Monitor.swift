@@ -110,8 +110,7 @@ public final class Monitor: Sendable {
                     deliver(classifier.tick(at: now()))
                 case .metricsDue:
                     metricsTimer = nil
-                    schedule.fired()
-                    writeMetrics(classifier, &schedule)
+                    if schedule.fired(at: now()) { writeMetrics(classifier, &schedule) }
                     armMetrics()  // a failed write is retried
                     continue
                 case .trouble(let text):
