@@ -213,9 +213,10 @@ import TestSupport
         let count = 50
         try ns.addVethPairs(count)
         try ns.assertNoDefaultRoute()
-        let metrics = FileManager.default.temporaryDirectory
-            .appendingPathComponent("xgt-\(getpid())-\(UUID().uuidString.prefix(8)).prom")
-        defer { try? FileManager.default.removeItem(at: metrics) }
+        // In a directory of our own: /tmp is writable by others, which the monitor refuses.
+        let dir = try privateDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let metrics = dir.appendingPathComponent("m.prom")
         let monitor = try MonitorRun(ns, ["--json", "--no-local-syslog", "--all-links", "--receive-buffer", "1024",
                                           "--flap-threshold", "1000", "--metrics-file", metrics.path])
         defer { monitor.stop() }
