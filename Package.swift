@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "DRBDTests", dependencies: ["DRBD", "Preflight", "TestSupport"]),
         .testTarget(name: "MonitorCoreTests", dependencies: ["MonitorCore", "NodeNetwork"]),
         .testTarget(name: "LinkMonitorTests",
-                    dependencies: ["LinkMonitor", "MonitorCore", "NodeNetwork", "TestSupport"]),
+                    dependencies: ["LinkMonitor", "MonitorCore", "NodeNetwork", "SystemIO", "TestSupport"]),
         .testTarget(name: "KernelTests", dependencies: ["NodeNetwork", "TestSupport"]),
         // Bonding in a Debian kernel under qemu (Tests/VM harness); needs qemu-system-x86, busybox-static, cpio.
         .testTarget(name: "BondVMTests", dependencies: ["NodeNetwork", "TestSupport"]),

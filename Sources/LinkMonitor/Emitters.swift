@@ -199,29 +199,3 @@ public final class TCPSyslogEmitter: EventEmitter, @unchecked Sendable {
         if fd >= 0 { Glibc.close(fd); fd = -1 }
     }
 }
-
-/// `--metrics-file PATH`: node_exporter textfile, replaced atomically (temp file + rename in
-/// the same folder; the temp name does not end in .prom, so the collector never reads it).
-public struct MetricsFileWriter: Sendable {
-    public let path: String
-
-    public init(path: String) { self.path = path }
-
-    public func write(_ text: String) throws {
-        let tmp = path + ".tmp.\(getpid())"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        if fd < 0 { throw SocketError(operation: "open \(tmp)", errno: errno) }
-        do {
-            try Sockets.writeAll(fd, Array(text.utf8))
-            Glibc.close(fd)
-        } catch {
-            Glibc.close(fd); unlink(tmp)
-            throw error
-        }
-        if rename(tmp, path) != 0 {
-            let e = errno
-            unlink(tmp)
-            throw SocketError(operation: "rename \(tmp) to \(path)", errno: e)
-        }
-    }
-}

@@ -11,7 +11,8 @@ public protocol ObservationSource: Sendable {
     /// Changes as they happen. The monitor calls this BEFORE `snapshot()`, so the source must
     /// subscribe first and buffer, and nothing falls between the dump and the first change.
     /// On a receive-buffer overrun (ENOBUFS) the source re-reads the full state and yields
-    /// `.resync(state)`. The sequence ends when the source closes; an error stops the monitor.
+    /// `.resync(state)`. The sequence ends when the source closes. When it throws, the monitor
+    /// says so and subscribes again (calls `changes()` then `snapshot()` anew, with backoff).
     func changes() async throws -> AsyncThrowingStream<Observation, any Error>
     /// The full current state (links, bridge ports, bond slaves, bridge STP data).
     func snapshot() async throws -> NetworkState
@@ -60,47 +61,46 @@ public final class Monitor: Sendable {
     enum Input: Sendable {
         case observation(Observation)
         case tick
-        case failed(any Error)
+        case metricsDue
+        /// Something went wrong that the monitor survives (said once on stderr).
+        case trouble(String)
         case ended
     }
 
-    /// Run until the source ends, the task is cancelled (SIGTERM), or the source fails (thrown).
-    /// Queued events are delivered (up to `flushTimeout`) before it returns.
+    /// Run until the source ends or the task is cancelled (SIGTERM). Throws only at start (an
+    /// untrusted metrics directory, no first subscription); afterwards a failing source is
+    /// subscribed again and a failing poll or metrics write is reported, never fatal. Queued
+    /// events are delivered (up to `flushTimeout`) before it returns.
     public func run() async throws {
         defer { for e in emitters { e.close(timeout: settings.flushTimeout) } }
+        try settings.metrics?.checkDirectory()
         let changes = try await source.changes()
         var classifier = Classifier(options: settings.classifier)
         deliver(classifier.observe(.snapshot(try await source.snapshot()), at: now()))
-        writeMetrics(classifier)
 
         let (inputs, cont) = AsyncStream<Input>.makeStream()
-        let feed = Task {
-            do {
-                for try await o in changes { cont.yield(.observation(o)) }
-                cont.yield(.ended)
-            } catch {
-                cont.yield(.failed(error))
-            }
-        }
-        let source = self.source, interval = settings.topologyPoll
-        let poll = Task {
-            while !Task.isCancelled {
-                do {
-                    try await Task.sleep(for: interval)
-                    for o in try await source.pollBridges() { cont.yield(.observation(o)) }
-                } catch is CancellationError {
-                    return
-                } catch {
-                    cont.yield(.failed(error))
-                    return
-                }
-            }
+        let feed = Task { [source] in await Self.feed(source, first: changes, into: cont) }
+        let poll = Task { [source, interval = settings.topologyPoll] in
+            await Self.poll(source, every: interval, into: cont)
         }
         var timer: Task<Void, Never>? = nil
         var timerDeadline: Date? = nil
-        defer { feed.cancel(); poll.cancel(); timer?.cancel(); cont.finish() }
+        var metricsTimer: Task<Void, Never>? = nil
+        var schedule = MetricsSchedule(interval: settings.metrics.map { Self.seconds($0.interval) } ?? 1)
+        defer { feed.cancel(); poll.cancel(); timer?.cancel(); metricsTimer?.cancel(); cont.finish() }
 
-        try await withTaskCancellationHandler {
+        func armMetrics() {
+            if let due = schedule.due, metricsTimer == nil {
+                metricsTimer = Self.alarm(at: due, now: now(), cont: cont, .metricsDue)
+            }
+        }
+        func metricsChanged() {
+            guard settings.metrics != nil else { return }
+            if schedule.changed(at: now()) == .write { writeMetrics(classifier, &schedule) }
+            armMetrics()
+        }
+        metricsChanged()
+        await withTaskCancellationHandler {
             for await input in inputs {
                 switch input {
                 case .observation(let o):
@@ -108,20 +108,22 @@ public final class Monitor: Sendable {
                 case .tick:
                     timerDeadline = nil
                     deliver(classifier.tick(at: now()))
-                case .failed(let error):
-                    throw error
+                case .metricsDue:
+                    metricsTimer = nil
+                    if schedule.fired(at: now()) { writeMetrics(classifier, &schedule) }
+                    armMetrics()  // a failed write is retried
+                    continue
+                case .trouble(let text):
+                    warn(text)
+                    continue
                 case .ended:
                     return
                 }
-                writeMetrics(classifier)
+                metricsChanged()
                 if let d = classifier.nextDeadline, d != timerDeadline {
                     timer?.cancel()
                     timerDeadline = d
-                    let wait = max(0, d.timeIntervalSince(now())) + 0.001
-                    timer = Task {
-                        try? await Task.sleep(for: .seconds(wait))
-                        if !Task.isCancelled { cont.yield(.tick) }
-                    }
+                    timer = Self.alarm(at: d, now: now(), cont: cont, .tick)
                 }
             }
         } onCancel: {
@@ -129,22 +131,95 @@ public final class Monitor: Sendable {
         }
     }
 
+    /// Yield `input` at `date` (a task that sleeps; cancel it to disarm).
+    static func alarm(at date: Date, now: Date, cont: AsyncStream<Input>.Continuation,
+                      _ input: Input) -> Task<Void, Never> {
+        let wait = max(0, date.timeIntervalSince(now)) + 0.001
+        return Task {
+            try? await Task.sleep(for: .seconds(wait))
+            if !Task.isCancelled { cont.yield(input) }
+        }
+    }
+
+    static func seconds(_ d: Duration) -> TimeInterval {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// The source's changes into `cont`; when they fail, say so and subscribe again (with a
+    /// backoff of 0.1 s doubling to 5 s), starting with a resync to the state read anew.
+    static func feed(_ source: any ObservationSource, first: AsyncThrowingStream<Observation, any Error>,
+                     into cont: AsyncStream<Input>.Continuation) async {
+        var changes: AsyncThrowingStream<Observation, any Error>? = first
+        var backoff = 0.1
+        while !Task.isCancelled {
+            do {
+                if changes == nil {
+                    changes = try await source.changes()
+                    cont.yield(.observation(.resync(try await source.snapshot())))
+                }
+                for try await o in changes! {
+                    cont.yield(.observation(o))
+                    backoff = 0.1
+                }
+                cont.yield(.ended)
+                return
+            } catch {
+                if Task.isCancelled { return }
+                cont.yield(.trouble("link notifications failed: \(error); subscribing again in \(backoff) s"))
+                changes = nil
+                try? await Task.sleep(for: .seconds(backoff))
+                backoff = min(backoff * 2, 5)
+            }
+        }
+    }
+
+    /// The bridge topology poll into `cont`. A failed read (a storm can interrupt its dump
+    /// again and again) is said once, then once more per minute while it lasts.
+    static func poll(_ source: any ObservationSource, every interval: Duration,
+                     into cont: AsyncStream<Input>.Continuation) async {
+        var failing = false
+        var lastReport = Date.distantPast
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            do {
+                for o in try await source.pollBridges() { cont.yield(.observation(o)) }
+                if failing { cont.yield(.trouble("bridge topology poll works again")) }
+                failing = false
+            } catch {
+                if !failing || Date().timeIntervalSince(lastReport) >= 60 {
+                    cont.yield(.trouble("bridge topology poll failed: \(error) (retrying every poll)"))
+                    lastReport = Date()
+                }
+                failing = true
+            }
+        }
+    }
+
     func deliver(_ events: [MonitorEvent]) {
         for e in events { for sink in emitters { sink.emit(e) } }
     }
 
-    func writeMetrics(_ c: Classifier) {
+    /// Render the metrics of the current state and write them (unless unchanged).
+    func writeMetrics(_ c: Classifier, _ schedule: inout MetricsSchedule) {
         guard let m = settings.metrics, let state = c.state else { return }
         let dropped = emitters.compactMap { $0 as? TCPSyslogEmitter }.reduce(0) { $0 + $1.dropped }
+        let uplinks = c.options.links == .uplinks ? c.uplinkNames(in: state) : []
         let text = MetricsText.render(state: state, groups: c.groups.values.sorted { $0.name < $1.name },
                                       flapping: c.dampener.flapping,
-                                      links: { c.watched($0, in: state) }, droppedEvents: dropped)
+                                      links: { c.watched($0, uplinks: uplinks) }, droppedEvents: dropped)
         guard lastMetrics.get() != text else { return }
         do {
             try m.write(text)
             lastMetrics.set(text)
+            if let line = schedule.succeeded(at: now()) { warn(line) }
         } catch {
-            warn("cannot write metrics file \(m.path): \(error)")
+            if let line = schedule.failed("cannot write the metrics file \(m.path): \(error)", at: now()).report {
+                warn(line)
+            }
         }
     }
 }

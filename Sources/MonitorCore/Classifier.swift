@@ -54,6 +54,12 @@ public struct Classifier: Sendable {
     /// Group statuses as last derived, by name.
     public private(set) var groups: [String: GroupStatus] = [:]
     public private(set) var dampener: FlapDampener
+    /// Where each interface of `state` sits in `state.interfaces` (a storm brings one
+    /// notification per link change: none of them may cost a scan of the whole node).
+    var positions: [String: Int] = [:]
+    /// The groups discovered in `state` (without a profile); nil when a change of membership
+    /// (master, kind, STP, peer) or the set of interfaces calls for discovering them again.
+    var discovered: [Group]? = nil
 
     public init(options: ClassifierOptions = ClassifierOptions()) {
         self.options = options
@@ -75,44 +81,41 @@ public struct Classifier: Sendable {
         var new = old
         var events: [MonitorEvent] = []
         var failover: String? = nil
+        // The interfaces a partial observation can change (nil: a full state, compare all):
+        // a storm of notifications costs one interface each, not the whole node.
+        var touched: Set<String>? = nil
+        let oldPositions = positions
         switch observation {
         case .snapshot(let s):
             new = s
+            reindex(new)
         case .resync(let s):
             new = s
+            reindex(new)
             events.append(MonitorEvent(time: now, event: .resync, severity: .notice,
                                        counters: ["interfaces": s.interfaces.count]))
-        case .link(var i, let event):
-            if let idx = new.interfaces.firstIndex(where: { $0.name == i.name }) {
-                // A link message of one family lacks what the other carries (AF_UNSPEC has no
-                // IFLA_PROTINFO port state): keep what it does not say, while the master is
-                // the same.
-                let prev = new.interfaces[idx]
-                if prev.master == i.master {
-                    if i.port == nil { i.port = prev.port }
-                    if i.slave == nil { i.slave = prev.slave }
-                }
-                if i.kind == prev.kind {
-                    if i.bridge == nil { i.bridge = prev.bridge }
-                    if i.bond == nil { i.bond = prev.bond }
-                }
-                new.interfaces[idx] = i
-            } else {
-                new.interfaces.append(i)
-            }
+        case .link(let i, let event):
+            merge(i, into: &new)
             if event == .bondingFailover { failover = i.name }
+            touched = [i.name]
         case .portState(let name, let st):
-            guard let idx = new.interfaces.firstIndex(where: { $0.name == name }) else { return [] }
+            guard let idx = positions[name] else { return [] }
             var port = new.interfaces[idx].port ?? BridgePortSettings()
             port.state = st
             new.interfaces[idx].port = port
+            touched = [name]
         case .linkRemoved(let name):
             new.interfaces.removeAll { $0.name == name }
+            reindex(new)
+            touched = [name]
         case .bridge(let name, let settings):
-            guard let idx = new.interfaces.firstIndex(where: { $0.name == name }) else { return [] }
+            guard let idx = positions[name] else { return [] }
+            if new.interfaces[idx].bridge?.stp != settings.stp { discovered = nil }
             new.interfaces[idx].bridge = settings
+            touched = [name]
         }
-        events += diff(old, new, failover: failover, at: now)
+        events += diff(old, new, only: touched, oldIndex: oldPositions, newIndex: positions,
+                       failover: failover, at: now)
         state = new
         events += redundancyEvents(at: now)
         return events
@@ -146,27 +149,41 @@ public struct Classifier: Sendable {
 
     mutating func baseline(_ s: NetworkState, at now: Date) -> [MonitorEvent] {
         state = s
+        reindex(s)
         return redundancyEvents(at: now)
     }
 
     /// Whether `i` gets link-up/link-down/flapping events (and link metrics).
     public func watched(_ i: Interface, in s: NetworkState) -> Bool {
+        watched(i, uplinks: options.links == .uplinks ? uplinkNames(in: s) : [])
+    }
+
+    /// Every group uplink of `s` (for `watched`: computed once per state, not per interface).
+    public func uplinkNames(in s: NetworkState) -> Set<String> {
+        Set((options.profile ?? Redundancy.discoverGroups(in: s)).flatMap(\.uplinks))
+    }
+
+    /// `watched` with the uplinks already known (`uplinkNames(in:)`, once per state).
+    public func watched(_ i: Interface, uplinks: Set<String>) -> Bool {
         switch options.links {
         case .all: return i.name != "lo"
         case .names(let n): return n.contains(i.name)
-        case .uplinks:
-            if i.kind == .device || i.kind == .bond { return true }
-            let groups = options.profile ?? Redundancy.discoverGroups(in: s)
-            return groups.contains { $0.uplinks.contains(i.name) }
+        case .uplinks: return i.kind == .device || i.kind == .bond || uplinks.contains(i.name)
         }
     }
 
-    mutating func diff(_ old: NetworkState, _ new: NetworkState, failover: String?,
-                       at now: Date) -> [MonitorEvent] {
+    /// Events between two states, comparing only the interfaces named in `only` (nil: all);
+    /// `oldIndex`/`newIndex` give each name's position in its state.
+    mutating func diff(_ old: NetworkState, _ new: NetworkState, only: Set<String>?,
+                       oldIndex: [String: Int], newIndex: [String: Int],
+                       failover: String?, at now: Date) -> [MonitorEvent] {
         var events: [MonitorEvent] = []
-        for n in new.interfaces {
-            guard let o = old[n.name] else { continue }  // new interfaces are a baseline
-            if watched(n, in: new) { events += carrierEvents(o, n, at: now) }
+        let uplinks = options.links == .uplinks ? Set(groups(in: new).flatMap(\.uplinks)) : []
+        let names = only.map { Array($0) } ?? new.interfaces.map(\.name)
+        for name in names {
+            guard let k = newIndex[name], let j = oldIndex[name] else { continue }  // new: a baseline
+            let n = new.interfaces[k], o = old.interfaces[j]
+            if watched(n, uplinks: uplinks) { events += carrierEvents(o, n, at: now) }
             if let from = o.port?.state, let to = n.port?.state, from != to {
                 events.append(MonitorEvent(time: now, event: .stpState, severity: .info,
                                            interface: n.name, group: n.master,
@@ -203,9 +220,12 @@ public struct Classifier: Sendable {
                 }
             }
         }
-        for o in old.interfaces where new[o.name] == nil {
+        for name in only.map({ Array($0) }) ?? old.interfaces.map(\.name) where newIndex[name] == nil {
+            guard let j = oldIndex[name] else { continue }
+            let o = old.interfaces[j]
             dampener.forget(o.name)
-            if watched(o, in: old), o.carrier == true {
+            let oldUplinks = options.links == .uplinks ? uplinkNames(in: old) : []
+            if watched(o, uplinks: oldUplinks), o.carrier == true {
                 events.append(MonitorEvent(time: now, event: .linkDown, severity: .warning,
                                            interface: o.name, group: o.master,
                                            fields: ["reason": "removed"]))
@@ -257,8 +277,7 @@ public struct Classifier: Sendable {
 
     mutating func redundancyEvents(at now: Date) -> [MonitorEvent] {
         guard let s = state else { return [] }
-        let statuses = Redundancy.statuses(in: s, profile: options.profile,
-                                           unusable: dampener.flapping)
+        let statuses = groups(in: s).map { Redundancy.status(of: $0, in: s, unusable: dampener.flapping) }
         var events: [MonitorEvent] = []
         for g in statuses {
             let prev = groups[g.name]

@@ -34,6 +34,8 @@ public struct FlapDampener: Sendable {
 
     public let settings: FlapDampening
     var tracks: [String: Track] = [:]
+    /// Names of the flapping links (kept with `tracks`: read on every observation).
+    public private(set) var flapping: Set<String> = []
 
     public init(_ settings: FlapDampening = FlapDampening()) {
         self.settings = settings
@@ -57,6 +59,7 @@ public struct FlapDampener: Sendable {
             t.episodeCount = inWindow
             t.changes = []
             tracks[interface] = t
+            flapping.insert(interface)
             return .startedFlapping(count: inWindow)
         }
         tracks[interface] = t
@@ -66,20 +69,23 @@ public struct FlapDampener: Sendable {
     /// Links whose flapping settled by `now`, with the number of changes in the episode.
     public mutating func settled(at now: Date) -> [(interface: String, count: Int)] {
         var done: [(String, Int)] = []
-        for (name, t) in tracks where t.flapping && now.timeIntervalSince(t.last) >= settings.settle {
+        for name in flapping {
+            guard let t = tracks[name], now.timeIntervalSince(t.last) >= settings.settle else { continue }
             done.append((name, t.episodeCount))
             tracks[name] = Track()
+            flapping.remove(name)
         }
         return done.sorted { $0.0 < $1.0 }.map { (interface: $0.0, count: $0.1) }
     }
 
-    public var flapping: Set<String> { Set(tracks.filter { $0.value.flapping }.keys) }
-
     /// When the next flapping link may settle (nil when none is flapping): the time to call
     /// `settled(at:)` again, so an idle monitor needs no periodic wake-up.
     public var nextDeadline: Date? {
-        tracks.values.filter(\.flapping).map { $0.last.addingTimeInterval(settings.settle) }.min()
+        flapping.compactMap { tracks[$0]?.last.addingTimeInterval(settings.settle) }.min()
     }
 
-    public mutating func forget(_ interface: String) { tracks[interface] = nil }
+    public mutating func forget(_ interface: String) {
+        tracks[interface] = nil
+        flapping.remove(interface)
+    }
 }

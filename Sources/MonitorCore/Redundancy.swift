@@ -64,19 +64,41 @@ public struct GroupStatus: Sendable, Codable, Equatable {
 }
 
 public enum Redundancy {
+    /// Whether a bridge port leads out of the node (an uplink) rather than to a guest: a
+    /// physical device, a bond, or a veth (any link with a peer) whose peer lives in another
+    /// network namespace (IFLA_LINK_NETNSID), as a lab's switch namespaces are. Guest ports are
+    /// not: a veth whose peer is in this namespace (dom0's veth0), Xen's vifN.M and tap devices
+    /// (Ethernet links without a kind, like a NIC).
+    public static func isUplink(name: String, kind: InterfaceKind, peerNetnsID: Int?) -> Bool {
+        switch kind {
+        case .bond: return true
+        case .device: return !(name.hasPrefix("vif") || name.hasPrefix("tap"))
+        case .veth, .other: return peerNetnsID != nil
+        case .bridge: return false
+        }
+    }
+
     /// Groups found in a state without a profile: every bond (with its slaves) and every bridge
-    /// with STP on (with its ports that are physical devices or bonds).
+    /// with STP on (with its uplink ports, `isUplink`).
     public static func discoverGroups(in state: NetworkState) -> [Group] {
+        // By index, reading fields in place: this runs on every observation of a storm.
         var groups: [Group] = []
-        for i in state.interfaces {
-            let members = state.interfaces.filter { $0.master == i.name }
-            switch i.kind {
+        var membersOf: [String: [(name: String, uplink: Bool)]] = [:]
+        let all = state.interfaces
+        for k in all.indices {
+            guard let m = all[k].master else { continue }
+            let uplink = isUplink(name: all[k].name, kind: all[k].kind, peerNetnsID: all[k].peerNetnsID)
+            membersOf[m, default: []].append((all[k].name, uplink))
+        }
+        for k in all.indices {
+            let name = all[k].name
+            let members = membersOf[name] ?? []
+            switch all[k].kind {
             case .bond:
-                groups.append(Group(name: i.name, kind: .bond,
-                                    uplinks: members.map(\.name).sorted()))
-            case .bridge where i.bridge?.stp == true:
-                let uplinks = members.filter { $0.kind == .device || $0.kind == .bond }
-                groups.append(Group(name: i.name, kind: .stp, uplinks: uplinks.map(\.name).sorted()))
+                groups.append(Group(name: name, kind: .bond, uplinks: members.map(\.name).sorted()))
+            case .bridge where all[k].bridge?.stp == true:
+                let uplinks = members.filter(\.uplink)
+                groups.append(Group(name: name, kind: .stp, uplinks: uplinks.map(\.name).sorted()))
             default:
                 break
             }

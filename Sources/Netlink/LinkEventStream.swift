@@ -19,6 +19,10 @@ import NodeNetwork
 /// watches the socket's drop counter (SO_MEMINFO, SK_MEMINFO_DROPS, counted for every drop):
 /// drops since a dump started make it dump again; drops outside a dump start one.
 ///
+/// A storm never ends the stream: a dump the kernel refuses, breaks off or cannot finish in
+/// `dumpTimeout` is asked again after a backoff (`ResyncSchedule`), notifications keep flowing
+/// meanwhile, and each overrun doubles the receive buffer (up to `maxReceiveBufferSize`).
+///
 /// Both AF_UNSPEC link messages (carrier, operstate, counters, master, bond and port data) and
 /// AF_BRIDGE port messages (STP port state, which the kernel announces only that way) arrive on
 /// RTNLGRP_LINK.
@@ -32,12 +36,17 @@ public final class LinkEventStream {
         public var receiveBufferSize: Int?
         /// Read addresses and default routes into snapshots (like `LinkReader.currentState()`).
         public var addresses: Bool
-        /// How long a dump (initial or after an overrun) may take before `init`/`next` throws.
+        /// How long a dump (initial or after an overrun) may take before it is given up and
+        /// asked again; `init` throws when no initial dump completed within 6 times this.
         public var dumpTimeout: Double
+        /// Each overrun doubles the receive buffer up to this (bytes, as the kernel counts
+        /// them: twice SO_RCVBUF). Set it to `receiveBufferSize` to keep a small buffer small.
+        public var maxReceiveBufferSize: Int
 
-        public init(receiveBufferSize: Int? = nil, addresses: Bool = true, dumpTimeout: Double = 10) {
+        public init(receiveBufferSize: Int? = nil, addresses: Bool = true, dumpTimeout: Double = 10,
+                    maxReceiveBufferSize: Int = 16 << 20) {
             self.receiveBufferSize = receiveBufferSize; self.addresses = addresses
-            self.dumpTimeout = dumpTimeout
+            self.dumpTimeout = dumpTimeout; self.maxReceiveBufferSize = maxReceiveBufferSize
         }
     }
 
@@ -118,60 +127,68 @@ public final class LinkEventStream {
             nl_socket_add_membership(raw, Int32(RTNLGRP_LINK.rawValue))
         }
         // Subscribed: now the dump, on the same socket.
-        var first: NetworkState?
-        var overruns = 0
-        try Self.startDump(socket: socket, receiver: receiver, reason: .initial)
-        let deadline = Date().addingTimeInterval(options.dumpTimeout)
-        while first == nil {
-            let remaining = deadline.timeIntervalSinceNow
-            if remaining <= 0 {
-                throw NetlinkError(operation: "subscribe: initial link dump", code: Int32(NLE_AGAIN),
-                                   message: "no complete answer within \(options.dumpTimeout) s")
-            }
-            _ = Self.wait(fd: nl_socket_get_fd(raw), wake: nil, seconds: remaining)
-            try Self.drain(socket: socket, receiver: receiver, reader: reader, overruns: &overruns) { snapshot in
-                first = snapshot
-            }
-        }
+        let first = try Self.initialDump(socket: socket, receiver: receiver, reader: reader, options: options)
         self.options = options
         self.socket = socket
         self.receiver = receiver
         self.reader = reader
-        self.overruns = overruns
+        self.overruns = first.overruns
         interrupter = try Interrupter()
-        initialSnapshot = first!
+        initialSnapshot = first.snapshot
         takeReady()
     }
 
+    /// Dump until the first complete snapshot (retrying with backoff, as after an overrun).
+    private static func initialDump(socket: NetlinkSocket, receiver: Receiver, reader: LinkReader?,
+                                    options: Options) throws(NetlinkError) -> (snapshot: NetworkState, overruns: Int) {
+        var first: NetworkState?
+        var overruns = 0
+        receiver.resync.schedule(.initial)
+        let deadline = Date().addingTimeInterval(options.dumpTimeout * 6)
+        while first == nil {
+            if deadline.timeIntervalSinceNow <= 0 {
+                throw NetlinkError(operation: "subscribe: initial link dump", code: Int32(NLE_AGAIN),
+                                   message: "no complete answer within \(options.dumpTimeout * 6) s")
+            }
+            try service(socket: socket, receiver: receiver, options: options)
+            let wake = min(deadline, receiver.nextWake(options: options) ?? deadline)
+            _ = wait(fd: nl_socket_get_fd(socket.raw), wake: nil, seconds: max(0, wake.timeIntervalSinceNow))
+            try drain(socket: socket, receiver: receiver, reader: reader, options: options,
+                      overruns: &overruns) { snapshot in first = snapshot }
+        }
+        return (first!, overruns)
+    }
+
     /// The next notification; nil when `timeout` (seconds; nil = no limit) passed without one or
-    /// `interrupter.interrupt()` was called. Throws when the socket fails.
+    /// `interrupter.interrupt()` was called. Throws only when the socket itself fails: overruns
+    /// and failed dumps are retried.
     public func next(timeout: Double?) throws(NetlinkError) -> LinkNotification? {
         if let item = dequeue() { return item }
         let deadline = timeout.map { Date().addingTimeInterval($0) }
-        var dumpDeadline: Date?
         while true {
-            try Self.drain(socket: socket, receiver: receiver, reader: reader, overruns: &overruns) { _ in }
+            try Self.service(socket: socket, receiver: receiver, options: options)
+            try Self.drain(socket: socket, receiver: receiver, reader: reader, options: options,
+                           overruns: &overruns) { _ in }
             takeReady()
             if let item = dequeue() { return item }
-            // A dump in progress has its own bound: the kernel always finishes one.
-            if receiver.dumpInProgress {
-                let limit = dumpDeadline ?? Date().addingTimeInterval(options.dumpTimeout)
-                dumpDeadline = limit
-                if limit.timeIntervalSinceNow <= 0 {
-                    throw NetlinkError(operation: "resync: link dump", code: Int32(NLE_AGAIN),
-                                       message: "no complete answer within \(options.dumpTimeout) s")
-                }
-            }
             var seconds = deadline.map { $0.timeIntervalSinceNow }
             if let s = seconds, s <= 0 { return nil }
-            if receiver.dumpInProgress, let limit = dumpDeadline {
-                seconds = min(seconds ?? .infinity, max(0, limit.timeIntervalSinceNow))
+            if let wake = receiver.nextWake(options: options) {
+                seconds = min(seconds ?? .infinity, max(0, wake.timeIntervalSinceNow))
             }
             let woken = Self.wait(fd: nl_socket_get_fd(socket.raw), wake: interrupter, seconds: seconds)
             if woken {
                 interrupter.drain()
                 return nil
             }
+        }
+    }
+
+    /// Give up a dump past its deadline; start the dump that is due.
+    private static func service(socket: NetlinkSocket, receiver: Receiver, options: Options) throws(NetlinkError) {
+        if let d = receiver.dump, d.deadline.timeIntervalSinceNow <= 0 { receiver.abandonDump() }
+        if receiver.dump == nil, let reason = receiver.resync.take() {
+            try startDump(socket: socket, receiver: receiver, reason: reason, options: options)
         }
     }
 
@@ -204,20 +221,28 @@ public final class LinkEventStream {
         return r > 0 && fds.count > 1 && fds[1].revents & Int16(POLLIN) != 0
     }
 
-    private static func startDump(socket: NetlinkSocket, receiver: Receiver, reason: Receiver.DumpReason) throws(NetlinkError) {
+    private static func startDump(socket: NetlinkSocket, receiver: Receiver, reason: Receiver.DumpReason,
+                                  options: Options) throws(NetlinkError) {
         var header = ifinfomsg()
         header.ifi_family = UInt8(AF_UNSPEC)
         let message = try Message(type: Int(RTM_GETLINK), flags: NLM_F_DUMP, header: header,
                                   operation: reason == .initial ? "subscribe: dump links" : "resync: dump links")
         // Drops before this point are covered by the dump (its parts are built after them).
         if let d = receiver.drops() { receiver.accountedDrops = d }
-        try socket.send(message)
-        receiver.dumpStarted(sequence: nlmsg_hdr(message.raw).pointee.nlmsg_seq, reason: reason)
+        do {
+            try socket.send(message)
+        } catch {
+            // Sending to the kernel failed (no memory?): try again later, like a refused dump.
+            receiver.resync.schedule(reason)
+            return
+        }
+        receiver.dumpStarted(sequence: nlmsg_hdr(message.raw).pointee.nlmsg_seq, reason: reason,
+                             timeout: options.dumpTimeout)
     }
 
     /// Read every datagram waiting on the socket (non-blocking), finishing dumps as they
     /// complete; `initial` gets the snapshot of an initial dump.
-    private static func drain(socket: NetlinkSocket, receiver: Receiver, reader: LinkReader?,
+    private static func drain(socket: NetlinkSocket, receiver: Receiver, reader: LinkReader?, options: Options,
                               overruns: inout Int, initial: (NetworkState) -> Void) throws(NetlinkError) {
         while true {
             let result = nl_recvmsgs_default(socket.raw)
@@ -225,258 +250,69 @@ public final class LinkEventStream {
                 receiver.error = nil
                 throw error
             }
+            if let reason = receiver.failedDump {
+                receiver.failedDump = nil
+                receiver.resync.schedule(reason)
+            }
             if let done = receiver.completedDump {
                 receiver.completedDump = nil
-                if done.interrupted {
-                    // The link table changed during the dump (NLM_F_DUMP_INTR): ask again.
-                    try startDump(socket: socket, receiver: receiver, reason: done.reason)
-                } else {
-                    var snapshot = NetworkState(interfaces: done.interfaces)
-                    if let reader {
-                        let addresses = try reader.dumpAddresses()
-                        for i in snapshot.interfaces.indices {
-                            if let index = snapshot.interfaces[i].index, let list = addresses[index], !list.isEmpty {
-                                snapshot.interfaces[i].addresses = list
-                            }
-                        }
-                        snapshot.routes = try reader.dumpDefaultRoutes(names: receiver.names)
-                    }
-                    receiver.adopt(snapshot)
-                    switch done.reason {
-                    case .initial: initial(snapshot)
-                    case .overrun: receiver.ready.append(.overrun(snapshot: snapshot))
-                    }
-                    receiver.replayHeld(done.held)
-                    // Drops since the dump started that no ENOBUFS told (see the type's comment).
-                    let silentDrops = receiver.takeNewDrops()
-                    if silentDrops { overruns += 1 }
-                    if done.overrunDuring || silentDrops {
-                        // Notifications were lost while the dump ran: the snapshot may already
-                        // be stale for links read before the loss. Read again.
-                        try startDump(socket: socket, receiver: receiver, reason: .overrun)
-                    }
-                }
+                try finish(done, receiver: receiver, reader: reader, overruns: &overruns, initial: initial)
             }
             if result >= 0 { continue }
             let code = -result
             if code == NLE_AGAIN {
                 // Drops the kernel did not report as ENOBUFS (the socket was still congested).
                 guard receiver.takeNewDrops() else { return }
-                overruns += 1
-                if receiver.dumpInProgress {
-                    receiver.overrunDuringDump()
-                } else {
-                    try startDump(socket: socket, receiver: receiver, reason: .overrun)
-                }
-                continue
-            }
-            if code == NLE_NOMEM {
+            } else if code == NLE_NOMEM {
                 // recvmsg() failed with ENOBUFS: the kernel dropped notifications.
-                overruns += 1
                 _ = receiver.takeNewDrops()  // told: not to be counted again
-                if receiver.dumpInProgress {
-                    receiver.overrunDuringDump()
-                } else {
-                    try startDump(socket: socket, receiver: receiver, reason: .overrun)
-                }
-                continue
+            } else {
+                throw NetlinkError(operation: "receive link notifications", libnlCode: result)
             }
-            throw NetlinkError(operation: "receive link notifications", libnlCode: result)
-        }
-    }
-}
-
-/// Turns each received message into notifications (called from libnl's callback; copies
-/// everything out of the message at once).
-final class Receiver {
-    enum DumpReason { case initial, overrun }
-
-    /// A notification read while a dump ran, kept because it is newer than its link's dump part.
-    enum Held {
-        case link(LinkRecord, LinkEvent?)
-        case port(index: Int, port: BridgePortSettings, flags: UInt32)
-        case removed(index: Int, name: String)
-    }
-
-    struct Dump {
-        var sequence: UInt32
-        var reason: DumpReason
-        var records: [LinkRecord] = []
-        var seen: Set<Int> = []
-        var held: [Held] = []
-        var interrupted = false
-        var overrunDuring = false
-    }
-
-    struct CompletedDump {
-        var reason: DumpReason
-        var interfaces: [Interface]
-        var held: [Held]
-        var interrupted: Bool
-        var overrunDuring: Bool
-    }
-
-    let localPort: UInt32
-    /// The subscription socket (for its drop counter).
-    var fd: Int32 = -1
-    /// The socket's drop counter when the current (or last) dump started, or when drops were
-    /// last noticed; nil when the kernel cannot tell (then ENOBUFS alone is trusted).
-    var accountedDrops: UInt32?
-    /// Names by ifindex (to resolve master, active slave, veth peer).
-    var names: [Int: String] = [:]
-    /// Last known state by ifindex.
-    var known: [Int: Interface] = [:]
-    /// Notifications ready for the consumer.
-    var ready: [LinkNotification] = []
-    var dump: Dump?
-    var completedDump: CompletedDump?
-    var error: NetlinkError?
-
-    init(localPort: UInt32) { self.localPort = localPort }
-
-    var dumpInProgress: Bool { dump != nil }
-
-    func dumpStarted(sequence: UInt32, reason: DumpReason) {
-        dump = Dump(sequence: sequence, reason: reason)
-    }
-
-    /// The kernel's count of messages dropped on the socket for lack of room (SO_MEMINFO).
-    func drops() -> UInt32? {
-        var info = [UInt32](repeating: 0, count: 16)
-        var length = socklen_t(info.count * MemoryLayout<UInt32>.size)
-        let soMeminfo: Int32 = 55      // SO_MEMINFO (asm-generic/socket.h, Linux 4.6)
-        let skMeminfoDrops = 8         // SK_MEMINFO_DROPS (linux/sock_diag.h)
-        guard fd >= 0, getsockopt(fd, SOL_SOCKET, soMeminfo, &info, &length) == 0,
-              Int(length) >= (skMeminfoDrops + 1) * MemoryLayout<UInt32>.size else { return nil }
-        return info[skMeminfoDrops]
-    }
-
-    /// True when the drop counter moved since it was last accounted for (and accounts for it).
-    func takeNewDrops() -> Bool {
-        guard let before = accountedDrops, let now = drops(), now != before else { return false }
-        accountedDrops = now
-        return true
-    }
-
-    func overrunDuringDump() { dump?.overrunDuring = true }
-
-    /// The snapshot becomes the known state.
-    func adopt(_ snapshot: NetworkState) {
-        known = [:]
-        for i in snapshot.interfaces { if let index = i.index { known[index] = i } }
-    }
-
-    func handle(_ message: UnsafeMutablePointer<nlmsghdr>) {
-        let header = message.pointee
-        do throws(NetlinkError) {
-            if var current = dump, header.nlmsg_seq == current.sequence, header.nlmsg_pid == localPort {
-                if header.nlmsg_flags & UInt16(NLM_F_DUMP_INTR) != 0 { current.interrupted = true }
-                switch Int32(header.nlmsg_type) {
-                case NLMSG_DONE:
-                    finish(current)
-                    return
-                case NLMSG_ERROR:
-                    let code = nlmsg_data(message).load(as: Int32.self)
-                    guard code != 0 else { dump = current; return }
-                    dump = nil
-                    throw NetlinkError(operation: "dump links", libnlCode: -nl_syserr2nlerr(-code))
-                default:
-                    if let record = try LinkRecord(message: message) {
-                        current.records.append(record)
-                        current.seen.insert(record.index)
-                    }
-                    dump = current
-                }
-                return
+            overruns += 1
+            receiver.growReceiveBuffer(limit: options.maxReceiveBufferSize)
+            if receiver.dumpInProgress {
+                receiver.overrunDuringDump()
+            } else {
+                receiver.resync.schedule(.overrun)
             }
-            try notification(message)
-        } catch {
-            if self.error == nil { self.error = error }
         }
     }
 
-    private func finish(_ finished: Dump) {
-        dump = nil
-        let records = finished.records.sorted { $0.index < $1.index }
-        names = Dictionary(records.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
-        completedDump = CompletedDump(
-            reason: finished.reason, interfaces: records.map { $0.interface(names: names) },
-            held: finished.held, interrupted: finished.interrupted, overrunDuring: finished.overrunDuring)
-    }
-
-    /// A message that is not part of our dump: a kernel notification.
-    private func notification(_ message: UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) {
-        let type = Int32(message.pointee.nlmsg_type)
-        guard type == Int32(RTM_NEWLINK) || type == Int32(RTM_DELLINK) else { return }
-        let header = nlmsg_data(message).load(as: ifinfomsg.self)
-        let index = Int(header.ifi_index)
-        let family = Int32(header.ifi_family)
-        let held: Held
-        if family == AF_BRIDGE {
-            // A port leaving a bridge gets an AF_BRIDGE RTM_DELLINK: not a removal (its
-            // AF_UNSPEC RTM_NEWLINK, master cleared, tells the news).
-            guard type == Int32(RTM_NEWLINK) else { return }
-            let a = try Attributes(message: message, headerSize: MemoryLayout<ifinfomsg>.size,
-                                   maxType: xg_ifla_max(), operation: "bridge port notification")
-            guard let info = try a.nested(Int(IFLA_PROTINFO), maxType: xg_ifla_brport_max(),
-                                          operation: "bridge port notification") else { return }
-            held = .port(index: index, port: BridgeLink.port(from: info), flags: header.ifi_flags)
-        } else if type == Int32(RTM_DELLINK) {
-            let a = try Attributes(message: message, headerSize: MemoryLayout<ifinfomsg>.size,
-                                   maxType: xg_ifla_max(), operation: "link removal notification")
-            let name = a.string(Int(IFLA_IFNAME)) ?? names[index] ?? "if\(index)"
-            held = .removed(index: index, name: name)
-        } else {
-            guard let record = try LinkRecord(message: message) else { return }
-            let a = try Attributes(message: message, headerSize: MemoryLayout<ifinfomsg>.size,
-                                   maxType: xg_ifla_max(), operation: "link notification")
-            held = .link(record, a.u32(Int(IFLA_EVENT)).flatMap(LinkEvent.init(kernelValue:)))
-        }
-        if var current = dump {
-            // Older than the dump's copy of this link unless that copy was already read.
-            if current.seen.contains(index) {
-                current.held.append(held)
-                dump = current
-            }
+    /// A dump answered to its end: its snapshot (with addresses and routes when asked for)
+    /// becomes the known state, and another is scheduled when it may already be stale.
+    private static func finish(_ done: Receiver.CompletedDump, receiver: Receiver, reader: LinkReader?,
+                               overruns: inout Int, initial: (NetworkState) -> Void) throws(NetlinkError) {
+        if done.interrupted {
+            // The link table changed during the dump (NLM_F_DUMP_INTR), or it ended early.
+            receiver.resync.schedule(done.reason)
             return
         }
-        apply(held)
-    }
-
-    func replayHeld(_ held: [Held]) {
-        for item in held { apply(item) }
-    }
-
-    private func apply(_ held: Held) {
-        switch held {
-        case .link(let record, let event):
-            let previous = known[record.index]
-            names[record.index] = record.name
-            var interface = record.interface(names: names)
-            interface.addresses = previous?.addresses
-            known[record.index] = interface
-            let renamed = previous.flatMap { $0.name != record.name ? $0.name : nil }
-            ready.append(.link(InterfaceUpdate(interface: interface, source: .link, event: event,
-                                               renamedFrom: renamed)))
-        case .port(let index, let port, let flags):
-            guard var interface = known[index] else { return }
-            // The bridge reacts to a carrier loss (port disabled) before the link's own
-            // AF_UNSPEC message announces it; the flags of its message already tell the carrier
-            // (IFF_LOWER_UP, set only while the device runs). Counters come with that message.
-            if flags & UInt32(IFF_UP.rawValue) != 0 {
-                interface.carrier = flags & UInt32(IFF_LOWER_UP.rawValue) != 0
+        var snapshot = NetworkState(interfaces: done.interfaces)
+        if let reader {
+            let addresses = try reader.dumpAddresses()
+            for i in snapshot.interfaces.indices {
+                if let index = snapshot.interfaces[i].index, let list = addresses[index], !list.isEmpty {
+                    snapshot.interfaces[i].addresses = list
+                }
             }
-            var merged = interface.port ?? BridgePortSettings()
-            if let v = port.priority { merged.priority = v }
-            if let v = port.cost { merged.cost = v }
-            if let v = port.state { merged.state = v }
-            interface.port = merged
-            known[index] = interface
-            ready.append(.link(InterfaceUpdate(interface: interface, source: .bridgePort)))
-        case .removed(let index, let name):
-            known[index] = nil
-            names[index] = nil
-            ready.append(.removed(name: name, index: index))
+            snapshot.routes = try reader.dumpDefaultRoutes(names: receiver.names)
+        }
+        receiver.adopt(snapshot)
+        switch done.reason {
+        case .initial: initial(snapshot)
+        case .overrun: receiver.ready.append(.overrun(snapshot: snapshot))
+        }
+        receiver.replayHeld(done.held)
+        // Drops since the dump started that no ENOBUFS told (see the type's comment).
+        let silentDrops = receiver.takeNewDrops()
+        if silentDrops { overruns += 1 }
+        if done.overrunDuring || silentDrops {
+            // Notifications were lost while the dump ran: the snapshot may already be stale
+            // for links read before the loss. Read again (after the backoff).
+            receiver.resync.schedule(.overrun)
+        } else {
+            receiver.resync.succeeded()
         }
     }
 }

@@ -148,6 +148,8 @@ struct LinkRecord {
     var carrier: Bool?
     var carrierUpCount: Int?
     var carrierDownCount: Int?
+    /// IFLA_LINK_NETNSID: the peer's namespace (nil: the peer, if any, is in this one).
+    var linkNetnsID: Int?
     var operstate: String?
     var mac: String?
     /// IFLA_IFALIAS (`ip link set NAME alias TEXT`): xg-scale's ownership mark.
@@ -174,6 +176,7 @@ struct LinkRecord {
         masterIndex = a.u32(Int(IFLA_MASTER)).map(Int.init)
         linkIndex = a.u32(Int(IFLA_LINK)).map(Int.init)
         linkInOtherNamespace = a.has(Int(IFLA_LINK_NETNSID))
+        linkNetnsID = a.u32(Int(IFLA_LINK_NETNSID)).map { Int(Int32(bitPattern: $0)) }
         carrier = a.u8(Int(IFLA_CARRIER)).map { $0 != 0 }
         carrierUpCount = a.u32(Int(IFLA_CARRIER_UP_COUNT)).map(Int.init)
         carrierDownCount = a.u32(Int(IFLA_CARRIER_DOWN_COUNT)).map(Int.init)
@@ -227,6 +230,7 @@ struct LinkRecord {
                                                     names: names) : nil,
             port: port, slave: slave, index: index, operstate: operstate, carrier: carrier,
             carrierUpCount: carrierUpCount, carrierDownCount: carrierDownCount, mac: mac)
+        result.peerNetnsID = linkNetnsID
         if kind == .other { result.kernelKind = infoKind ?? (arpType == UInt16(ARPHRD_LOOPBACK) ? "loopback" : nil) }
         return result
     }

@@ -144,6 +144,9 @@ public struct Interface: Codable, Sendable, Equatable {
     public var bond: BondSettings?
     /// For a veth: the name of its peer.
     public var peer: String?
+    /// For a veth (or another link with a peer) whose peer lives in another network namespace:
+    /// that namespace's id as this one numbers it (IFLA_LINK_NETNSID). Kernel-read only.
+    public var peerNetnsID: Int?
     /// Settings as a port of `master` when the master is a bridge.
     public var port: BridgePortSettings?
     /// Settings as a slave of `master` when the master is a bond (kernel-read only).
@@ -177,6 +180,7 @@ public struct Interface: Codable, Sendable, Equatable {
         case carrierUpCount = "carrier-up-count", carrierDownCount = "carrier-down-count"
         case mac
         case kernelKind = "kernel-kind"
+        case peerNetnsID = "peer-netnsid"
     }
 }
 

@@ -4,6 +4,7 @@ import Glibc
 import MonitorCore
 import NodeNetwork
 @testable import LinkMonitor
+import SystemIO
 import TestSupport
 
 /// Wait (bounded) without blocking a thread of the cooperative pool (2 on a 2-core machine).
@@ -167,6 +168,6 @@ func node(peth0: Bool = true, up0: Int = 1, down0: Int = 0, root: String = "8000
         // A new inode: readers see the old file or the new one, never a half-written one.
         #expect(before.st_ino != after.st_ino)
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["xgscale.prom"])
-        #expect(throws: SocketError.self) { try MetricsFileWriter(path: dir.path + "/none/x.prom").write("") }
+        #expect(throws: SystemError.self) { try MetricsFileWriter(path: dir.path + "/none/x.prom").write("") }
     }
 }

@@ -158,10 +158,11 @@ import TestSupport
         #expect(try waitUntil(timeout: 5) { r = try oneshot(); return r.status == 2 }, "\(r)")
         #expect(r.stdout.hasPrefix("REDUNDANCY DOWN - xenbr0 DOWN\n"), "\(r.stdout)")
 
-        // Without a profile the veth uplinks are not recognised (only physical devices and
-        // bonds are, by discovery): the bridge is a group without uplinks, DOWN.
+        // Without a profile discovery finds the same group: the veth uplinks' peers live in
+        // the switch namespace. Both cut: DOWN, naming both.
         let d = try oneshot(discover: true)
         #expect(d.status == 2)
+        #expect(d.stdout.contains("0/2 uplinks usable [peth0 unusable, peth1 unusable]"), "\(d.stdout)")
     }
 
     /// A profile whose group the node lacks: `--oneshot` says DOWN naming what is missing; the
@@ -212,9 +213,10 @@ import TestSupport
         let count = 50
         try ns.addVethPairs(count)
         try ns.assertNoDefaultRoute()
-        let metrics = FileManager.default.temporaryDirectory
-            .appendingPathComponent("xgt-\(getpid())-\(UUID().uuidString.prefix(8)).prom")
-        defer { try? FileManager.default.removeItem(at: metrics) }
+        // In a directory of our own: /tmp is writable by others, which the monitor refuses.
+        let dir = try privateDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let metrics = dir.appendingPathComponent("m.prom")
         let monitor = try MonitorRun(ns, ["--json", "--no-local-syslog", "--all-links", "--receive-buffer", "1024",
                                           "--flap-threshold", "1000", "--metrics-file", metrics.path])
         defer { monitor.stop() }

@@ -19,17 +19,31 @@ extension XGScale {
                 DEGRADED (some), DOWN (none). After a netlink receive-buffer overrun it re-reads \
                 the whole state, logs a resync event, and reports what changed meanwhile.
 
+                Storms: a link storm never stops it. A dump that overruns or that the kernel \
+                interrupts is read again with a larger receive buffer after a backoff (up to \
+                2 s) while notifications keep flowing, and once the links are quiet its state \
+                is the kernel's. Only SIGTERM, SIGINT or a bad command line end it; a failing \
+                poll, subscription or metrics write is said on stderr (rate-limited) and retried.
+
                 Groups: with --profile, the group the profile describes (its bond, or its STP \
                 bridge, with its uplinks); a missing or misconfigured group is reported \
                 (group-config event, and DOWN for a missing one). Without --profile: every bond \
-                with its slaves, and every bridge with STP on with its ports that are physical \
-                devices or bonds.
+                with its slaves, and every bridge with STP on with its uplink ports: physical \
+                devices, bonds, and veths whose peer lives in another network namespace (a \
+                lab's switch); not guest ports (a veth whose peer is in this namespace, Xen \
+                vif*, tap*). Groups and links are followed by name: an uplink deleted and \
+                created again (a new ifindex) is watched again without a restart.
 
                 Outputs: local syslog (--syslog-socket, /dev/log by default; if it is absent \
                 the monitor says so once on stderr and goes on), remote syslog in RFC 5424 \
                 (--syslog-server, UDP or TCP with octet counting, structured data under SD-ID \
                 xgscale@32473; TCP reconnects and queues up to --queue-size events), JSON lines \
-                on stdout (--json), and a node_exporter textfile (--metrics-file).
+                on stdout (--json), and a node_exporter textfile (--metrics-file), written at \
+                most once per --metrics-interval and never more than one interval behind, \
+                replaced atomically (mode 0644). Its directory must be owned by root and not \
+                writable by group or others (refused at start otherwise, exit 1). When the file \
+                cannot be written the monitor says so once on stderr, then at most once a \
+                minute, retries every interval, and goes on.
 
                 Severities: redundancy DOWN = crit, DEGRADED = err (--degraded-severity warning), \
                 link down = warning, restored = notice, STP transitions = info.
@@ -96,6 +110,10 @@ extension XGScale {
                                    valueName: "path"))
         var metricsFile: String?
 
+        @Option(help: ArgumentHelp("Shortest time between two writes of --metrics-file (coalesced; default 1000).",
+                                   valueName: "milliseconds"))
+        var metricsInterval = 1000
+
         @Option(help: ArgumentHelp("Seconds between reads of bridge root/topology data.", valueName: "seconds"))
         var topologyPoll: Double = 2
 
@@ -128,6 +146,9 @@ extension XGScale {
             }
             guard topologyPoll > 0, flapWindow > 0, flapThreshold >= 1, queueSize >= 1 else {
                 throw ValidationError("--topology-poll, --flap-window, --flap-threshold and --queue-size must be positive")
+            }
+            guard metricsInterval > 0 else {
+                throw ValidationError("--metrics-interval \(metricsInterval) (fix: give a positive number of milliseconds)")
             }
             if let b = receiveBuffer, b <= 0 {
                 throw ValidationError("--receive-buffer \(b) (fix: give a positive number of bytes)")
@@ -220,7 +241,7 @@ extension XGScale {
                     severity: SeverityPolicy(degraded: degradedSeverity == "warning" ? .warning : .err),
                     profile: groups, links: allLinks ? .all : .uplinks),
                 topologyPoll: .milliseconds(Int64(topologyPoll * 1000)),
-                metrics: metricsFile.map { MetricsFileWriter(path: $0) })
+                metrics: metricsFile.map { MetricsFileWriter(path: $0, interval: .milliseconds(metricsInterval)) })
             let monitor = LinkMonitor.Monitor(source: source, emitters: emitters, settings: settings)
             do {
                 _ = try await TerminationSignals.run { try await monitor.run() }
