@@ -1,0 +1,152 @@
+// `xg-scale preflight`: phase 1 starts the node side on every node (bounded parallelism),
+// which gathers facts and opens the listeners; phase 2 has every node connect to its peers,
+// all at once; then every node side is ended and the answers are put together.
+import DRBD
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum ClusterPreflight {
+    /// The one entry point: inputs checked (throws before anything runs), then the two phases.
+    public static func run(_ o: ClusterOptions) throws(PreflightError) -> ClusterReport {
+        signal(SIGPIPE, SIG_IGN)
+        let config = try Inputs.configuration(o)
+        let only = try Inputs.selection(o.resources, in: config)
+        let pairs = PairDerivation.pairs(config, resources: only)
+        guard !pairs.isEmpty else {
+            throw PreflightError("\(config.files.first ?? o.configPath): error: no resource has two hosts with addresses to connect (fix: check the 'on HOST { address ...; }' sections, or --resource)")
+        }
+        let nodes = PairDerivation.nodes(config, pairs: pairs, resources: only)
+        let transport = try Inputs.transport(o)
+        var argvs: [String: [String]] = [:]
+        for n in nodes {
+            do { argvs[n] = try transport.argv(for: n) } catch {
+                let loc = config.resources.first { r in r.hosts.contains { $0.names.contains(n) } }?.location
+                throw PreflightError("\(loc.map { "\($0.file):\($0.line): " } ?? "")error: \(error.description)")
+            }
+        }
+        let isSSH = o.execTemplate == nil
+        let run = Run(config: config, pairs: pairs, nodes: nodes, argvs: argvs, timeoutMs: o.timeoutMs,
+                      parallel: max(1, o.parallel), startupMs: isSSH ? 15_000 : 5_000)
+        return run.execute()
+    }
+}
+
+/// One run's state: sessions and facts per node, shared by the per-node threads.
+final class Run: @unchecked Sendable {
+    let config: Configuration, pairs: [ProbePair], nodes: [String], argvs: [String: [String]]
+    let timeoutMs: Int, parallel: Int, startupMs: Int
+    private let lock = NSLock()
+    private var sessions: [String: NodeSession] = [:]
+    private var facts: [String: NodeFacts] = [:]
+    private var errors: [String: String] = [:]
+    private var outcomes: [Int: ConnectOutcome] = [:]
+
+    init(config: Configuration, pairs: [ProbePair], nodes: [String], argvs: [String: [String]],
+         timeoutMs: Int, parallel: Int, startupMs: Int) {
+        self.config = config; self.pairs = pairs; self.nodes = nodes; self.argvs = argvs
+        self.timeoutMs = timeoutMs; self.parallel = parallel; self.startupMs = startupMs
+    }
+
+    var lifetimeMs: Int { startupMs + timeoutMs + 2 * timeoutMs + 5_000 }
+
+    func execute() -> ClusterReport {
+        let t0 = ContinuousClock.now
+        phase1()
+        debug("phase1 \(ContinuousClock.now - t0)")
+        phase2()
+        debug("phase2 \(ContinuousClock.now - t0)")
+        defer { debug("end \(ContinuousClock.now - t0)") }
+        let group = DispatchGroup()
+        for s in lock.withLock({ Array(sessions.values) }) {
+            DispatchQueue.global().async(group: group) { s.finish(grace: .seconds(2)) }
+        }
+        group.wait()
+        return report()
+    }
+
+    private func phase1() {
+        let slots = DispatchSemaphore(value: parallel)
+        let group = DispatchGroup()
+        for n in nodes {
+            group.enter()
+            Thread.detachNewThread { [self] in
+                slots.wait()
+                start(n)
+                slots.signal()
+                group.leave()
+            }
+        }
+        group.wait()
+    }
+
+    private func start(_ node: String) {
+        let s = NodeSession(node: node, argv: argvs[node]!)
+        let task = NodeTask(node: node, configuration: config, listen: listenSpecs(node), own: ownSpecs(node), lifetimeMs: lifetimeMs)
+        do { try s.start() } catch {
+            lock.withLock { errors[node] = "cannot start \(argvs[node]!.joined(separator: " ")): \(error)" }
+            return
+        }
+        lock.withLock { sessions[node] = s }
+        let deadline = ContinuousClock.now + .milliseconds(startupMs + timeoutMs)
+        guard let data = try? JSONEncoder().encode(task), s.send(data),
+              let line = s.readLine(deadline: deadline), let f = try? JSONDecoder().decode(NodeFacts.self, from: line) else {
+            let why = s.failure(waitedMs: startupMs + timeoutMs)
+            lock.withLock { errors[node] = why }
+            return
+        }
+        lock.withLock { facts[node] = f }
+    }
+
+    func listenSpecs(_ node: String) -> [SocketSpec] {
+        var seen = Set<SocketSpec>()
+        return pairs.filter { $0.to == node }.map { SocketSpec($0.target) }.filter { seen.insert($0).inserted }
+    }
+
+    func ownSpecs(_ node: String) -> [SocketSpec] {
+        var seen = Set<SocketSpec>()
+        let mine = pairs.flatMap { p in [p.from == node ? p.source : nil, p.to == node ? p.target : nil].compactMap { $0 } }
+        return mine.map(SocketSpec.init).filter { seen.insert($0).inserted }
+    }
+
+    private func phase2() {
+        let known = lock.withLock { facts }
+        var plans: [String: [ConnectSpec]] = [:]
+        for (i, p) in pairs.enumerated() {
+            guard known[p.from] != nil, let to = known[p.to],
+                  let l = to.listeners.first(where: { $0.socket == SocketSpec(p.target) }),
+                  l.state == .listening || l.state == .drbd else { continue }
+            plans[p.from, default: []].append(ConnectSpec(id: i, source: SocketSpec(p.source), target: l.socket, push: l.state == .listening))
+        }
+        let group = DispatchGroup()
+        for (node, specs) in plans {
+            guard let s = lock.withLock({ sessions[node] }) else { continue }
+            DispatchQueue.global().async(group: group) { [self] in
+                let plan = ConnectPlan(connects: specs, timeoutMs: timeoutMs)
+                let deadline = ContinuousClock.now + .milliseconds(2 * timeoutMs + 3_000)
+                guard let data = try? JSONEncoder().encode(plan), s.send(data), let line = s.readLine(deadline: deadline),
+                      let r = try? JSONDecoder().decode(NodeResults.self, from: line) else {
+                    let why = s.failure(waitedMs: 2 * timeoutMs + 3_000)
+                    lock.withLock { errors[node] = "no results: " + why }
+                    return
+                }
+                lock.withLock { for o in r.outcomes { outcomes[o.id] = o } }
+            }
+        }
+        group.wait()
+    }
+
+    private func report() -> ClusterReport {
+        let (f, e, o) = lock.withLock { (facts, errors, outcomes) }
+        let pairReports = pairs.enumerated().map { i, p in Verdict.pair(p, outcome: o[i], facts: f, errors: e) }
+        let nodeReports = nodes.map { n in
+            NodeReport(node: n, reachable: f[n] != nil && (e[n] == nil), findings: f[n]?.findings ?? [], error: e[n])
+        }
+        return ClusterReport(pairs: pairReports, nodes: nodeReports)
+    }
+}
+
+func debug(_ s: String) {
+    if ProcessInfo.processInfo.environment["XG_PREFLIGHT_DEBUG"] != nil { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+}
