@@ -66,6 +66,9 @@ let package = Package(
         // Apply engine without root (fault backend, timed revert clock) and, as root, plan/apply/
         // rollback/confirm of the STP profiles in throwaway namespaces.
         .testTarget(name: "ApplyTests", dependencies: ["Apply", "NodeNetwork", "Netlink", "TestSupport"]),
+        // `xg-scale preflight` across namespace nodes (nftables, a real sshd; root) and its pure
+        // parts (pairs, errno mapping, --exec templates, nft matching, JSON) without root.
+        .testTarget(name: "PreflightTests", dependencies: ["Preflight", "DRBD", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -81,6 +81,7 @@ final class EchoServer: @unchecked Sendable {
                     if c < 0 { break }
                     _ = fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK)
                     _ = fcntl(c, F_SETFD, FD_CLOEXEC)
+                    Sock.setInt(c, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
                     conns.append(Conn(fd: c))
                 }
             }

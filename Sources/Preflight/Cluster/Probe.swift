@@ -93,7 +93,10 @@ enum Prober {
         r.state = .connected
         r.mss = Int(Sock.getInt(l.fd, Int32(IPPROTO_TCP), TCP_MAXSEG))
         if !a.push { close(l.fd); l.fd = -1; return }
-        l.payload = max(16384, 4 * max(r.mss, 536))
+        // One full-size segment each way, written at once: several would leave as one GSO
+        // packet, which a virtual switch forwards whatever its MTU (a physical one would not).
+        Sock.setInt(l.fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+        l.payload = max(r.mss, 536)
         r.payload = l.payload
         l.pushUntil = ContinuousClock.now + pushFor
     }
