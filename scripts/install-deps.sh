@@ -6,6 +6,7 @@ PACKAGES="
   iproute2 nftables procps util-linux python3
   drbd-utils
   rsyslog
+  openssh-server openssh-client netcat-openbsd
   qemu-system-x86 busybox-static cpio kmod
   groff-base man-db jq
 "
