@@ -36,7 +36,7 @@ test: setup build check-man
 
 # Tests that need neither root nor the kernel.
 test-pure: build
-	$(SWIFT) test --filter 'NodeNetworkTests|DRBDTests|MonitorCoreTests|TimedRevertTests'
+	$(SWIFT) test --filter 'NodeNetworkTests|DRBDTests|MonitorCoreTests|TimedRevertTests|PreflightPure'
 
 # man/xg-scale.8 is generated from the argument parser, with a pinned date.
 man:

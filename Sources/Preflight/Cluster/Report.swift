@@ -51,6 +51,11 @@ public struct PairReport: Codable, Sendable {
     /// mtu-blackhole: the largest IP packet size that got through (extension).
     public var mtu: Int?
 
+    public init(resource: String, from: String, to: String, address: String, port: Int, result: PairResult,
+                detail: String, rule: RuleRef?, source: String, mtu: Int?) {
+        self.resource = resource; self.from = from; self.to = to; self.address = address; self.port = port
+        self.result = result; self.detail = detail; self.rule = rule; self.source = source; self.mtu = mtu
+    }
     enum CodingKeys: String, CodingKey { case resource, from, to, address, port, result, detail, rule, source, mtu }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -67,6 +72,9 @@ public struct NodeReport: Codable, Sendable {
     public var findings: [NodeFinding]
     /// Why the node could not be reached (extension; null when reachable).
     public var error: String?
+    public init(node: String, reachable: Bool, findings: [NodeFinding], error: String?) {
+        self.node = node; self.reachable = reachable; self.findings = findings; self.error = error
+    }
     enum CodingKeys: String, CodingKey { case node, reachable, findings, error }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -78,6 +86,7 @@ public struct NodeReport: Codable, Sendable {
 public struct ClusterReport: Codable, Sendable {
     public var pairs: [PairReport]
     public var nodes: [NodeReport]
+    public init(pairs: [PairReport], nodes: [NodeReport]) { self.pairs = pairs; self.nodes = nodes }
     /// Exit status: 0 every pair ok, 2 any is not.
     public var allOK: Bool { pairs.allSatisfy { $0.result == .ok } }
     /// Count per result, in PairResult order.
