@@ -52,15 +52,12 @@ final class Run: @unchecked Sendable {
     var lifetimeMs: Int { startupMs + timeoutMs + 2 * timeoutMs + 5_000 }
 
     func execute() -> ClusterReport {
-        let t0 = ContinuousClock.now
         phase1()
-        debug("phase1 \(ContinuousClock.now - t0)")
         phase2()
-        debug("phase2 \(ContinuousClock.now - t0)")
-        defer { debug("end \(ContinuousClock.now - t0)") }
         let group = DispatchGroup()
         for s in lock.withLock({ Array(sessions.values) }) {
-            DispatchQueue.global().async(group: group) { s.finish(grace: .seconds(2)) }
+            group.enter()
+            Thread.detachNewThread { s.finish(grace: .seconds(2)); group.leave() }
         }
         group.wait()
         return report()
@@ -83,7 +80,8 @@ final class Run: @unchecked Sendable {
 
     private func start(_ node: String) {
         let s = NodeSession(node: node, argv: argvs[node]!)
-        let task = NodeTask(node: node, configuration: config, listen: listenSpecs(node), own: ownSpecs(node), lifetimeMs: lifetimeMs)
+        let task = NodeTask(node: node, configuration: configuration(for: node), listen: listenSpecs(node), own: ownSpecs(node),
+                            lifetimeMs: lifetimeMs)
         do { try s.start() } catch {
             lock.withLock { errors[node] = "cannot start \(argvs[node]!.joined(separator: " ")): \(error)" }
             return
@@ -97,6 +95,16 @@ final class Run: @unchecked Sendable {
             return
         }
         lock.withLock { facts[node] = f }
+    }
+
+    /// The resources that name `node` (its local checks need no others).
+    func configuration(for node: String) -> Configuration {
+        var c = config
+        c.resources = c.resources.filter { r in
+            r.hosts.contains { $0.names.contains(node) || $0.kind == .floating }
+                || r.connections.contains { $0.paths.contains { $0.contains { $0.name == node } } }
+        }
+        return c
     }
 
     func listenSpecs(_ node: String) -> [SocketSpec] {
@@ -122,7 +130,11 @@ final class Run: @unchecked Sendable {
         let group = DispatchGroup()
         for (node, specs) in plans {
             guard let s = lock.withLock({ sessions[node] }) else { continue }
-            DispatchQueue.global().async(group: group) { [self] in
+            group.enter()
+            // A thread per node: each blocks on its node's answer (the global queue's few
+            // threads would serialize them).
+            Thread.detachNewThread { [self] in
+                defer { group.leave() }
                 let plan = ConnectPlan(connects: specs, timeoutMs: timeoutMs)
                 let deadline = ContinuousClock.now + .milliseconds(2 * timeoutMs + 3_000)
                 guard let data = try? JSONEncoder().encode(plan), s.send(data), let line = s.readLine(deadline: deadline),
@@ -145,8 +157,4 @@ final class Run: @unchecked Sendable {
         }
         return ClusterReport(pairs: pairReports, nodes: nodeReports)
     }
-}
-
-func debug(_ s: String) {
-    if ProcessInfo.processInfo.environment["XG_PREFLIGHT_DEBUG"] != nil { FileHandle.standardError.write(Data((s + "\n").utf8)) }
 }

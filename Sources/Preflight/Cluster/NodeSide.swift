@@ -33,7 +33,8 @@ public enum NodeSide {
                               ruleset: nftRuleset())
         guard emit(facts) else { server.stop(); return 0 }
         if let l = input.next(deadline: deadline), let plan = try? JSONDecoder().decode(ConnectPlan.self, from: l) {
-            guard emit(NodeResults(outcomes: PairProbe.run(plan))) else { server.stop(); return 0 }
+            let results = NodeResults(outcomes: PairProbe.run(plan))
+            guard emit(results) else { server.stop(); return 0 }
             // Peers may still be connecting to our listeners: wait for the end of stdin.
             while input.next(deadline: deadline) != nil {}
         }
@@ -73,7 +74,9 @@ public enum NodeSide {
             facts.sockets[i].owner = LocalMachine.owner(ofSocketInode: facts.sockets[i].inode)
         }
         let options = CheckOptions(host: task.node, minorCount: LocalMachine.moduleMinorCount(), local: facts)
-        var out = Checker.check(task.configuration, options: options).map(NodeFinding.init)
+        // This node's findings, and those of the configuration as a whole (no host).
+        var out = Checker.check(task.configuration, options: options).filter { $0.host == nil || $0.host == task.node }
+            .map(NodeFinding.init)
         out += EphemeralPorts.findings(task, range: EphemeralPorts.localRange(), reserved: EphemeralPorts.reserved())
         return out
     }

@@ -93,10 +93,8 @@ final class NodeSession: @unchecked Sendable {
         let hard = ContinuousClock.now + .milliseconds(500)
         while process.isRunning && ContinuousClock.now < hard { usleep(5000) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        debug("\(node) exited \(ContinuousClock.now - deadline + grace)")
         process.waitUntilExit()
         waitStderr(1)
-        debug("\(node) stderr done \(ContinuousClock.now - deadline + grace)")
     }
 
     /// Why no answer came: the transport's own words when it ended, else the time waited.
