@@ -165,18 +165,59 @@ import TestSupport
         try """
             resource r0 { device minor 0; disk /dev/xgt/r0; meta-disk internal;
                 on \(a) { address 10.77.0.1:7001; } on \(b) { address 10.77.0.2:7001; } }
+            """.write(toFile: dir + "/drbd.conf", atomically: true, encoding: .utf8)
+        // r1 is not installed yet: it comes with --new.
+        try """
             resource r1 { device minor 1; disk /dev/xgt/r1; meta-disk internal;
                 on \(a) { address 10.77.0.1:7010; } on \(b) { address 10.77.0.2:7010; } }
-            """.write(toFile: dir + "/drbd.conf", atomically: true, encoding: .utf8)
+            """.write(toFile: dir + "/r1.res", atomically: true, encoding: .utf8)
         try lab.nft(1, Self.firewall)
-        let r = try run([xgScaleBinary(), "preflight", "--config", dir + "/drbd.conf", "--exec", "ip netns exec {node}", "--timeout", "500"])
+        let r = try run([xgScaleBinary(), "preflight", "--config", dir + "/drbd.conf", "--new", dir + "/r1.res",
+                         "--exec", "ip netns exec {node}", "--timeout", "500"])
         #expect(r.status == 2)
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains("resource r0") && lines.contains("resource r1"), "\(r.stdout)")
         #expect(lines.contains { $0.contains("\(a) -> \(b)") && $0.contains("filtered") && $0.contains("handle") && $0.contains("drbd-drop") })
         #expect(lines.last == "summary: 4 pairs: 3 ok, 1 filtered; 2 of 2 nodes reachable", "\(r.stdout)")
         // Only the clean resource: exit 0.
-        let ok = try run([xgScaleBinary(), "preflight", "--config", dir + "/drbd.conf", "--exec", "ip netns exec {node}", "--resource", "r1"])
+        let ok = try run([xgScaleBinary(), "preflight", "--config", dir + "/drbd.conf", "--new", dir + "/r1.res",
+                          "--exec", "ip netns exec {node}", "--resource", "r1"])
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
+    }
+
+    @Test func listenersCloseWhenTheCoordinatorDies() throws {
+        guard try prerequisites(programs: ["nft", "ss"]) else { return }
+        let lab = try Lab(nodes: 2)
+        let names = lab.namespaceNames
+        defer {
+            lab.close()
+            #expect(leftoverNamespaces(names).isEmpty)
+        }
+        let dir = try scratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (a, b) = (lab.name(0), lab.name(1))
+        try """
+            resource r0 { device minor 0; disk /dev/xgt/r0; meta-disk internal;
+                on \(a) { address 10.77.0.1:7001; } on \(b) { address 10.77.0.2:7001; } }
+            """.write(toFile: dir + "/drbd.conf", atomically: true, encoding: .utf8)
+        try lab.nft(1, Self.firewall)
+        // A long timeout: the dropped connect keeps phase 2 busy for 20 s.
+        let pid = try spawnWithCleanSignals([xgScaleBinary(), "preflight", "--config", dir + "/drbd.conf",
+                                             "--exec", "ip netns exec {node}", "--timeout", "20000"])
+        var reaped = false
+        defer { if !reaped { kill(pid, SIGKILL); var st: Int32 = 0; waitpid(pid, &st, 0) } }
+        #expect(waitUntil(timeout: 10) {
+            (try? lab.listeners(1))?.contains("10.77.0.2:7001") == true
+                && ((try? lab.nodes[0].exec(["ss", "-Htn", "state", "syn-sent"]).stdout) ?? "").contains("10.77.0.2:7001")
+        })
+        kill(pid, SIGKILL)
+        var st: Int32 = 0
+        waitpid(pid, &st, 0)
+        reaped = true
+        // The node sides see their stdin end and close everything, long before any deadline.
+        for i in 0..<2 {
+            #expect(waitUntil(timeout: 3) { (try? lab.listeners(i))?.isEmpty == true }, "node \(i + 1): \((try? lab.listeners(i)) ?? [])")
+        }
+        #expect(((try? lab.nodes[0].exec(["ss", "-Htn", "state", "syn-sent"]).stdout) ?? "x").isEmpty)
     }
 }

@@ -32,12 +32,21 @@ public enum NodeSide {
                               findings: findings(task, sockets: socks), listeners: server.statuses,
                               ruleset: nftRuleset())
         guard emit(facts) else { server.stop(); return 0 }
-        if let l = input.next(deadline: deadline), let plan = try? JSONDecoder().decode(ConnectPlan.self, from: l) {
-            let results = NodeResults(outcomes: PairProbe.run(plan))
-            guard emit(results) else { server.stop(); return 0 }
-            // Peers may still be connecting to our listeners: wait for the end of stdin.
-            while input.next(deadline: deadline) != nil {}
+        guard let l = input.next(deadline: deadline), let plan = try? JSONDecoder().decode(ConnectPlan.self, from: l) else {
+            server.stop()
+            return 0
         }
+        // From now on the end of stdin (the coordinator is done, or died) ends us at once, even
+        // in the middle of the probes; until then peers may still connect to our listeners.
+        let ended = DispatchSemaphore(value: 0)
+        Thread.detach {
+            while input.next(deadline: deadline) != nil {}
+            ended.signal()
+        }
+        Thread.detach {
+            _ = emit(NodeResults(outcomes: PairProbe.run(plan)))
+        }
+        ended.wait()
         server.stop()
         return 0
     }
@@ -100,7 +109,8 @@ public enum NodeSide {
 }
 
 /// Lines from a file descriptor, each read against a deadline.
-final class LineReader {
+/// Used by one thread at a time (the main thread, then the end-of-input watcher).
+final class LineReader: @unchecked Sendable {
     private let fd: Int32
     private var buffer: [UInt8] = []
     private var eof = false
