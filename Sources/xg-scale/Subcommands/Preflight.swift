@@ -10,7 +10,7 @@ extension XGScale {
             abstract: "Prove across the cluster that every DRBD port is reachable, in both directions.",
             discussion: """
                 For every resource (or those named with --resource) and every directed pair of its \
-                endpoints (A→B and B→A; every pair of a DRBD 9 mesh or 'connection'), B listens \
+                endpoints (A->B and B->A; every pair of a DRBD 9 mesh or 'connection'), B listens \
                 on its exact address:port and A connects with its source bound to its own \
                 configured address. The node side runs on each node as 'xg-scale preflight-node', \
                 reached over 'ssh -o BatchMode=yes' (the inventory's vars may give a node \
@@ -38,6 +38,13 @@ extension XGScale {
                 plus port-ephemeral (a warning: a DRBD port inside ip_local_port_range and not \
                 in ip_local_reserved_ports).
 
+                The inventory (the file 'render' reads) may say how to reach each node, in its \
+                vars (ssh-target defaults to the node's name, ssh-command to ssh, xg-scale to \
+                xg-scale on the node's PATH); 'ssh -o BatchMode=yes' is always added:
+                  nodes:
+                    dom0: {vars: {ssh-target: root@10.0.0.1, ssh-command: ssh -F /etc/xg/ssh_config,
+                                  xg-scale: /usr/local/sbin/xg-scale}}
+
                 --exec TEMPLATE is split on blanks into an argv ({node} = the host name in \
                 drbd.conf) and this executable is appended; nothing is run through a shell, and \
                 a host name with characters a shell would interpret is refused.
@@ -58,7 +65,7 @@ extension XGScale {
                 """
         )
 
-        @Option(name: .long, help: "The configuration file (default: /etc/drbd.conf).")
+        @Option(name: .long, help: "The configuration file.")
         var config: String = "/etc/drbd.conf"
 
         @Option(name: .customLong("new"), help: ArgumentHelp("A resource file not yet installed, checked with the configuration (repeatable).", valueName: "file"))
