@@ -46,6 +46,7 @@ import TestSupport
             + two("rheld", 4, a, "10.77.0.1", c, "10.77.0.3", 7004)
             + two("rnotlocal", 5, b, "10.77.0.99", c, "10.77.0.3", 7005)
             + two("rghost", 6, a, "10.77.0.1", ghost, "10.77.0.7", 7006)
+            + two("rnoroute", 7, a, "10.77.0.1", b, "10.88.0.2", 7007)
     }
 
     @Test func everyDiagnosisInBothDirections() throws {
@@ -61,6 +62,9 @@ import TestSupport
         let ghost = "xgt-\(getpid())-ghost"
         try Self.config(lab, ghost: ghost).write(toFile: dir + "/drbd.conf", atomically: true, encoding: .utf8)
         try lab.nft(1, Self.firewall)
+        // Node 2 also has 10.88.0.2, a subnet node 1 has no route to (and no route back from).
+        try lab.nodes[1].exec(["ip", "addr", "add", "10.88.0.2/24", "dev", "eth0"])
+        try lab.nodes[0].assertNoDefaultRoute()
         // Node 1's ephemeral range covers the DRBD ports: port-ephemeral there, not elsewhere.
         try lab.nodes[0].exec(["sysctl", "-qw", "net.ipv4.ip_local_port_range=7000 60999"])
         try lab.background(2, ["/usr/bin/python3", "-c",
@@ -106,7 +110,11 @@ import TestSupport
         // A node that does not exist: its pairs only.
         #expect(rep.pair("rghost", a, ghost)?.result == "node-unreachable")
         #expect(rep.pair("rghost", ghost, a)?.result == "node-unreachable")
-        #expect(rep.pairs.count == 6 + 6 * 2)
+        // No route from node 1 to 10.88.0.2: decided locally. The other way the SYN arrives but
+        // node 1 cannot answer 10.88.0.2, so nothing comes back.
+        #expect(rep.pair("rnoroute", a, b)?.result == "no-route", "\(String(describing: rep.pair("rnoroute", a, b)))")
+        #expect(rep.pair("rnoroute", b, a)?.result == "filtered", "\(String(describing: rep.pair("rnoroute", b, a)))")
+        #expect(rep.pairs.count == 6 + 7 * 2)
         let ghostNode = try #require(rep.nodes.first { $0["node"] as? String == ghost })
         #expect(ghostNode["reachable"] as? Bool == false)
         #expect(rep.nodes.filter { $0["reachable"] as? Bool == true }.count == 3)
