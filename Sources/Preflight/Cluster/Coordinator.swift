@@ -124,7 +124,7 @@ final class Run: @unchecked Sendable {
         for (i, p) in pairs.enumerated() {
             guard known[p.from] != nil, let to = known[p.to],
                   let l = to.listeners.first(where: { $0.socket == SocketSpec(p.target) }),
-                  l.state == .listening || l.state == .drbd else { continue }
+                  l.state == .listening || (l.state == .drbd && l.drbdState == "LISTEN") else { continue }
             plans[p.from, default: []].append(ConnectSpec(id: i, source: SocketSpec(p.source), target: l.socket, push: l.state == .listening))
         }
         let group = DispatchGroup()

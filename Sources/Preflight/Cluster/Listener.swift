@@ -9,7 +9,6 @@ import Glibc
 
 final class EchoServer: @unchecked Sendable {
     private var listeners: [Int32] = []
-    private var stopped = false
     private var wake: [Int32] = [-1, -1]
     private(set) var statuses: [ListenStatus] = []
 
@@ -17,8 +16,10 @@ final class EchoServer: @unchecked Sendable {
     init(_ specs: [SocketSpec], sockets: [LocalSocket]) {
         _ = pipe(&wake)
         for s in specs {
-            if let drbd = sockets.first(where: { $0.isKernelSocket && $0.port == s.port && $0.state != "TIME_WAIT" && ($0.ip == s.ip || $0.isWildcard) }) {
-                statuses.append(ListenStatus(socket: s, state: .drbd, detail: "DRBD holds \(s.text) (\(drbd.state))"))
+            let drbd = sockets.filter { $0.isKernelSocket && $0.port == s.port && $0.state != "TIME_WAIT" && ($0.ip == s.ip || $0.isWildcard) }
+            if let held = drbd.first(where: \.listening) ?? drbd.first {
+                statuses.append(ListenStatus(socket: s, state: .drbd, detail: "DRBD holds \(s.text) (\(held.state))",
+                                             drbdState: held.state))
                 continue
             }
             statuses.append(open(s))
@@ -54,13 +55,12 @@ final class EchoServer: @unchecked Sendable {
         return "port \(s.port) of \(s.ip) is held by \(who) (\(c.state) on \(addr))"
     }
 
-    /// Serve until `stop()`: accept and echo. Runs on its own thread.
+    /// Serve until `stop()` (a byte on the wake pipe): accept and echo. Runs on its own thread.
     func start() {
         Thread.detach { [self] in loop() }
     }
 
     func stop() {
-        stopped = true
         var b: UInt8 = 1
         _ = write(wake[1], &b, 1)
     }
@@ -70,11 +70,12 @@ final class EchoServer: @unchecked Sendable {
     private func loop() {
         var conns: [Conn] = []
         var buf = [UInt8](repeating: 0, count: 65536)
-        while !stopped {
+        while true {
             var fds = [pollfd(fd: wake[0], events: Int16(POLLIN), revents: 0)]
             fds += listeners.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             fds += conns.map { pollfd(fd: $0.fd, events: Int16($0.pending.isEmpty ? POLLIN : POLLOUT), revents: 0) }
             if poll(&fds, nfds_t(fds.count), 1000) <= 0 { continue }
+            if fds[0].revents != 0 { break } // stop()
             for (i, l) in listeners.enumerated() where fds[1 + i].revents != 0 {
                 while true {
                     let c = accept(l, nil, nil)

@@ -32,14 +32,16 @@ enum Sock {
 
     /// bind(2); 0 or the errno.
     static func bind(_ fd: Int32, _ ip: String, port: Int, ipv6: Bool) -> Int32 {
-        guard var (ss, len) = address(ip, port: port, ipv6: ipv6) else { return EINVAL }
+        guard let (addr, len) = address(ip, port: port, ipv6: ipv6) else { return EINVAL }
+        var ss = addr
         let r = withUnsafePointer(to: &ss) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, len) } }
         return r == 0 ? 0 : errno
     }
 
     /// connect(2) on a non-blocking socket: 0 connected, EINPROGRESS pending, else the errno.
     static func connect(_ fd: Int32, _ ip: String, port: Int, ipv6: Bool) -> Int32 {
-        guard var (ss, len) = address(ip, port: port, ipv6: ipv6) else { return EINVAL }
+        guard let (addr, len) = address(ip, port: port, ipv6: ipv6) else { return EINVAL }
+        var ss = addr
         while true {
             let r = withUnsafePointer(to: &ss) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, len) } }
             if r == 0 { return 0 }

@@ -14,6 +14,11 @@ enum Verdict {
         switch listener?.state {
         case .portInUse?, .failed?: r.result = .portInUse; r.detail = listener!.detail; return r
         case .addressNotLocal?: r.result = .addressNotLocal; r.detail = "on \(p.to): " + listener!.detail; return r
+        case .drbd? where listener!.drbdState != "LISTEN":
+            // DRBD accepted this peer's connection itself (it connects out from a random port).
+            r.result = .ok
+            r.detail = "\(listener!.detail): DRBD is connected on this port, the path works; not probed"
+            return r
         default: break
         }
         guard let o = outcome else {

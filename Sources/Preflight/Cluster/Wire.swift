@@ -37,6 +37,8 @@ public struct ListenStatus: Codable, Sendable {
     public var socket: SocketSpec
     public var state: ListenState
     public var detail: String
+    /// For .drbd: the TCP state of DRBD's socket (LISTEN, ESTABLISHED, ...).
+    public var drbdState: String? = nil
 }
 
 /// A finding as `drbd check` prints it (same JSON keys); `check` is free text so the cluster
