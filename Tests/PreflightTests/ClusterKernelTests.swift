@@ -166,7 +166,11 @@ import TestSupport
     @Test func humanTableAndSummary() throws {
         guard try prerequisites(programs: ["nft"]) else { return }
         let lab = try Lab(nodes: 2)
-        defer { lab.close() }
+        let names = lab.namespaceNames
+        defer {
+            lab.close()
+            #expect(leftoverNamespaces(names).isEmpty)
+        }
         let dir = try scratchDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (a, b) = (lab.name(0), lab.name(1))
@@ -191,6 +195,7 @@ import TestSupport
         let ok = try run([xgScaleBinary(), "preflight", "--config", dir + "/drbd.conf", "--new", dir + "/r1.res",
                           "--exec", "ip netns exec {node}", "--resource", "r1"])
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
+        for i in 0..<2 { #expect(try lab.listeners(i).isEmpty) }
     }
 
     @Test func listenersCloseWhenTheCoordinatorDies() throws {

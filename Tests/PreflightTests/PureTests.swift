@@ -223,7 +223,7 @@ private func triples(_ ps: [ProbePair]) -> Set<String> {
         defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
         let r = try run([xgScaleBinary(), "preflight", "--config", path, "--exec", "ip netns exec {node}"])
         #expect(r.status == 1)
-        #expect(r.stderr.hasPrefix("\(path):1: error: host name 'b;reboot'") && r.stderr.contains("fix:"), "\(r.stderr)")
+        #expect(r.stderr.hasPrefix("\(path):4: error: host name 'b;reboot'") && r.stderr.contains("fix:"), "\(r.stderr)")
     }
 
     @Test func parseErrorNamesFileAndLine() throws {

@@ -22,7 +22,7 @@ public enum ClusterPreflight {
         var argvs: [String: [String]] = [:]
         for n in nodes {
             do { argvs[n] = try transport.argv(for: n) } catch {
-                let loc = config.resources.first { r in r.hosts.contains { $0.names.contains(n) } }?.location
+                let loc = config.resources.lazy.compactMap { r in r.hosts.first { $0.names.contains(n) }?.location }.first
                 throw PreflightError("\(loc.map { "\($0.file):\($0.line): " } ?? "")error: \(error.description)")
             }
         }
