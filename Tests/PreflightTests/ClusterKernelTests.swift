@@ -193,7 +193,7 @@ import TestSupport
         #expect(lines.last == "summary: 4 pairs: 3 ok, 1 filtered; 2 of 2 nodes reachable", "\(r.stdout)")
         // Only the clean resource: exit 0.
         let ok = try run([xgScaleBinary(), "preflight", "--config", dir + "/drbd.conf", "--new", dir + "/r1.res",
-                          "--exec", "ip netns exec {node}", "--resource", "r1"])
+                          "--exec", "ip netns exec {node}", "--resource", "r1", "--parallel", "1"])
         #expect(ok.status == 0, "\(ok.stdout)\(ok.stderr)")
         for i in 0..<2 { #expect(try lab.listeners(i).isEmpty) }
     }
@@ -232,5 +232,35 @@ import TestSupport
             #expect(waitUntil(timeout: 3) { (try? lab.listeners(i))?.isEmpty == true }, "node \(i + 1): \((try? lab.listeners(i)) ?? [])")
         }
         #expect(((try? lab.nodes[0].exec(["ss", "-Htn", "state", "syn-sent"]).stdout) ?? "x").isEmpty)
+    }
+
+    @Test func ipv6Endpoints() throws {
+        guard try prerequisites(programs: ["nft", "ss"]) else { return }
+        let lab = try Lab(nodes: 2)
+        let names = lab.namespaceNames
+        defer {
+            lab.close()
+            #expect(leftoverNamespaces(names).isEmpty)
+        }
+        let dir = try scratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for i in 0..<2 { try lab.nodes[i].exec(["ip", "addr", "add", "fd77::\(i + 1)/64", "dev", "eth0", "nodad"]) }
+        let (a, b) = (lab.name(0), lab.name(1))
+        try """
+            resource v6 { device minor 0; disk /dev/xgt/v6; meta-disk internal;
+                on \(a) { address ipv6 [fd77::1]:7300; } on \(b) { address ipv6 [fd77::2]:7300; } }
+            resource v6drop { device minor 1; disk /dev/xgt/v6d; meta-disk internal;
+                on \(a) { address ipv6 [fd77::1]:7001; } on \(b) { address ipv6 [fd77::2]:7001; } }
+            """.write(toFile: dir + "/drbd.conf", atomically: true, encoding: .utf8)
+        try lab.nft(1, Self.firewall)
+        let r = try run([xgScaleBinary(), "preflight", "--config", dir + "/drbd.conf", "--exec", "ip netns exec {node}",
+                         "--timeout", "500", "--json"])
+        #expect(r.status == 2, "\(r.stderr)")
+        let rep = try Report(r.stdout)
+        #expect(rep.pair("v6", a, b)?.result == "ok" && rep.pair("v6", b, a)?.result == "ok", "\(rep.pairs)")
+        #expect(rep.pair("v6drop", a, b)?.result == "filtered")
+        #expect(rep.pair("v6drop", a, b)?.rule?["comment"] as? String == "drbd-drop")
+        #expect(rep.pair("v6drop", b, a)?.result == "ok")
+        for i in 0..<2 { #expect(try lab.listeners(i).isEmpty) }
     }
 }
