@@ -38,7 +38,7 @@ test: setup build check-man
 
 # Tests that need neither root nor the kernel.
 test-pure: build
-	$(SWIFT) test --filter 'NodeNetworkTests|DRBDTests|MonitorCoreTests|TimedRevertTests|OwnershipRulesTests|ProcessesTests'
+	$(SWIFT) test --filter 'NodeNetworkTests|DRBDTests|MonitorCoreTests|TimedRevertTests|OwnershipRulesTests|ProcessesTests|PreflightPure'
 
 # man/xg-scale.8 is generated from the argument parser, with a pinned date.
 man:

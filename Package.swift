@@ -28,7 +28,7 @@ let package = Package(
         // Pure core: drbd.conf parser, model, conflict checks, allocation. No I/O.
         .target(name: "DRBD"),
         // Local facts for DRBD checks: files, glob(3), interfaces, sockets, device sizes.
-        .target(name: "Preflight", dependencies: ["DRBD", "Netlink", "SystemIO"]),
+        .target(name: "Preflight", dependencies: ["DRBD", "Netlink", "NodeNetwork", "SystemIO"]),
         // Pure core of the link monitor: events, classification, redundancy, wire formats.
         .target(name: "MonitorCore", dependencies: ["NodeNetwork"]),
         // Monitor engine: syslog/JSON/metrics emitters and the service loop (sockets, files).
@@ -70,6 +70,9 @@ let package = Package(
         // Apply engine without root (fault backend, timed revert clock) and, as root, plan/apply/
         // rollback/confirm of the STP profiles in throwaway namespaces.
         .testTarget(name: "ApplyTests", dependencies: ["Apply", "NodeNetwork", "Netlink", "TestSupport"]),
+        // `xg-scale preflight` across namespace nodes (nftables, a real sshd; root) and its pure
+        // parts (pairs, errno mapping, --exec templates, nft matching, JSON) without root.
+        .testTarget(name: "PreflightTests", dependencies: ["Preflight", "DRBD", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

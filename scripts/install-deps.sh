@@ -6,6 +6,7 @@ PACKAGES="
   iproute2 nftables procps util-linux python3
   drbd-utils
   rsyslog
+  openssh-server openssh-client netcat-openbsd
   qemu-system-x86 busybox-static cpio kmod
   groff-base man-db jq
   dpkg-dev binutils lintian
@@ -20,7 +21,7 @@ if [ -n "$missing" ]; then
   export DEBIAN_FRONTEND=noninteractive
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -q
-  # Services that packages would start on install (rsyslog) must not start here: the tests start
+  # Services that packages would start on install (rsyslog, sshd) must not start here: the tests start
   # their own instances on loopback.
   printf '#!/bin/sh\nexit 101\n' > /tmp/xg-policy-rc.d && chmod +x /tmp/xg-policy-rc.d
   if [ ! -e /usr/sbin/policy-rc.d ]; then

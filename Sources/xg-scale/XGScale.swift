@@ -20,6 +20,8 @@ struct XGScale: AsyncParsableCommand {
             Rollback.self,
             Show.self,
             Drbd.self,
+            PreflightCommand.self,
+            PreflightNode.self,
             Watchdog.self,
             MonitorCommand.self,
         ]

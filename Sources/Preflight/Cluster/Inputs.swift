@@ -1,0 +1,94 @@
+// The coordinator's inputs, checked before anything runs: the configuration (plus resource
+// files not yet installed), the resources asked for, the inventory's ssh settings per node.
+import DRBD
+import Foundation
+import NodeNetwork
+
+public struct ClusterOptions: Sendable {
+    public var configPath: String
+    public var newFiles: [String] = []
+    public var resources: [String] = []
+    public var inventoryPath: String?
+    public var execTemplate: String?
+    public var timeoutMs = 2000
+    public var parallel = 16
+    /// This executable, for --exec (the node side is this same binary).
+    public var selfPath: String
+    public init(configPath: String, selfPath: String) { self.configPath = configPath; self.selfPath = selfPath }
+}
+
+/// A problem that stops the preflight before it starts: printed once, exit 1.
+public struct PreflightError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+    public init(_ d: String) { description = d }
+}
+
+enum Inputs {
+    /// The configuration with every --new file's resources added; any parse error stops.
+    static func configuration(_ o: ClusterOptions) throws(PreflightError) -> Configuration {
+        var config = try load(o.configPath, what: "the DRBD configuration", option: "--config")
+        for f in o.newFiles {
+            let extra = try load(f, what: "the new resource file", option: "--new")
+            config.resources += extra.resources
+            config.files += extra.files
+            config.dialect = max(config.dialect, extra.dialect)
+        }
+        return config
+    }
+
+    static func load(_ path: String, what: String, option: String) throws(PreflightError) -> Configuration {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
+              FileManager.default.isReadableFile(atPath: path) else {
+            throw PreflightError("\(path): error: cannot read \(what) (fix: pass an existing file with \(option))")
+        }
+        let loaded = ConfigLoader.load(path, from: DiskFileSource())
+        if let e = loaded.errors.first {
+            let more = loaded.errors.count > 1 ? " (\(loaded.errors.count - 1) more; 'xg-scale drbd check --config \(path)' lists them all)" : ""
+            throw PreflightError("\(e.location.file):\(e.location.line): error: \(e.message) (fix: \(e.fix))\(more)")
+        }
+        guard let c = loaded.configuration else { throw PreflightError("\(path): error: nothing could be read (fix: check the file)") }
+        return c
+    }
+
+    /// The --resource names, each checked to exist; nil when none was given (all resources).
+    static func selection(_ names: [String], in c: Configuration) throws(PreflightError) -> Set<String>? {
+        guard !names.isEmpty else { return nil }
+        let known = Set(c.resources.map(\.name))
+        for n in names where !known.contains(n) {
+            throw PreflightError("\(c.files.first ?? ""): error: no resource '\(n)' in the configuration (fix: use one of: \(known.sorted().joined(separator: ", ")))")
+        }
+        return Set(names)
+    }
+
+    /// ssh settings per node from the inventory's vars: ssh-target, ssh-command, xg-scale.
+    static func access(_ path: String?) throws(PreflightError) -> [String: NodeAccess] {
+        guard let path else { return [:] }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw PreflightError("\(path): error: cannot read the inventory (fix: pass an existing file with --inventory)")
+        }
+        let inv: Inventory
+        do { inv = try Inventory.parse(text: text, file: path) } catch {
+            throw PreflightError(error.errors.first.map { "\($0)" } ?? "\(path): error: invalid inventory")
+        }
+        var out: [String: NodeAccess] = [:]
+        for n in inv.nodes {
+            let vars = inv.vars.merging(n.vars) { $1 }
+            var a = NodeAccess(sshTarget: vars["ssh-target"], remoteBinary: vars["xg-scale"])
+            if let cmd = vars["ssh-command"] {
+                do { a.sshCommand = try Transport.parseTemplate(cmd, what: "\(path): nodes.\(n.name).vars.ssh-command", needsNode: false) }
+                catch { throw PreflightError("\(path):\(n.location.line): error: \(error.description)") }
+            }
+            out[n.name] = a
+        }
+        return out
+    }
+
+    static func transport(_ o: ClusterOptions) throws(PreflightError) -> Transport {
+        if let t = o.execTemplate {
+            do { return .exec(template: try Transport.parseTemplate(t, what: "--exec", needsNode: true), selfPath: o.selfPath) }
+            catch { throw PreflightError("error: \(error.description)") }
+        }
+        return .ssh(access: try access(o.inventoryPath), connectTimeoutSeconds: 10)
+    }
+}

@@ -1,0 +1,109 @@
+// The node-side protocol: one JSON object per line. The coordinator sends a NodeTask, the node
+// answers NodeFacts (listeners already open), the coordinator sends a ConnectPlan, the node
+// answers NodeResults; closing the node's stdin ends it (as does its own deadline).
+import DRBD
+
+/// An address:port to listen on or connect to.
+public struct SocketSpec: Hashable, Codable, Sendable {
+    public var ip: String
+    public var port: Int
+    public var ipv6: Bool
+    public init(_ e: Endpoint) { ip = e.ip; port = e.port; ipv6 = e.family.isIPv6 }
+    public var text: String { ipv6 ? "[\(ip)]:\(port)" : "\(ip):\(port)" }
+}
+
+public struct NodeTask: Codable, Sendable {
+    public var node: String
+    /// The whole configuration, for the local checks of `drbd check`.
+    public var configuration: Configuration
+    /// This node's endpoints that peers connect to.
+    public var listen: [SocketSpec]
+    /// This node's own endpoints (for the port-ephemeral warning).
+    public var own: [SocketSpec]
+    /// The node side exits on its own after this many milliseconds, listeners closed.
+    public var lifetimeMs: Int
+}
+
+public enum ListenState: String, Codable, Sendable {
+    case listening
+    case portInUse = "port-in-use"
+    case addressNotLocal = "address-not-local"
+    /// DRBD itself holds the port (a kernel socket): not probed with our listener.
+    case drbd
+    case failed
+}
+
+public struct ListenStatus: Codable, Sendable {
+    public var socket: SocketSpec
+    public var state: ListenState
+    public var detail: String
+    /// For .drbd: the TCP state of DRBD's socket (LISTEN, ESTABLISHED, ...).
+    public var drbdState: String? = nil
+}
+
+/// A finding as `drbd check` prints it (same JSON keys); `check` is free text so the cluster
+/// checks (port-ephemeral) sit beside the configuration's.
+public struct NodeFinding: Codable, Sendable, Hashable {
+    public var severity: String
+    public var check: String
+    public var resource: String?
+    public var host: String?
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var message: String
+    public var fix: String
+
+    public init(_ f: Finding) {
+        severity = f.severity.rawValue; check = f.check.rawValue; resource = f.resource; host = f.host
+        file = f.file; line = f.line; column = f.column; message = f.message; fix = f.fix
+    }
+    public init(severity: String, check: String, resource: String?, host: String?, at loc: Location?,
+                message: String, fix: String) {
+        self.severity = severity; self.check = check; self.resource = resource; self.host = host
+        file = loc?.file ?? ""; line = loc?.line ?? 0; column = loc?.column ?? 0
+        self.message = message; self.fix = fix
+    }
+    enum CodingKeys: String, CodingKey { case severity, check, resource, host, file, line, column, message, fix }
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(severity, forKey: .severity); try c.encode(check, forKey: .check)
+        try c.encode(resource, forKey: .resource); try c.encode(host, forKey: .host)
+        try c.encode(file, forKey: .file); try c.encode(line, forKey: .line); try c.encode(column, forKey: .column)
+        try c.encode(message, forKey: .message); try c.encode(fix, forKey: .fix)
+    }
+}
+
+public struct NodeFacts: Codable, Sendable {
+    public var node: String
+    public var hostname: String
+    public var findings: [NodeFinding]
+    public var listeners: [ListenStatus]
+    /// `nft -j list ruleset` output, nil when nft is missing or failed.
+    public var ruleset: String?
+}
+
+public struct ConnectSpec: Codable, Sendable {
+    public var id: Int
+    public var source: SocketSpec
+    public var target: SocketSpec
+    /// Push large segments both ways after connecting (false for a port DRBD holds).
+    public var push: Bool
+}
+
+public struct ConnectPlan: Codable, Sendable {
+    public var connects: [ConnectSpec]
+    public var timeoutMs: Int
+}
+
+public struct ConnectOutcome: Codable, Sendable {
+    public var id: Int
+    public var result: PairResult
+    public var detail: String
+    /// For mtu-blackhole: the largest IP packet size that got through (nil: none or not measured).
+    public var mtu: Int?
+}
+
+public struct NodeResults: Codable, Sendable {
+    public var outcomes: [ConnectOutcome]
+}
