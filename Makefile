@@ -6,7 +6,7 @@ PROFILES   := $(wildcard profiles/*.yaml)
 INVENTORY  := profiles/inventory.yaml
 NODE       := dom0
 
-.PHONY: all deps setup build demo test test-pure test-vm man check-man release bench clean
+.PHONY: all deps setup build demo test test-pure test-vm man check-man release bench mutants clean
 
 all: build
 
@@ -37,6 +37,10 @@ test: setup build check-man
 # Tests that need neither root nor the kernel.
 test-pure: build
 	$(SWIFT) test --filter 'NodeNetworkTests|DRBDTests|MonitorCoreTests|TimedRevertTests'
+
+# Plant small bugs one at a time and list the ones the tests miss (slow; not part of `make test`).
+mutants: build
+	sh scripts/mutants.sh
 
 # man/xg-scale.8 is generated from the argument parser, with a pinned date.
 man:
