@@ -89,15 +89,33 @@ final class NetworkdRun {
         try expectNetworkdBuilds(profile, name: "stp-guest-veths.yaml with mtu 9000")
     }
 
-    /// Start networkd on the render of `profile` in a fresh namespace; expect no warning, every
-    /// link configured, and the kernel state equal to the desired state.
+    /// A profile cannot turn STP off on an STP node, but a bond node's bridge has it off: the
+    /// render of an STP-off bridge (the STP example's desired state with `stp` false) gives a
+    /// bridge with STP off and the same timers.
+    @Test func aBridgeWithSTPOffComesUpWithSTPOff() throws {
+        guard try prerequisites(root: true, programs: ["ip", "bridge", "unshare", "mount", "chown"],
+                                files: [networkdBinary]) else { return }
+        let profile = try loadExample("stp-bridge-address.yaml")
+        var desired = profile.desiredState()
+        let i = try #require(desired.interfaces.firstIndex { $0.kind == .bridge })
+        desired.interfaces[i].bridge?.stp = false
+        try expectNetworkdBuilds(desired, uplinks: profile.uplinks, name: "stp-bridge-address.yaml with STP off")
+    }
+
     func expectNetworkdBuilds(_ profile: Profile, name: String) throws {
-        let desired = profile.desiredState()
+        try expectNetworkdBuilds(profile.desiredState(), uplinks: profile.uplinks, name: name)
+    }
+
+    /// Start networkd on the render of `desired` in a fresh namespace whose `uplinks` exist as
+    /// veth pairs; expect no warning, every link configured, and the kernel state equal to `desired`.
+    func expectNetworkdBuilds(_ desired: NetworkState, uplinks: [String], name: String) throws {
         let ns = try Namespace("nwd")
         defer { ns.close() }
-        try makeUplinks(profile, in: ns)
-        // The switch ends of the uplinks are up, as a wired NIC would be.
-        for uplink in profile.uplinks { try ns.exec(["ip", "link", "set", uplink + "p", "up"]) }
+        for uplink in uplinks {
+            try ns.exec(["ip", "link", "add", uplink, "type", "veth", "peer", "name", uplink + "p"])
+            // The switch end is up, as a wired NIC's would be.
+            try ns.exec(["ip", "link", "set", uplink + "p", "up"])
+        }
         let networkd = try NetworkdRun(ns, files: Renderer.networkd(desired, source: name))
         defer { networkd.stop() }
 
