@@ -6,7 +6,7 @@ PROFILES   := $(wildcard profiles/*.yaml)
 INVENTORY  := profiles/inventory.yaml
 NODE       := dom0
 
-.PHONY: all deps setup build demo test test-pure test-vm man check-man release deb test-deb bench clean torture
+.PHONY: all deps setup build demo test test-pure test-vm man check-man release deb test-deb bench clean torture mutants
 
 all: build
 
@@ -39,6 +39,10 @@ test: setup build check-man
 # Tests that need neither root nor the kernel.
 test-pure: build
 	$(SWIFT) test --filter 'NodeNetworkTests|DRBDTests|MonitorCoreTests|TimedRevertTests|OwnershipRulesTests|ProcessesTests|PreflightPure'
+
+# Plant small bugs one at a time and list the ones the tests miss (slow; not part of `make test`).
+mutants: build
+	sh scripts/mutants.sh
 
 # man/xg-scale.8 is generated from the argument parser, with a pinned date.
 man:

@@ -43,7 +43,8 @@ let package = Package(
             ]
         ),
         // Shared test helpers: process runner, throwaway network namespaces, binary locator.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // KernelView compares an independent iproute2/sysfs reading with NodeNetwork's desired state.
+        .target(name: "TestSupport", dependencies: ["NodeNetwork"], path: "Tests/TestSupport"),
         .testTarget(name: "NodeNetworkTests", dependencies: ["NodeNetwork", "TestSupport"],
                     resources: [.copy("Golden")]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),

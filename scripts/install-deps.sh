@@ -4,6 +4,7 @@ set -eu
 PACKAGES="
   pkg-config libnl-3-dev libnl-route-3-dev
   iproute2 nftables procps util-linux python3
+  systemd
   drbd-utils
   rsyslog
   openssh-server openssh-client netcat-openbsd

@@ -206,87 +206,104 @@ public enum Renderer {
 
     /// `.netdev` files for the bridge, bond and veth pair (10-*), `.network` files for the ports
     /// (20-*) and for the interfaces that carry addresses or have no master (30-*).
+    /// Every key is one systemd 252 (Debian 12) reads without a warning; man xg-scale-profile(5)
+    /// lists the version each key needs.
     public static func networkd(_ state: NetworkState, source: String) -> [RenderedFile] {
-        var files: [RenderedFile] = []
         let head = header(source)
-        func ms(_ v: Int) -> String { "\(v)ms" }
+        var files: [RenderedFile] = []
+        var peerEnds = Set<String>()
         var vethDone = Set<String>()
         for i in state.interfaces {
-            var text = head + "[NetDev]\nName=\(i.name)\n"
             switch i.kind {
-            case .bridge:
-                text += "Kind=bridge\n"
-                if let m = i.mtu { text += "MTUBytes=\(m)\n" }
-                if let s = i.bridge {
-                    text += "\n[Bridge]\nSTP=\(s.stp ? "yes" : "no")\n"
-                    if let v = s.priority { text += "Priority=\(v)\n" }
-                    if let v = s.forwardDelay { text += "ForwardDelaySec=\(number(v))\n" }
-                    if let v = s.helloTime { text += "HelloTimeSec=\(number(v))\n" }
-                    if let v = s.maxAge { text += "MaxAgeSec=\(number(v))\n" }
-                }
-            case .bond:
-                text += "Kind=bond\n"
-                if let m = i.mtu { text += "MTUBytes=\(m)\n" }
-                if let s = i.bond {
-                    text += "\n[Bond]\nMode=\(s.mode)\n"
-                    if let v = s.miimon { text += "MIIMonitorSec=\(ms(v))\n" }
-                    if let v = s.updelay { text += "UpDelaySec=\(ms(v))\n" }
-                    if let v = s.downdelay { text += "DownDelaySec=\(ms(v))\n" }
-                    if let v = s.primaryReselect { text += "PrimaryReselectPolicy=\(v)\n" }
-                    if let v = s.arpInterval { text += "ARPIntervalSec=\(ms(v))\n" }
-                    if let v = s.arpIPTarget, !v.isEmpty { text += "ARPIPTargets=\(v.joined(separator: " "))\n" }
-                    if let v = s.lacpRate { text += "LACPTransmitRate=\(v)\n" }
-                    if let v = s.xmitHashPolicy { text += "TransmitHashPolicy=\(v)\n" }
-                    if let v = s.failOverMAC { text += "FailOverMACPolicy=\(v)\n" }
-                    if let v = s.minLinks { text += "MinLinks=\(v)\n" }
-                }
+            case .bridge, .bond:
+                files.append(RenderedFile(name: "10-\(i.name).netdev", contents: head + networkdNetDev(i)))
             case .veth:
                 // One .netdev per pair, named after the end that is not a bridge port.
                 guard !vethDone.contains(i.name), let peerName = i.peer else { continue }
                 let peer = state[peerName]
                 let (first, second) = (i.master != nil && peer != nil && peer!.master == nil) ? (peer!, i) : (i, peer)
-                vethDone.insert(i.name); vethDone.insert(peerName)
-                text = head + "[NetDev]\nName=\(first.name)\nKind=veth\n"
+                let secondName = second?.name ?? peerName
+                vethDone.formUnion([i.name, peerName])
+                peerEnds.insert(secondName)
+                // [Peer] takes Name= and MACAddress= only (systemd 252 warns "Unknown key
+                // 'MTUBytes' in section [Peer]"): the peer's MTU goes in its own .network.
+                var text = head + "[NetDev]\nName=\(first.name)\nKind=veth\n"
                 if let m = first.mtu { text += "MTUBytes=\(m)\n" }
-                text += "\n[Peer]\nName=\(second?.name ?? peerName)\n"
-                if let m = second?.mtu { text += "MTUBytes=\(m)\n" }
+                text += "\n[Peer]\nName=\(secondName)\n"
                 files.append(RenderedFile(name: "10-\(first.name).netdev", contents: text))
-                continue
             case .device, .other:
                 continue
             }
-            files.append(RenderedFile(name: "10-\(i.name).netdev", contents: text))
         }
-        let bondNames = Set(state.interfaces.filter { $0.kind == .bond }.map(\.name))
         for i in state.interfaces where i.master != nil {
-            var text = head + "[Match]\nName=\(i.name)\n"
-            if i.kind == .device, let m = i.mtu { text += "\n[Link]\nMTUBytes=\(m)\n" }
-            text += "\n[Network]\n"
-            if bondNames.contains(i.master!) {
-                text += "Bond=\(i.master!)\n"
-                if state[i.master!]?.bond?.primary == i.name { text += "PrimarySlave=yes\n" }
-            } else {
-                text += "Bridge=\(i.master!)\n"
-            }
-            if let p = i.port, p.priority != nil || p.cost != nil {
-                text += "\n[Bridge]\n"
-                if let v = p.priority { text += "Priority=\(v)\n" }
-                if let v = p.cost { text += "Cost=\(v)\n" }
-            }
-            files.append(RenderedFile(name: "20-\(i.name).network", contents: text))
+            files.append(RenderedFile(name: "20-\(i.name).network",
+                                      contents: head + networkdPort(i, in: state, linkMTU: i.kind == .device || peerEnds.contains(i.name))))
         }
         for i in state.interfaces where i.master == nil {
-            var text = head + "[Match]\nName=\(i.name)\n"
-            if i.kind == .device, let m = i.mtu { text += "\n[Link]\nMTUBytes=\(m)\n" }
-            text += "\n[Network]\n"
-            let addresses = i.addresses ?? []
-            if addresses.isEmpty {
-                text += "LinkLocalAddressing=no\nConfigureWithoutCarrier=yes\n"
-            }
-            for a in addresses { text += "Address=\(a)\n" }
-            for r in state.routes where r.device == i.name && r.destination == "default" { text += "Gateway=\(r.gateway)\n" }
-            files.append(RenderedFile(name: "30-\(i.name).network", contents: text))
+            files.append(RenderedFile(name: "30-\(i.name).network",
+                                      contents: head + networkdTop(i, in: state, linkMTU: i.kind == .device || peerEnds.contains(i.name))))
         }
         return files
+    }
+
+    /// The [NetDev] and [Bridge] or [Bond] sections of a bridge or bond.
+    static func networkdNetDev(_ i: Interface) -> String {
+        func ms(_ v: Int) -> String { "\(v)ms" }
+        var text = "[NetDev]\nName=\(i.name)\nKind=\(i.kind.rawValue)\n"
+        if let m = i.mtu { text += "MTUBytes=\(m)\n" }
+        if let s = i.bridge {
+            text += "\n[Bridge]\nSTP=\(s.stp ? "yes" : "no")\n"
+            if let v = s.priority { text += "Priority=\(v)\n" }
+            if let v = s.forwardDelay { text += "ForwardDelaySec=\(number(v))\n" }
+            if let v = s.helloTime { text += "HelloTimeSec=\(number(v))\n" }
+            if let v = s.maxAge { text += "MaxAgeSec=\(number(v))\n" }
+        }
+        if let s = i.bond {
+            text += "\n[Bond]\nMode=\(s.mode)\n"
+            if let v = s.miimon { text += "MIIMonitorSec=\(ms(v))\n" }
+            if let v = s.updelay { text += "UpDelaySec=\(ms(v))\n" }
+            if let v = s.downdelay { text += "DownDelaySec=\(ms(v))\n" }
+            if let v = s.primaryReselect { text += "PrimaryReselectPolicy=\(v)\n" }
+            if let v = s.arpInterval { text += "ARPIntervalSec=\(ms(v))\n" }
+            if let v = s.arpIPTarget, !v.isEmpty { text += "ARPIPTargets=\(v.joined(separator: " "))\n" }
+            if let v = s.lacpRate { text += "LACPTransmitRate=\(v)\n" }
+            if let v = s.xmitHashPolicy { text += "TransmitHashPolicy=\(v)\n" }
+            if let v = s.failOverMAC { text += "FailOverMACPolicy=\(v)\n" }
+            if let v = s.minLinks { text += "MinLinks=\(v)\n" }
+        }
+        return text
+    }
+
+    /// The .network of a bridge port or bond slave; `linkMTU`: the MTU is set here, not in a .netdev.
+    static func networkdPort(_ i: Interface, in state: NetworkState, linkMTU: Bool) -> String {
+        var text = "[Match]\nName=\(i.name)\n"
+        if linkMTU, let m = i.mtu { text += "\n[Link]\nMTUBytes=\(m)\n" }
+        text += "\n[Network]\n"
+        if state[i.master!]?.kind == .bond {
+            text += "Bond=\(i.master!)\n"
+            if state[i.master!]?.bond?.primary == i.name { text += "PrimarySlave=yes\n" }
+        } else {
+            text += "Bridge=\(i.master!)\n"
+        }
+        if let p = i.port, p.priority != nil || p.cost != nil {
+            text += "\n[Bridge]\n"
+            if let v = p.priority { text += "Priority=\(v)\n" }
+            if let v = p.cost { text += "Cost=\(v)\n" }
+        }
+        return text
+    }
+
+    /// The .network of an interface without a master: its addresses and gateway, or none.
+    static func networkdTop(_ i: Interface, in state: NetworkState, linkMTU: Bool) -> String {
+        var text = "[Match]\nName=\(i.name)\n"
+        if linkMTU, let m = i.mtu { text += "\n[Link]\nMTUBytes=\(m)\n" }
+        text += "\n[Network]\n"
+        let addresses = i.addresses ?? []
+        if addresses.isEmpty {
+            text += "LinkLocalAddressing=no\nConfigureWithoutCarrier=yes\n"
+        }
+        for a in addresses { text += "Address=\(a)\n" }
+        for r in state.routes where r.device == i.name && r.destination == "default" { text += "Gateway=\(r.gateway)\n" }
+        return text
     }
 }

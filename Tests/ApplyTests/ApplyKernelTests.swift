@@ -34,6 +34,7 @@ let stpProfiles = ["stp-two-switches.yaml", "stp-bridge-address.yaml", "stp-gues
         #expect(bridge.bridge?.stp == true && bridge.bridge?.forwardDelay == 4 && bridge.bridge?.maxAge == 6)
         #expect(state["peth0"]?.master == bridge.name && state["peth1"]?.master == bridge.name)
         #expect(state.routes.contains { $0.gateway == "192.0.2.1" })
+        try lab.expectKernelHolds(profile)
 
         let ids = try lab.identities()
         let again = try lab.xg(["apply"] + args + ["--json"])
@@ -58,6 +59,7 @@ let stpProfiles = ["stp-two-switches.yaml", "stp-bridge-address.yaml", "stp-gues
         #expect(try decode(ApplyJSON.self, r).changeRequests == 1)
         var after = try lab.state()
         #expect(after["peth1"]?.port?.cost == 250)
+        try lab.expectKernelHolds(edited)
         // Everything else reads back as before, and no link was recreated or flapped.
         #expect(try lab.identities() == ids)
         for i in after.interfaces.indices where after.interfaces[i].name == "peth1" { after.interfaces[i].port?.cost = 200 }
@@ -72,6 +74,7 @@ let stpProfiles = ["stp-two-switches.yaml", "stp-bridge-address.yaml", "stp-gues
         #expect(plan2.changes.map(\.action) == ["set-bridge"])
         #expect(try lab.xg(["apply"] + Lab.profileArgs(delay)).status == 0)
         #expect(try lab.state()["xenbr0"]?.bridge?.forwardDelay == 5)
+        try lab.expectKernelHolds(delay)
         #expect(try lab.identities() == ids)
         #expect(try lab.xg(["plan"] + Lab.profileArgs(delay)).status == 0)
     }
@@ -84,12 +87,14 @@ let stpProfiles = ["stp-two-switches.yaml", "stp-bridge-address.yaml", "stp-gues
         // after the bridge, the veth pair, ports, MTUs, up and the IPv4 address are done.
         try lab.ns.exec(["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"])
         let before = try lab.comparable()
+        let kernelBefore = try lab.kernelComparable()
         let r = try lab.xg(["apply"] + Lab.profileArgs("stp-two-switches.yaml"))
         #expect(r.status == 1)
         #expect(r.stderr.contains("add address 2001:db8::10/64 dev veth0) failed"), "\(r.stderr)")
         #expect(r.stderr.contains("IPv6 is disabled on this device"), "the kernel's reason: \(r.stderr)")
         #expect(r.stderr.contains("rolled back"))
         #expect(try lab.comparable() == before)
+        #expect(try lab.kernelComparable() == kernelBefore)
         #expect(!FileManager.default.fileExists(atPath: lab.stateDir + "/owned.json"), "nothing became owned")
     }
 
@@ -98,11 +103,13 @@ let stpProfiles = ["stp-two-switches.yaml", "stp-bridge-address.yaml", "stp-gues
         let lab = try Lab("missing", uplinks: ["peth0"])
         defer { lab.close() }
         let before = try lab.comparable()
+        let kernelBefore = try lab.kernelComparable()
         let r = try lab.xg(["apply"] + Lab.profileArgs("stp-two-switches.yaml"))
         #expect(r.status == 1)
         #expect(r.stdout.isEmpty)
         #expect(r.stderr.contains("uplink peth1 does not exist"), "\(r.stderr)")
         #expect(try lab.comparable() == before)
+        #expect(try lab.kernelComparable() == kernelBefore)
     }
 
     /// A failure at every step index (a fault backend in front of the kernel), from nothing and
@@ -117,13 +124,16 @@ let stpProfiles = ["stp-two-switches.yaml", "stp-bridge-address.yaml", "stp-gues
             let n = try decode(PlanJSON.self, try lab.xg(["plan"] + args + ["--json"])).changes.count
             #expect(n > 3)
             let before = try lab.comparable()
+            let kernelBefore = try lab.kernelComparable()
             for k in 1...n {
                 let r = try lab.xg(["apply"] + args, env: ["XG_SCALE_FAULT_STEP": "\(k)", "XG_SCALE_FAULT_KIND": kind])
                 #expect(r.status == 1, "step \(k): \(r.stderr) \(r.stdout)")
                 #expect(r.stderr.contains(kind == "error" ? "injected fault at step \(k)" : "interrupted by SIGTERM"), "step \(k): \(r.stderr)")
                 let now = try lab.comparable()
                 #expect(now == before, "fault at step \(k) of \(n) left a different state:\n\(r.stderr)")
-                if now != before { return }
+                let kernelNow = try lab.kernelComparable()
+                #expect(kernelNow == kernelBefore, "fault at step \(k) of \(n): the kernel (ip/bridge/sysfs) differs:\n\(kernelNow)\nbefore:\n\(kernelBefore)")
+                if now != before || kernelNow != kernelBefore { return }
             }
         }
         try everyStep(args)
@@ -138,6 +148,8 @@ let stpProfiles = ["stp-two-switches.yaml", "stp-bridge-address.yaml", "stp-gues
         #expect(try lab.xg(["apply"] + Lab.profileArgs(edited)).status == 0)
         #expect(try lab.xg(["plan"] + Lab.profileArgs(edited)).status == 0)
         #expect(try lab.state()["veth0"] == nil, "the owned veth pair the profile no longer wants is deleted")
+        try lab.expectKernelHolds(edited)
+        #expect(try lab.kernel()["veth0"] == nil && lab.kernel()["vif0.0"] == nil, "ip still lists the deleted veth pair")
     }
 
     @Test func secondApplyIsRefusedWhileTheLockIsHeld() throws {
@@ -156,11 +168,13 @@ let stpProfiles = ["stp-two-switches.yaml", "stp-bridge-address.yaml", "stp-gues
             .trimmingCharacters(in: .whitespacesAndNewlines)
         defer { kill(pid_t(holderPID) ?? 0, SIGKILL); holder.waitUntilExit() }  // SIGKILL: test threads may block SIGTERM
         let before = try lab.comparable()
+        let kernelBefore = try lab.kernelComparable()
         let r = try lab.xg(["apply"] + Lab.profileArgs("stp-two-switches.yaml"))
         #expect(r.status == 1)
         #expect(r.stdout.isEmpty)
         #expect(r.stderr.contains("another xg-scale apply is running"), "\(r.stderr)")
         #expect(r.stderr.contains("process \(holderPID) holds"), "names the holder: \(r.stderr)")
         #expect(try lab.comparable() == before)
+        #expect(try lab.kernelComparable() == kernelBefore)
     }
 }

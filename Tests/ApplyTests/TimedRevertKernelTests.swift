@@ -23,6 +23,7 @@ func pendingWatchdog(_ lab: Lab) -> Int32? {
         let lab = try Lab("revert")
         defer { lab.close() }
         let before = try lab.comparable()
+        let kernelBefore = try lab.kernelComparable()
         let apply = Process()
         apply.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         apply.arguments = ["ip", "netns", "exec", lab.ns.name, xgScaleBinary(), "apply"]
@@ -43,12 +44,14 @@ func pendingWatchdog(_ lab: Lab) -> Int32? {
         let watchdog = try #require(pendingWatchdog(lab))
         #expect(isRunning(watchdog))
         #expect(try lab.comparable() != before, "the apply changed the node")
+        #expect(try lab.kernelComparable() != kernelBefore, "ip/bridge/sysfs see the apply too")
         let restored = try waitUntil(timeout: 20, interval: 0.1) {
             try lab.comparable() == before && !FileManager.default.fileExists(atPath: lab.stateDir + "/pending.json")
         }
         let now = (try? lab.comparable()) ?? ""
         let watchLog = (try? String(contentsOfFile: lab.stateDir + "/watchdog.log", encoding: .utf8)) ?? ""
         #expect(restored, "not restored:\n\(now)\nlog: \(watchLog)")
+        #expect(try lab.kernelComparable() == kernelBefore, "ip/bridge/sysfs disagree with show: not restored")
         #expect(try waitUntil(timeout: 5) { !isRunning(watchdog) }, "watchdog exits after restoring")
         let log = try String(contentsOfFile: lab.stateDir + "/watchdog.log", encoding: .utf8)
         #expect(log.contains(": restored"), "\(log)")
@@ -67,6 +70,7 @@ func pendingWatchdog(_ lab: Lab) -> Int32? {
         #expect(r.stderr.contains("xg-scale confirm"))
         let watchdog = try #require(pendingWatchdog(lab))
         let applied = try lab.comparable()
+        try lab.expectKernelHolds("stp-two-switches.yaml")
         // Another apply must wait for the decision.
         let second = try lab.xg(["apply"] + args)
         #expect(second.status == 1 && second.stderr.contains("timed revert"), "\(second.stderr)")
@@ -74,6 +78,7 @@ func pendingWatchdog(_ lab: Lab) -> Int32? {
         #expect(c.status == 0, "\(c.stderr)")
         #expect(try waitUntil(timeout: 5) { !isRunning(watchdog) }, "confirm stops the watchdog")
         #expect(try lab.comparable() == applied)
+        try lab.expectKernelHolds("stp-two-switches.yaml")
         #expect(try lab.xg(["plan"] + args).status == 0)
         #expect(try lab.xg(["confirm"]).status == 1)
     }
@@ -85,6 +90,7 @@ func pendingWatchdog(_ lab: Lab) -> Int32? {
         let args = Lab.profileArgs("stp-two-switches.yaml")
         #expect(try lab.xg(["apply"] + args).status == 0)
         let applied = try lab.comparable()
+        let kernelApplied = try lab.kernelComparable()
         // From an applied state to an edited one, then roll that back: the first apply's state.
         let edited = try lab.editedProfile("stp-two-switches.yaml", [
             ("{name: veth0, peer: vif0.0}", "{name: veth1, peer: vif1.0}"), ("forward-delay: 4 ", "forward-delay: 7 "),
@@ -93,9 +99,12 @@ func pendingWatchdog(_ lab: Lab) -> Int32? {
         #expect(r.status == 0, "\(r.stderr)")
         let watchdog = try #require(pendingWatchdog(lab))
         #expect(try lab.comparable() != applied)
+        try lab.expectKernelHolds(edited)
         let rb = try lab.xg(["rollback"])
         #expect(rb.status == 0, "\(rb.stdout)\(rb.stderr)")
         #expect(try lab.comparable() == applied)
+        #expect(try lab.kernelComparable() == kernelApplied)
+        try lab.expectKernelHolds("stp-two-switches.yaml")
         #expect(try waitUntil(timeout: 5) { !isRunning(watchdog) })
         #expect(try lab.xg(["plan"] + args).status == 0, "ownership is the first apply's again")
         #expect(try lab.xg(["rollback"]).status == 1)

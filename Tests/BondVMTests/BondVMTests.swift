@@ -37,8 +37,8 @@ struct BondVMTests {
         #expect(after.slave(other)?.miiStatus == "up")
         #expect(s["ip-link"]?.contains("bond mode active-backup active_slave \(other) miimon 100") == true)
 
-        // `xg-scale show --json` must tell the same story (once the build has it).
-        guard HostCLI.hasShowJSON else { return }
+        // `xg-scale show --json` must tell the same story.
+        guard try HostCLI.require("show", options: ["--json"]) else { return }
         let shownBefore = try decodeState(try #require(s["show-before"], "no show --json output before the cut"))
         let shownAfter = try decodeState(try #require(s["show-after"], "no show --json output after the cut"))
         let bondBefore = try #require(shownBefore["bond0"]?.bond, "show --json has no bond0 with bond settings")

@@ -12,12 +12,8 @@ private let ifupdown2Folder = ProcessInfo.processInfo.environment["XG_IFUPDOWN2"
 
 private func ifupdown2Available() throws -> Bool {
     guard try prerequisites(root: false, programs: ["/usr/bin/python3"]) else { return false }
-    if FileManager.default.fileExists(atPath: ifupdown2Folder + "/bin/ifup") { return true }
-    if isCI {
-        throw TestSupportError.missingPrerequisite(
-            "ifupdown2 in \(ifupdown2Folder): run Tests/RenderKernelTests/setup-ifupdown2.sh")
-    }
-    return false
+    return try prerequisite(FileManager.default.fileExists(atPath: ifupdown2Folder + "/bin/ifup"),
+                            "ifupdown2 in \(ifupdown2Folder): run Tests/RenderKernelTests/setup-ifupdown2.sh")
 }
 
 /// The profile's text with the Xen name vif0.0 replaced by `vethpeer`: ifupdown2 reads a dotted
@@ -56,10 +52,10 @@ private func comparable(_ state: NetworkState) -> NetworkState {
 
 extension BondVMTests {
     @Test("xg-scale apply, and the ip and interfaces renders, of a bond profile give the same node, with nothing left to plan",
-          .enabled("needs `xg-scale show --json` in this build") { HostCLI.hasShowJSON },
           arguments: ["bond-active-backup.yaml", "bond-802.3ad.yaml"])
     func ipAndInterfacesRendersAgree(_ profile: String) throws {
-        guard try BondVM.available(), try ifupdown2Available() else { return }
+        guard try BondVM.available(), try ifupdown2Available(),
+              try HostCLI.require("show", options: ["--json"]) else { return }
         let desired = try desiredForIfupdown2(profile)
         #expect(Renderer.interfacesCaveats(desired).isEmpty)
 

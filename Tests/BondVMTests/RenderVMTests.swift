@@ -34,12 +34,10 @@ struct BondProfileExpectation: Sendable, CustomStringConvertible {
 // In the serialized "Bonding VM" suite, so that no two VMs boot at once.
 extension BondVMTests {
     @Test("ip -batch of the ip render builds the profile's bond",
-          .enabled("needs `xg-scale render` and `show --json` in this build") {
-              HostCLI.hasRender && HostCLI.hasShowJSON
-          },
           arguments: BondProfileExpectation.all)
     func ipRenderBuildsTheBond(_ e: BondProfileExpectation) throws {
-        guard try BondVM.available() else { return }
+        guard try BondVM.available(), try HostCLI.require("render", options: ["--format"]),
+              try HostCLI.require("show", options: ["--json"]) else { return }
         let profiles = packageRoot().appendingPathComponent("profiles")
         let profileText = try String(contentsOf: profiles.appendingPathComponent(e.profile), encoding: .utf8)
         for line in e.profileLines {

@@ -102,6 +102,55 @@ func nearly(_ value: Double?, _ expected: Double) -> Bool {
             #expect(mine.master == link["master"] as? String)
             #expect(mine.operstate == (link["operstate"] as? String)?.lowercased())
         }
+        try expectShowMatchesKernel(ns)
+    }
+
+    /// Everything else `show` reports, against the independent reading (ip -j -d link/addr/route,
+    /// bridge -j link, sysfs): kind, up, peer, addresses, default routes, bridge STP priority and
+    /// timers, port priority, cost and STP state. Port states move on their own (listening ->
+    /// learning), so show is taken between two kernel readings that agree.
+    func expectShowMatchesKernel(_ ns: Namespace) throws {
+        var shown = NetworkState(), kernel = try KernelView.read(ns)
+        func portStates(_ k: KernelView) -> [String: String] { k.links.compactMapValues { $0.port?.state } }
+        let stable = try waitUntil(timeout: 10, interval: 0.1) {
+            let first = try KernelView.read(ns)
+            shown = try showState(ns)
+            kernel = try KernelView.read(ns)
+            return portStates(first) == portStates(kernel)
+        }
+        #expect(stable, "the STP port states never held still for one reading")
+        #expect(Set(shown.interfaces.map(\.name)) == Set(kernel.links.keys).subtracting(["lo"]))
+        for mine in shown.interfaces {
+            let k = try #require(kernel[mine.name])
+            #expect(mine.kind.rawValue == (k.kind ?? "device"), "\(mine.name) kind")
+            #expect(mine.up == k.up, "\(mine.name) up")
+            #expect(mine.peer == k.peer, "\(mine.name) peer")
+            #expect(Set(mine.addresses ?? []) == Set(k.addresses), "\(mine.name) addresses")
+            if let b = k.bridge {
+                let sys = try KernelView.sysfs(ns, mine.name, "bridge")
+                let m = try #require(mine.bridge, "\(mine.name) shown without bridge settings")
+                #expect(m.stp == b.stp && "\(m.stp ? 1 : 0)" == sys["stp_state"], "\(mine.name) stp")
+                #expect(m.priority == b.priority && "\(b.priority)" == sys["priority"], "\(mine.name) priority")
+                for (name, value, ip, file) in [("forward-delay", m.forwardDelay, b.forwardDelay, "forward_delay"),
+                                                ("hello-time", m.helloTime, b.helloTime, "hello_time"),
+                                                ("max-age", m.maxAge, b.maxAge, "max_age")] {
+                    #expect(nearly(value, ip), "\(mine.name) \(name): show \(value ?? -1), ip \(ip)")
+                    #expect(nearly(value, (Double(sys[file] ?? "") ?? -100) / 100), "\(mine.name) \(name) sysfs \(sys[file] ?? "-")")
+                }
+            } else {
+                #expect(mine.bridge == nil, "\(mine.name) is no bridge")
+            }
+            if let p = k.port {
+                let sys = try KernelView.sysfs(ns, mine.name, "brport")
+                #expect(mine.port?.priority == p.priority && "\(p.priority)" == sys["priority"], "\(mine.name) port priority")
+                #expect(mine.port?.cost == p.cost && "\(p.cost)" == sys["path_cost"], "\(mine.name) port cost")
+                #expect(mine.port?.state?.rawValue == p.state, "\(mine.name) port state: show \(mine.port?.state?.rawValue ?? "-"), bridge \(p.state)")
+            } else {
+                #expect(mine.port == nil, "\(mine.name) is no bridge port")
+            }
+        }
+        let shownRoutes = Set(shown.routes.filter { $0.destination == "default" }.map { "\($0.gateway) dev \($0.device ?? "-")" })
+        #expect(shownRoutes == kernel.defaultRoutes, "default routes: show \(shownRoutes), ip \(kernel.defaultRoutes)")
     }
 
     /// The human output names each bridge port under its bridge with STP state, priority, cost.
@@ -126,6 +175,7 @@ func nearly(_ value: Double?, _ expected: Double) -> Bool {
         #expect(!lines.contains { $0.hasPrefix("lo ") })
         let all = try ns.exec([xgScaleBinary(), "show", "--all"]).stdout
         #expect(all.split(separator: "\n").contains { $0.hasPrefix("lo ") && $0.contains("loopback  up") })
+        try expectShowMatchesKernel(ns)
     }
 
     @Test func allIncludesLoopback() throws {

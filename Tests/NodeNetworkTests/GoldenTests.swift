@@ -42,6 +42,8 @@ func goldenName(_ profile: String, _ format: RenderFormat) -> String {
     @Test(arguments: RenderFormat.allCases)
     func everyExampleRendersAsItsGolden(_ format: RenderFormat) throws {
         let update = ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1"
+        // CI compares, never writes: a golden rewritten there would hide every render change.
+        try #require(!(update && isCI), "UPDATE_GOLDEN=1 is refused under CI=true: the goldens are only compared there")
         for profile in try exampleProfiles() {
             let rendered = try renderExample(profile, format: format)
             let url = goldenDirectory.appendingPathComponent(goldenName(profile, format))

@@ -10,11 +10,8 @@ let ifupdown2 = ProcessInfo.processInfo.environment["XG_IFUPDOWN2"] ?? "/opt/ifu
 
 func ifupdown2Available() throws -> Bool {
     guard try prerequisites(root: true, programs: ["ip", "unshare", "/usr/bin/python3"]) else { return false }
-    if FileManager.default.fileExists(atPath: ifupdown2 + "/bin/ifup") { return true }
-    if isCI {
-        throw TestSupportError.missingPrerequisite("ifupdown2 in \(ifupdown2): run Tests/RenderKernelTests/setup-ifupdown2.sh")
-    }
-    return false
+    return try prerequisite(FileManager.default.fileExists(atPath: ifupdown2 + "/bin/ifup"),
+                            "ifupdown2 in \(ifupdown2): run Tests/RenderKernelTests/setup-ifupdown2.sh")
 }
 
 @Suite(.serialized) struct InterfacesKernelTests {

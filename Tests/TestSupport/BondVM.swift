@@ -126,6 +126,8 @@ public struct BondingProc: Equatable, Sendable {
 }
 
 /// What the host's xg-scale build offers (the VM runs a static build of the same sources).
+/// A test that needs a feature calls `require`: it goes through the prerequisite mechanism, so
+/// under CI=true a build without it fails the test instead of skipping it.
 public enum HostCLI {
     /// `xg-scale SUBCOMMAND --help` succeeds and mentions every given option.
     public static func supports(_ subcommand: String, options: [String] = []) -> Bool {
@@ -134,4 +136,10 @@ public enum HostCLI {
     }
     public static var hasShowJSON: Bool { supports("show", options: ["--json"]) }
     public static var hasRender: Bool { supports("render", options: ["--format"]) }
+
+    /// True when `xg-scale SUBCOMMAND` has every option; else throws (CI) or skips the test.
+    public static func require(_ subcommand: String, options: [String] = []) throws -> Bool {
+        try prerequisite(supports(subcommand, options: options),
+                         "`xg-scale \(subcommand)` with \(options.joined(separator: " ")) in this build")
+    }
 }

@@ -1,6 +1,7 @@
 // Shared helpers for the test targets: locate the built `xg-scale`, run commands, and create
 // throwaway network namespaces that are always deleted.
 import Foundation
+import Testing
 
 /// Result of a finished process.
 public struct ProcessResult: Sendable {
@@ -98,16 +99,27 @@ public var isCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
 public var isRoot: Bool { getuid() == 0 }
 
 /// Whether a test that needs root and the given programs can run. Under CI a missing
-/// prerequisite throws (so the test fails); elsewhere it returns false (so the test is skipped).
-public func prerequisites(root: Bool = true, programs: [String] = []) throws -> Bool {
+/// prerequisite throws (so the test fails); elsewhere the running test is cancelled, so it is
+/// reported as skipped (not passed), and false is returned when no test is running.
+/// `files`: paths that must exist (e.g. a daemon binary under /lib).
+public func prerequisites(root: Bool = true, programs: [String] = [], files: [String] = []) throws -> Bool {
     var missing: [String] = []
     if root && !isRoot { missing.append("root") }
     for p in programs {
         let r = try? run(["sh", "-c", "command -v \(p)"])
         if r?.status != 0 { missing.append(p) }
     }
-    if missing.isEmpty { return true }
-    if isCI { throw TestSupportError.missingPrerequisite(missing.joined(separator: ", ")) }
+    for f in files where !FileManager.default.fileExists(atPath: f) { missing.append(f) }
+    return try prerequisite(missing.isEmpty, missing.joined(separator: ", "))
+}
+
+/// One prerequisite the caller checked itself (a folder set up by a script, a build feature):
+/// true when `satisfied`; otherwise throws under CI=true and skips the test elsewhere.
+/// Every guard that can skip a test goes through here, so CI never reports a skip as a pass.
+public func prerequisite(_ satisfied: Bool, _ what: @autoclosure () -> String) throws -> Bool {
+    if satisfied { return true }
+    if isCI { throw TestSupportError.missingPrerequisite(what()) }
+    if Test.current != nil { try Test.cancel("missing prerequisite: \(what())") }
     return false
 }
 
