@@ -263,4 +263,38 @@ import TestSupport
         #expect(rep.pair("v6drop", b, a)?.result == "ok")
         for i in 0..<2 { #expect(try lab.listeners(i).isEmpty) }
     }
+
+    @Test func aSlowNodeGivesNodeUnreachableAndTheRestIsComplete() throws {
+        guard try prerequisites(programs: ["ss"]) else { return }
+        let lab = try Lab(nodes: 3)
+        let names = lab.namespaceNames
+        defer {
+            lab.close()
+            #expect(leftoverNamespaces(names).isEmpty)
+        }
+        let dir = try scratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (a, b, c) = (lab.name(0), lab.name(1), lab.name(2))
+        // Node 3 is reached through a transport that never answers.
+        try "#!/bin/sh\nn=$1; shift\n[ \"$n\" = \(c) ] && exec sleep 600\nexec ip netns exec \"$n\" \"$@\"\n"
+            .write(toFile: dir + "/reach", atomically: true, encoding: .utf8)
+        try runChecked(["chmod", "755", dir + "/reach"])
+        try """
+            resource mesh { device minor 0; disk /dev/xgt/m; meta-disk internal;
+                on \(a) { node-id 0; address 10.77.0.1:7400; } on \(b) { node-id 1; address 10.77.0.2:7400; }
+                on \(c) { node-id 2; address 10.77.0.3:7400; } connection-mesh { hosts \(a) \(b) \(c); } }
+            """.write(toFile: dir + "/drbd.conf", atomically: true, encoding: .utf8)
+        let start = Date()
+        let r = try run([xgScaleBinary(), "preflight", "--config", dir + "/drbd.conf", "--exec", dir + "/reach {node}",
+                         "--timeout", "500", "--json"])
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(r.status == 2, "\(r.stderr)")
+        let rep = try Report(r.stdout)
+        #expect(rep.pair("mesh", a, b)?.result == "ok" && rep.pair("mesh", b, a)?.result == "ok", "\(rep.pairs)")
+        for (x, y) in [(a, c), (c, a), (b, c), (c, b)] { #expect(rep.pair("mesh", x, y)?.result == "node-unreachable") }
+        #expect(rep.nodes.first { $0["node"] as? String == c }?["reachable"] as? Bool == false)
+        // Start-up allowance (5 s under --exec) plus the timeouts, not the 600 s of the hung node.
+        #expect(elapsed < 5 + 2 * 0.5 + 2.5, "took \(elapsed) s")
+        for i in 0..<3 { #expect(try lab.listeners(i).isEmpty) }
+    }
 }
