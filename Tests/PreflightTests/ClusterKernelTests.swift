@@ -268,7 +268,7 @@ import TestSupport
             """.write(toFile: dir + "/drbd.conf", atomically: true, encoding: .utf8)
         try lab.nft(1, Self.firewall)
         let r = try run([xgScaleBinary(), "preflight", "--config", dir + "/drbd.conf", "--exec", "ip netns exec {node}",
-                         "--timeout", "500", "--json"])
+                         "--timeout", "1000", "--json"])
         #expect(r.status == 2, "\(r.stderr)")
         let rep = try Report(r.stdout)
         #expect(rep.pair("v6", a, b)?.result == "ok" && rep.pair("v6", b, a)?.result == "ok", "\(rep.pairs)")
