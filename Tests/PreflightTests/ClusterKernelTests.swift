@@ -61,16 +61,7 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let ghost = "xgt-\(getpid())-ghost"
         try Self.config(lab, ghost: ghost).write(toFile: dir + "/drbd.conf", atomically: true, encoding: .utf8)
-        try lab.nft(1, Self.firewall)
-        // Node 2 also has 10.88.0.2, a subnet node 1 has no route to (and no route back from).
-        try lab.nodes[1].exec(["ip", "addr", "add", "10.88.0.2/24", "dev", "eth0"])
-        try lab.nodes[0].assertNoDefaultRoute()
-        // Node 1's ephemeral range covers the DRBD ports: port-ephemeral there, not elsewhere.
-        try lab.nodes[0].exec(["sysctl", "-qw", "net.ipv4.ip_local_port_range=7000 60999"])
-        try lab.background(2, ["/usr/bin/python3", "-c",
-            "import socket,time\ns=socket.socket()\ns.bind(('10.77.0.3',7004))\ns.listen()\ntime.sleep(120)"])
-        #expect(waitUntil(timeout: 10) { (try? lab.listeners(2))?.contains("10.77.0.3:7004") ?? false })
-
+        try Self.prepareNodes(lab)
         let r = try run([xgScaleBinary(), "preflight", "--config", dir + "/drbd.conf", "--exec", "ip netns exec {node}",
                          "--timeout", "1000", "--json"])
         #expect(r.status == 2, "\(r.stderr)")
@@ -81,25 +72,7 @@ import TestSupport
         for (x, y) in [(a, b), (b, a), (a, c), (c, a), (b, c), (c, b)] {
             #expect(rep.pair("mesh", x, y)?.result == "ok", "mesh \(x)->\(y): \(String(describing: rep.pair("mesh", x, y)))")
         }
-        // The firewall on node 2 answers each port its own way, towards node 2 only.
-        let expected = [("rdrop", "filtered", "drop", "drbd-drop"), ("ricmp", "rejected", "reject", "drbd-icmp"),
-                        ("rrst", "refused", "reject", "drbd-rst")]
-        for (res, result, verdict, comment) in expected {
-            let p = try #require(rep.pair(res, a, b))
-            #expect(p.result == result, "\(res): \(p)")
-            #expect(p.rule?["node"] as? String == b && p.rule?["table"] as? String == "xgtest"
-                    && p.rule?["chain"] as? String == "input" && p.rule?["comment"] as? String == comment, "\(res): \(String(describing: p.rule))")
-            #expect((p.rule?["verdict"] as? String)?.hasPrefix(verdict) == true)
-            #expect((p.rule?["handle"] as? Int ?? 0) > 0)
-            #expect(rep.pair(res, b, a)?.result == "ok", "\(res) back: \(String(describing: rep.pair(res, b, a)))")
-            #expect(rep.pair(res, b, a)?.rule == nil)
-        }
-        // The handles named are the ones nft lists for those comments.
-        let listed = try lab.nodes[1].exec(["nft", "-a", "list", "chain", "inet", "xgtest", "input"]).stdout
-        for (res, _, _, comment) in expected {
-            let h = try #require(rep.pair(res, a, b)?.rule?["handle"] as? Int)
-            #expect(listed.contains("comment \"\(comment)\" # handle \(h)"), "\(listed)")
-        }
+        try Self.expectFirewallAnswers(rep, lab)
         // A port held by another process: named; the other way is fine.
         let held = try #require(rep.pair("rheld", a, c))
         #expect(held.result == "port-in-use" && held.detail.contains("python3"), "\(held)")
@@ -118,14 +91,55 @@ import TestSupport
         let ghostNode = try #require(rep.nodes.first { $0["node"] as? String == ghost })
         #expect(ghostNode["reachable"] as? Bool == false)
         #expect(rep.nodes.filter { $0["reachable"] as? Bool == true }.count == 3)
-        // drbd check's local findings, per node.
+        Self.expectFindings(rep, a, b, c)
+        lab.stopChildren()
+        for i in 0..<3 { #expect(try lab.listeners(i).isEmpty, "node \(i + 1) still listens") }
+    }
+
+    /// Node 2: the firewall and a second subnet; node 1: DRBD ports in its ephemeral range;
+    /// node 3: a port held by another process.
+    static func prepareNodes(_ lab: Lab) throws {
+        try lab.nft(1, Self.firewall)
+        // Node 2 also has 10.88.0.2, a subnet node 1 has no route to (and no route back from).
+        try lab.nodes[1].exec(["ip", "addr", "add", "10.88.0.2/24", "dev", "eth0"])
+        try lab.nodes[0].assertNoDefaultRoute()
+        // Node 1's ephemeral range covers the DRBD ports: port-ephemeral there, not elsewhere.
+        try lab.nodes[0].exec(["sysctl", "-qw", "net.ipv4.ip_local_port_range=7000 60999"])
+        try lab.background(2, ["/usr/bin/python3", "-c",
+            "import socket,time\ns=socket.socket()\ns.bind(('10.77.0.3',7004))\ns.listen()\ntime.sleep(120)"])
+        #expect(waitUntil(timeout: 10) { (try? lab.listeners(2))?.contains("10.77.0.3:7004") ?? false })
+    }
+
+    /// Node 2's firewall answers each port its own way, towards node 2 only, and the rule
+    /// named is the one nft lists for that comment.
+    static func expectFirewallAnswers(_ rep: Report, _ lab: Lab) throws {
+        let (a, b) = (lab.name(0), lab.name(1))
+        let expected = [("rdrop", "filtered", "drop", "drbd-drop"), ("ricmp", "rejected", "reject", "drbd-icmp"),
+                        ("rrst", "refused", "reject", "drbd-rst")]
+        for (res, result, verdict, comment) in expected {
+            let p = try #require(rep.pair(res, a, b))
+            #expect(p.result == result, "\(res): \(p)")
+            #expect(p.rule?["node"] as? String == b && p.rule?["table"] as? String == "xgtest"
+                    && p.rule?["chain"] as? String == "input" && p.rule?["comment"] as? String == comment, "\(res): \(String(describing: p.rule))")
+            #expect((p.rule?["verdict"] as? String)?.hasPrefix(verdict) == true)
+            #expect((p.rule?["handle"] as? Int ?? 0) > 0)
+            #expect(rep.pair(res, b, a)?.result == "ok", "\(res) back: \(String(describing: rep.pair(res, b, a)))")
+            #expect(rep.pair(res, b, a)?.rule == nil)
+        }
+        // The handles named are the ones nft lists for those comments.
+        let listed = try lab.nodes[1].exec(["nft", "-a", "list", "chain", "inet", "xgtest", "input"]).stdout
+        for (res, _, _, comment) in expected {
+            let h = try #require(rep.pair(res, a, b)?.rule?["handle"] as? Int)
+            #expect(listed.contains("comment \"\(comment)\" # handle \(h)"), "\(listed)")
+        }
+    }
+
+    /// drbd check's local findings, per node, and port-ephemeral where the range covers the ports.
+    static func expectFindings(_ rep: Report, _ a: String, _ b: String, _ c: String) {
         #expect(rep.findings(b).contains { $0["check"] as? String == "address-not-local" && $0["resource"] as? String == "rnotlocal" })
         #expect(rep.findings(c).contains { $0["check"] as? String == "port-in-use" && ($0["message"] as? String ?? "").contains("python3") })
         #expect(rep.findings(a).contains { $0["check"] as? String == "port-ephemeral" && $0["severity"] as? String == "warning" })
         #expect(!rep.findings(b).contains { $0["check"] as? String == "port-ephemeral" })
-
-        lab.stopChildren()
-        for i in 0..<3 { #expect(try lab.listeners(i).isEmpty, "node \(i + 1) still listens") }
     }
 
     @Test func smallerMTUOnTheSwitchIsABlackHole() throws {
@@ -254,7 +268,7 @@ import TestSupport
             """.write(toFile: dir + "/drbd.conf", atomically: true, encoding: .utf8)
         try lab.nft(1, Self.firewall)
         let r = try run([xgScaleBinary(), "preflight", "--config", dir + "/drbd.conf", "--exec", "ip netns exec {node}",
-                         "--timeout", "500", "--json"])
+                         "--timeout", "1000", "--json"])
         #expect(r.status == 2, "\(r.stderr)")
         let rep = try Report(r.stdout)
         #expect(rep.pair("v6", a, b)?.result == "ok" && rep.pair("v6", b, a)?.result == "ok", "\(rep.pairs)")
@@ -262,5 +276,39 @@ import TestSupport
         #expect(rep.pair("v6drop", a, b)?.rule?["comment"] as? String == "drbd-drop")
         #expect(rep.pair("v6drop", b, a)?.result == "ok")
         for i in 0..<2 { #expect(try lab.listeners(i).isEmpty) }
+    }
+
+    @Test func aSlowNodeGivesNodeUnreachableAndTheRestIsComplete() throws {
+        guard try prerequisites(programs: ["ss"]) else { return }
+        let lab = try Lab(nodes: 3)
+        let names = lab.namespaceNames
+        defer {
+            lab.close()
+            #expect(leftoverNamespaces(names).isEmpty)
+        }
+        let dir = try scratchDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (a, b, c) = (lab.name(0), lab.name(1), lab.name(2))
+        // Node 3 is reached through a transport that never answers.
+        try "#!/bin/sh\nn=$1; shift\n[ \"$n\" = \(c) ] && exec sleep 600\nexec ip netns exec \"$n\" \"$@\"\n"
+            .write(toFile: dir + "/reach", atomically: true, encoding: .utf8)
+        try runChecked(["chmod", "755", dir + "/reach"])
+        try """
+            resource mesh { device minor 0; disk /dev/xgt/m; meta-disk internal;
+                on \(a) { node-id 0; address 10.77.0.1:7400; } on \(b) { node-id 1; address 10.77.0.2:7400; }
+                on \(c) { node-id 2; address 10.77.0.3:7400; } connection-mesh { hosts \(a) \(b) \(c); } }
+            """.write(toFile: dir + "/drbd.conf", atomically: true, encoding: .utf8)
+        let start = Date()
+        let r = try run([xgScaleBinary(), "preflight", "--config", dir + "/drbd.conf", "--exec", dir + "/reach {node}",
+                         "--timeout", "500", "--json"])
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(r.status == 2, "\(r.stderr)")
+        let rep = try Report(r.stdout)
+        #expect(rep.pair("mesh", a, b)?.result == "ok" && rep.pair("mesh", b, a)?.result == "ok", "\(rep.pairs)")
+        for (x, y) in [(a, c), (c, a), (b, c), (c, b)] { #expect(rep.pair("mesh", x, y)?.result == "node-unreachable") }
+        #expect(rep.nodes.first { $0["node"] as? String == c }?["reachable"] as? Bool == false)
+        // Start-up allowance (5 s under --exec) plus the timeouts, not the 600 s of the hung node.
+        #expect(elapsed < 5 + 2 * 0.5 + 2.5, "took \(elapsed) s")
+        for i in 0..<3 { #expect(try lab.listeners(i).isEmpty) }
     }
 }

@@ -16,7 +16,7 @@ final class Lab: @unchecked Sendable {
     init(nodes count: Int, mtu: Int = 1500, narrow: Int? = nil) throws {
         sw = try Namespace("sw")
         do {
-            try sw.exec(["sh", "-ec", "ip link add br0 type bridge; ip link set br0 up; ip addr add 10.77.0.254/24 dev br0"])
+            try sw.exec(["sh", "-ec", "ip link add br0 type bridge mcast_snooping 0; ip link set br0 up; ip addr add 10.77.0.254/24 dev br0"])
             for i in 0..<count {
                 let n = try Namespace("n\(i + 1)")
                 nodes.append(n)

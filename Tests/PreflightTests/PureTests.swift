@@ -234,3 +234,60 @@ private func triples(_ ps: [ProbePair]) -> Set<String> {
         #expect(r.stderr.hasPrefix("\(path):") && r.stderr.contains("error:") && r.stderr.contains("fix:"), "\(r.stderr)")
     }
 }
+
+@Suite struct PreflightPureVerdict {
+    let pair = ProbePair(resource: "r0", from: "a", to: "b",
+                         source: Endpoint(family: .ipv4, ip: "10.77.0.1", port: 7001),
+                         target: Endpoint(family: .ipv4, ip: "10.77.0.2", port: 7001))
+    var target: SocketSpec { SocketSpec(pair.target) }
+
+    func kernel(_ ip: String, _ state: String, inode: UInt64 = 0) -> LocalSocket {
+        LocalSocket(ip: ip, port: 7001, ipv6: false, listening: state == "LISTEN", state: state, inode: inode, uid: 0)
+    }
+
+    func facts(_ listener: ListenStatus, ruleset: String? = nil) -> [String: NodeFacts] {
+        ["a": NodeFacts(node: "a", hostname: "a", findings: [], listeners: [], ruleset: nil),
+         "b": NodeFacts(node: "b", hostname: "b", findings: [], listeners: [listener], ruleset: ruleset)]
+    }
+
+    @Test func drbdsOwnSocketsAreRecognised() throws {
+        let listen = try #require(EchoServer.heldByDRBD(target, sockets: [kernel("10.77.0.2", "ESTABLISHED"), kernel("10.77.0.2", "LISTEN")]))
+        #expect(listen.state == .drbd && listen.drbdState == "LISTEN" && listen.detail.contains("LISTEN"))
+        #expect(EchoServer.heldByDRBD(target, sockets: [kernel("10.77.0.2", "ESTABLISHED")])?.drbdState == "ESTABLISHED")
+        #expect(EchoServer.heldByDRBD(target, sockets: [kernel("0.0.0.0", "LISTEN")])?.state == .drbd)
+        #expect(EchoServer.heldByDRBD(target, sockets: [kernel("10.77.0.2", "LISTEN", inode: 4242)]) == nil) // a process's
+        #expect(EchoServer.heldByDRBD(target, sockets: [kernel("10.77.0.2", "TIME_WAIT")]) == nil)
+        #expect(EchoServer.heldByDRBD(target, sockets: [kernel("10.77.0.9", "LISTEN")]) == nil)
+    }
+
+    @Test func connectedDRBDIsOkWithoutAProbe() {
+        let held = ListenStatus(socket: target, state: .drbd, detail: "DRBD holds 10.77.0.2:7001 (ESTABLISHED)", drbdState: "ESTABLISHED")
+        let r = Verdict.pair(pair, outcome: nil, facts: facts(held), errors: [:])
+        #expect(r.result == .ok && r.detail.contains("ESTABLISHED") && r.detail.contains("not probed"))
+        let listening = ListenStatus(socket: target, state: .drbd, detail: "DRBD holds 10.77.0.2:7001 (LISTEN)", drbdState: "LISTEN")
+        let m = Verdict.pair(pair, outcome: ConnectOutcome(id: 0, result: .ok, detail: "connected to DRBD's own listener", mtu: nil),
+                             facts: facts(listening), errors: [:])
+        #expect(m.result == .ok && m.detail.hasSuffix("(DRBD holds 10.77.0.2:7001 (LISTEN))"))
+    }
+
+    @Test func listenerFailuresAndUnreachableNodes() throws {
+        let inUse = ListenStatus(socket: target, state: .portInUse, detail: "port 7001 of 10.77.0.2 is held by nc[7]")
+        #expect(Verdict.pair(pair, outcome: nil, facts: facts(inUse), errors: [:]).result == .portInUse)
+        let notLocal = ListenStatus(socket: target, state: .addressNotLocal, detail: "x")
+        #expect(Verdict.pair(pair, outcome: nil, facts: facts(notLocal), errors: [:]).result == .addressNotLocal)
+        var f = facts(inUse); f["a"] = nil
+        let u = Verdict.pair(pair, outcome: nil, facts: f, errors: ["a": "ssh: connect to host a port 22: Connection refused"])
+        #expect(u.result == .nodeUnreachable && u.detail.contains("Connection refused"))
+    }
+
+    @Test func aFailureIsExplainedByTheTargetsRule() throws {
+        let ruleset = try String(contentsOfFile: packageRoot().path + "/Tests/Fixtures/nft/xgtest.json", encoding: .utf8)
+        let listening = ListenStatus(socket: target, state: .listening, detail: "listening")
+        let r = Verdict.pair(pair, outcome: ConnectOutcome(id: 0, result: .filtered, detail: "no answer", mtu: nil),
+                             facts: facts(listening, ruleset: ruleset), errors: [:])
+        #expect(r.result == .filtered && r.rule?.handle == 5 && r.rule?.node == "b")
+        let ok = Verdict.pair(pair, outcome: ConnectOutcome(id: 0, result: .ok, detail: "connected", mtu: nil),
+                              facts: facts(listening, ruleset: ruleset), errors: [:])
+        #expect(ok.rule == nil) // the measurement decides: an ok pair names no rule
+    }
+}

@@ -18,46 +18,8 @@ import TestSupport
         }
         let dir = try scratchDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try runChecked(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir + "/client"])
-        try runChecked(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir + "/host"])
-        try runChecked(["cp", dir + "/client.pub", dir + "/authorized_keys"])
-        let hostKey = try String(contentsOfFile: dir + "/host.pub", encoding: .utf8)
-        try (0..<3).map { "\(lab.address($0)) \(hostKey)" }.joined()
-            .write(toFile: dir + "/known_hosts", atomically: true, encoding: .utf8)
-        try """
-            Host *
-              User root
-              IdentityFile \(dir)/client
-              IdentitiesOnly yes
-              UserKnownHostsFile \(dir)/known_hosts
-              GlobalKnownHostsFile /dev/null
-              StrictHostKeyChecking yes
-              LogLevel ERROR
-            """.write(toFile: dir + "/ssh_config", atomically: true, encoding: .utf8)
-        try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true) // privilege separation
-        for i in 0..<3 {
-            try """
-                ListenAddress \(lab.address(i)):22
-                HostKey \(dir)/host
-                AuthorizedKeysFile \(dir)/authorized_keys
-                PidFile none
-                PermitRootLogin prohibit-password
-                PasswordAuthentication no
-                KbdInteractiveAuthentication no
-                UsePAM no
-                StrictModes no
-                """.write(toFile: dir + "/sshd-\(i)", atomically: true, encoding: .utf8)
-            try lab.background(i, ["/usr/sbin/sshd", "-D", "-e", "-f", dir + "/sshd-\(i)"])
-        }
-        for i in 0..<3 {
-            #expect(waitUntil(timeout: 10) { (try? lab.listeners(i))?.contains("\(lab.address(i)):22") ?? false })
-        }
+        try Self.startSSHDs(lab, dir)
         let (a, b, c) = (lab.name(0), lab.name(1), lab.name(2))
-        var inventory = "cluster: xgtest\nnodes:\n"
-        for i in 0..<3 {
-            inventory += "  \(lab.name(i)): {vars: {ssh-target: \"root@\(lab.address(i))\", ssh-command: \"ssh -F \(dir)/ssh_config\", xg-scale: \"\(xgScaleBinary())\"}}\n"
-        }
-        try inventory.write(toFile: dir + "/inventory.yaml", atomically: true, encoding: .utf8)
         try """
             resource mesh {
                 device minor 0; disk /dev/xgt/mesh; meta-disk internal;
@@ -97,5 +59,53 @@ import TestSupport
         }
         lab.stopChildren()
         for i in 0..<3 { #expect(try lab.listeners(i).isEmpty) }
+    }
+
+    /// Keys, known_hosts and an ssh config of the test's own in `dir`; an sshd listening on each
+    /// node's address; an inventory (dir/inventory.yaml) that says how to reach each node.
+    static func startSSHDs(_ lab: Lab, _ dir: String) throws {
+        try clientSide(lab, dir)
+        try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true) // privilege separation
+        for i in lab.nodes.indices {
+            try """
+                ListenAddress \(lab.address(i)):22
+                HostKey \(dir)/host
+                AuthorizedKeysFile \(dir)/authorized_keys
+                PidFile none
+                PermitRootLogin prohibit-password
+                PasswordAuthentication no
+                KbdInteractiveAuthentication no
+                UsePAM no
+                StrictModes no
+                """.write(toFile: dir + "/sshd-\(i)", atomically: true, encoding: .utf8)
+            try lab.background(i, ["/usr/sbin/sshd", "-D", "-e", "-f", dir + "/sshd-\(i)"])
+        }
+        for i in lab.nodes.indices {
+            #expect(waitUntil(timeout: 10) { (try? lab.listeners(i))?.contains("\(lab.address(i)):22") ?? false })
+        }
+        var inventory = "cluster: xgtest\nnodes:\n"
+        for i in lab.nodes.indices {
+            inventory += "  \(lab.name(i)): {vars: {ssh-target: \"root@\(lab.address(i))\", ssh-command: \"ssh -F \(dir)/ssh_config\", xg-scale: \"\(xgScaleBinary())\"}}\n"
+        }
+        try inventory.write(toFile: dir + "/inventory.yaml", atomically: true, encoding: .utf8)
+    }
+
+    static func clientSide(_ lab: Lab, _ dir: String) throws {
+        try runChecked(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir + "/client"])
+        try runChecked(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", dir + "/host"])
+        try runChecked(["cp", dir + "/client.pub", dir + "/authorized_keys"])
+        let hostKey = try String(contentsOfFile: dir + "/host.pub", encoding: .utf8)
+        try lab.nodes.indices.map { "\(lab.address($0)) \(hostKey)" }.joined()
+            .write(toFile: dir + "/known_hosts", atomically: true, encoding: .utf8)
+        try """
+            Host *
+              User root
+              IdentityFile \(dir)/client
+              IdentitiesOnly yes
+              UserKnownHostsFile \(dir)/known_hosts
+              GlobalKnownHostsFile /dev/null
+              StrictHostKeyChecking yes
+              LogLevel ERROR
+            """.write(toFile: dir + "/ssh_config", atomically: true, encoding: .utf8)
     }
 }

@@ -55,9 +55,12 @@ final class Run: @unchecked Sendable {
         phase1()
         phase2()
         let group = DispatchGroup()
-        for s in lock.withLock({ Array(sessions.values) }) {
+        for (node, s) in lock.withLock({ sessions }) {
+            // A node side that answered ends on its own once stdin closes; one that never did
+            // (a hung ssh, a slow node) is ended now.
+            let grace: Duration = lock.withLock { facts[node] != nil } ? .seconds(2) : .zero
             group.enter()
-            Thread.detachNewThread { s.finish(grace: .seconds(2)); group.leave() }
+            Thread.detachNewThread { s.finish(grace: grace); group.leave() }
         }
         group.wait()
         return report()

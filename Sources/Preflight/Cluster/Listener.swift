@@ -7,7 +7,7 @@ import Foundation
 import Glibc
 #endif
 
-final class EchoServer: @unchecked Sendable {
+public final class EchoServer: @unchecked Sendable {
     private var listeners: [Int32] = []
     private var wake: [Int32] = [-1, -1]
     private(set) var statuses: [ListenStatus] = []
@@ -16,14 +16,16 @@ final class EchoServer: @unchecked Sendable {
     init(_ specs: [SocketSpec], sockets: [LocalSocket]) {
         _ = pipe(&wake)
         for s in specs {
-            let drbd = sockets.filter { $0.isKernelSocket && $0.port == s.port && $0.state != "TIME_WAIT" && ($0.ip == s.ip || $0.isWildcard) }
-            if let held = drbd.first(where: \.listening) ?? drbd.first {
-                statuses.append(ListenStatus(socket: s, state: .drbd, detail: "DRBD holds \(s.text) (\(held.state))",
-                                             drbdState: held.state))
-                continue
-            }
-            statuses.append(open(s))
+            statuses.append(EchoServer.heldByDRBD(s, sockets: sockets) ?? open(s))
         }
+    }
+
+    /// DRBD's own socket on `s` (a kernel socket: no inode), preferring its listener: then the
+    /// port is DRBD's and not ours to listen on.
+    public static func heldByDRBD(_ s: SocketSpec, sockets: [LocalSocket]) -> ListenStatus? {
+        let drbd = sockets.filter { $0.isKernelSocket && $0.port == s.port && $0.state != "TIME_WAIT" && ($0.ip == s.ip || $0.isWildcard) }
+        guard let held = drbd.first(where: \.listening) ?? drbd.first else { return nil }
+        return ListenStatus(socket: s, state: .drbd, detail: "DRBD holds \(s.text) (\(held.state))", drbdState: held.state)
     }
 
     private func open(_ s: SocketSpec) -> ListenStatus {

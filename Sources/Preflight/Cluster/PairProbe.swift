@@ -57,7 +57,7 @@ enum PairProbe {
             if !spec.push { return ConnectOutcome(id: spec.id, result: .ok, detail: "connected to DRBD's own listener", mtu: nil) }
             if r.echoed {
                 return ConnectOutcome(id: spec.id, result: .ok,
-                                      detail: "connected; a full-size segment (\(r.payload) bytes of data) went each way", mtu: nil)
+                                      detail: "connected; 3 full-size segments (\(r.mss) bytes of data each) went each way", mtu: nil)
             }
             return ConnectOutcome(id: spec.id, result: .mtuBlackhole, detail: "connected, but large segments stall", mtu: nil)
         }

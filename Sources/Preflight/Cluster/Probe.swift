@@ -49,7 +49,7 @@ enum Prober {
             }
             if live.isEmpty { break }
             var fds = live.map { l in
-                pollfd(fd: l.fd, events: Int16(!l.connected || l.sent < l.payload ? POLLOUT | POLLIN : POLLIN), revents: 0)
+                pollfd(fd: l.fd, events: Int16(!l.connected || l.readyToSend ? POLLOUT | POLLIN : POLLIN), revents: 0)
             }
             _ = poll(&fds, nfds_t(fds.count), 20)
             for i in live.indices.reversed() where fds[i].revents != 0 {
@@ -66,7 +66,9 @@ enum Prober {
         var index: Int
         var fd: Int32
         var connected: Bool
-        var payload = 0, sent = 0, received = 0
+        var payload = 0, sent = 0, received = 0, segment = 0
+        /// The next segment goes once the previous one came back whole.
+        var readyToSend: Bool { sent < payload && sent == received }
         var pushUntil = ContinuousClock.now
     }
 
@@ -93,10 +95,12 @@ enum Prober {
         r.state = .connected
         r.mss = Int(Sock.getInt(l.fd, Int32(IPPROTO_TCP), TCP_MAXSEG))
         if !a.push { close(l.fd); l.fd = -1; return }
-        // One full-size segment each way, written at once: several would leave as one GSO
-        // packet, which a virtual switch forwards whatever its MTU (a physical one would not).
+        // Three full-size segments each way, one at a time: several written at once would leave
+        // as one GSO packet, which a virtual switch forwards whatever its MTU (a physical one
+        // would not).
         Sock.setInt(l.fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
-        l.payload = max(r.mss, 536)
+        l.segment = max(r.mss, 536)
+        l.payload = 3 * l.segment
         r.payload = l.payload
         l.pushUntil = ContinuousClock.now + pushFor
     }
@@ -109,8 +113,8 @@ enum Prober {
             connectedNow(&l, &r, a, pushFor: pushFor)
             return l.fd >= 0
         }
-        if l.sent < l.payload {
-            let n = min(buf.count, l.payload - l.sent)
+        if l.readyToSend {
+            let n = min(buf.count, l.segment, l.payload - l.sent)
             let w = buf.withUnsafeBytes { write(l.fd, $0.baseAddress, n) }
             if w > 0 { l.sent += w } else if w < 0 && errno != EAGAIN && errno != EINTR { return false }
         }

@@ -2,8 +2,10 @@
 // reach, a listener that could not open), with the nft rule that explains a failure.
 import DRBD
 
-enum Verdict {
-    static func pair(_ p: ProbePair, outcome: ConnectOutcome?, facts: [String: NodeFacts], errors: [String: String]) -> PairReport {
+public enum Verdict {
+    /// The report line for pair `p`: its node sides' facts, its measured outcome (nil when none
+    /// was made), the transport errors by node.
+    public static func pair(_ p: ProbePair, outcome: ConnectOutcome?, facts: [String: NodeFacts], errors: [String: String]) -> PairReport {
         var r = PairReport(resource: p.resource, from: p.from, to: p.to, address: p.target.ip, port: p.target.port,
                            result: .nodeUnreachable, detail: "", rule: nil, source: p.source.ip, mtu: nil)
         for n in [p.from, p.to] where facts[n] == nil {

@@ -39,6 +39,9 @@ public struct ListenStatus: Codable, Sendable {
     public var detail: String
     /// For .drbd: the TCP state of DRBD's socket (LISTEN, ESTABLISHED, ...).
     public var drbdState: String? = nil
+    public init(socket: SocketSpec, state: ListenState, detail: String, drbdState: String? = nil) {
+        self.socket = socket; self.state = state; self.detail = detail; self.drbdState = drbdState
+    }
 }
 
 /// A finding as `drbd check` prints it (same JSON keys); `check` is free text so the cluster
@@ -81,6 +84,9 @@ public struct NodeFacts: Codable, Sendable {
     public var listeners: [ListenStatus]
     /// `nft -j list ruleset` output, nil when nft is missing or failed.
     public var ruleset: String?
+    public init(node: String, hostname: String, findings: [NodeFinding], listeners: [ListenStatus], ruleset: String?) {
+        self.node = node; self.hostname = hostname; self.findings = findings; self.listeners = listeners; self.ruleset = ruleset
+    }
 }
 
 public struct ConnectSpec: Codable, Sendable {
@@ -102,6 +108,9 @@ public struct ConnectOutcome: Codable, Sendable {
     public var detail: String
     /// For mtu-blackhole: the largest IP packet size that got through (nil: none or not measured).
     public var mtu: Int?
+    public init(id: Int, result: PairResult, detail: String, mtu: Int?) {
+        self.id = id; self.result = result; self.detail = detail; self.mtu = mtu
+    }
 }
 
 public struct NodeResults: Codable, Sendable {
