@@ -18,7 +18,13 @@ public struct MetricsFileWriter: Sendable {
     /// Refuse a metrics directory that anyone but root can write (a planted symlink there
     /// would let them make root overwrite any file).
     public func checkDirectory() throws {
-        try Trust.check(Trust.parent(of: path), what: "metrics directory")
+        let dir = Trust.parent(of: path)
+        do {
+            try Trust.check(dir, what: "metrics directory")
+        } catch var e as SystemError where e.errno == ENOENT {
+            e.fix = "create it first (install -d -o root -m 0755 '\(dir)'), or choose another --metrics-file"
+            throw e
+        }
     }
 
     /// Replace the file with `text` (mode 0644: node_exporter need not run as root).

@@ -290,13 +290,20 @@ public final class LinkEventStream {
         }
         var snapshot = NetworkState(interfaces: done.interfaces)
         if let reader {
-            let addresses = try reader.dumpAddresses()
-            for i in snapshot.interfaces.indices {
-                if let index = snapshot.interfaces[i].index, let list = addresses[index], !list.isEmpty {
-                    snapshot.interfaces[i].addresses = list
+            do {
+                let addresses = try reader.dumpAddresses()
+                for i in snapshot.interfaces.indices {
+                    if let index = snapshot.interfaces[i].index, let list = addresses[index], !list.isEmpty {
+                        snapshot.interfaces[i].addresses = list
+                    }
                 }
+                snapshot.routes = try reader.dumpDefaultRoutes(names: receiver.names)
+            } catch {
+                // The address or route dump failed (interrupted again and again in a storm):
+                // the whole snapshot is read again later (it covers what `held` would replay).
+                receiver.resync.schedule(done.reason)
+                return
             }
-            snapshot.routes = try reader.dumpDefaultRoutes(names: receiver.names)
         }
         receiver.adopt(snapshot)
         switch done.reason {

@@ -1,7 +1,7 @@
 // Test helper, not part of the tool: prints the `LinkEventStream` of the network namespace it is
 // started in (tests run it under `ip netns exec`) as JSON lines, one object per line, flushed.
 //
-//   link-watch [--buffer BYTES] [--hold PATH] [--topology SECONDS] [--no-addresses] [--async]
+//   link-watch [--buffer BYTES] [--max-buffer BYTES] [--hold PATH] [--topology SECONDS] [--no-addresses] [--async]
 //     {"type":"snapshot","snapshot":{...}}            the initial state
 //     {"type":"link","update":{...}}                 RTM_NEWLINK (source link | bridge-port)
 //     {"type":"removed","name":N,"index":I}          RTM_DELLINK
@@ -80,6 +80,8 @@ func number<T: LosslessStringConvertible>(_ name: String, as: T.Type) -> T? {
     return value
 }
 let buffer = number("--buffer", as: Int.self)
+// --max-buffer BYTES: how far overruns may grow the receive buffer (= --buffer keeps it small).
+let maxBuffer = number("--max-buffer", as: Int.self) ?? (16 << 20)
 let hold = option("--hold")
 let topologyInterval = number("--topology", as: Double.self)
 let addresses = !arguments.contains("--no-addresses")
@@ -95,7 +97,7 @@ if let count = option("--latency") {
 if arguments.contains("--async") {
     // The same lines through LinkEventStream.subscribe (a thread feeding an AsyncThrowingStream).
     do {
-        let subscription = try LinkEventStream.subscribe(options: .init(receiveBufferSize: buffer, addresses: addresses))
+        let subscription = try LinkEventStream.subscribe(options: .init(receiveBufferSize: buffer, addresses: addresses, maxReceiveBufferSize: maxBuffer))
         emit(Line(type: "snapshot", time: now(), snapshot: subscription.initialSnapshot))
         let stopAfter = number("--stop-after", as: Int.self)
         var seen = 0
@@ -116,7 +118,7 @@ if arguments.contains("--async") {
 }
 
 do {
-    let stream = try LinkEventStream(options: .init(receiveBufferSize: buffer, addresses: addresses))
+    let stream = try LinkEventStream(options: .init(receiveBufferSize: buffer, addresses: addresses, maxReceiveBufferSize: maxBuffer))
     emit(Line(type: "snapshot", time: now(), snapshot: stream.initialSnapshot))
     if let hold {
         while !FileManager.default.fileExists(atPath: hold) { usleep(10_000) }

@@ -11,6 +11,16 @@ extension Namespace {
         try exec(["ip", "-batch", "-"], input: setup)
     }
 
+    /// Bridge br0 with `count` veth ports v<i> (peers p<i>, the far ends), all up: the link
+    /// storm of issue 15 (flap them with `bridgePortFlaps`).
+    public func addBridgeWithPorts(_ count: Int) throws {
+        var setup = "link add br0 type bridge\nlink set br0 up\n"
+        for i in 0..<count {
+            setup += "link add v\(i) type veth peer name p\(i)\nlink set v\(i) master br0\nlink set p\(i) up\nlink set v\(i) up\n"
+        }
+        try exec(["ip", "-batch", "-"], input: setup)
+    }
+
     /// What sysfs says of every v<i>: its carrier (0/1) and carrier up and down counts.
     public func vethCarriers() throws -> [String: (carrier: Int, up: Int, down: Int)] {
         let r = try exec(["sh", "-c",
@@ -30,5 +40,12 @@ extension Namespace {
 public func peerFlaps(count: Int, rounds: Int = 2) -> String {
     var flaps = ""
     for _ in 0..<rounds { for i in 0..<count { flaps += "link set p\(i) down\nlink set p\(i) up\n" } }
+    return flaps
+}
+
+/// An `ip -batch` input that takes every bridge port v<i> and its peer down, then up again.
+public func bridgePortFlaps(count: Int) -> String {
+    var flaps = ""
+    for i in 0..<count { flaps += "link set v\(i) down\nlink set p\(i) down\nlink set v\(i) up\nlink set p\(i) up\n" }
     return flaps
 }

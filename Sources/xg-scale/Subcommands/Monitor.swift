@@ -130,7 +130,7 @@ extension XGScale {
         @Flag(help: "Report link-down/link-up/flapping (and link metrics) for every link, not only uplinks, bonds and physical devices.")
         var allLinks = false
 
-        @Option(help: ArgumentHelp("Netlink receive buffer in bytes (default: the system's; small values provoke overruns, for tests).",
+        @Option(help: ArgumentHelp("Netlink receive buffer in bytes to start with (default: the system's); each overrun doubles it, up to 16 MiB. Small values provoke overruns, for tests.",
                                    valueName: "bytes"))
         var receiveBuffer: Int?
 
