@@ -4,6 +4,7 @@
 # behaviour (exit status, the error it must give), so a regression fails the run.
 #
 #   XG_SCALE=path/to/xg-scale sh scripts/torture.sh      (make torture builds release first)
+#   TORTURE_TIMEOUT=SECONDS bounds each case (default 600; a hang shows as exit 124).
 #
 # Other torture-*.sh scripts next to this one (e.g. a monitor storm) are run afterwards.
 set -eu
@@ -19,14 +20,20 @@ failed=0
 run() {
   name=$1 want=$2 pattern=$3; shift 4
   rc=0
-  timeout 600 /usr/bin/time -v -o "$WORK/time" "$@" >"$WORK/out" 2>&1 || rc=$?
+  timeout "${TORTURE_TIMEOUT:-600}" /usr/bin/time -v -o "$WORK/time" "$@" >"$WORK/out" 2>&1 || rc=$?
   secs=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$WORK/time")
+  user=$(sed -n 's/.*User time (seconds): //p' "$WORK/time")
+  sys=$(sed -n 's/.*System time (seconds): //p' "$WORK/time")
   kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$WORK/time")
   lines=$(wc -l <"$WORK/out")
+  bytes=$(wc -c <"$WORK/out")
   verdict=ok
-  [ "$rc" = "$want" ] || verdict="FAILED (exit $rc, want $want)"
   grep -q -- "$pattern" "$WORK/out" || verdict="FAILED (no '$pattern' in the output)"
-  printf '%-44s %9s  peak %7s MB  %7s output lines  %s\n' "$name" "$secs" "$((kb / 1024))" "$lines" "$verdict"
+  [ "$rc" = "$want" ] || verdict="FAILED (exit $rc, want $want)"
+  [ "$rc" = 124 ] && verdict="FAILED (killed after ${TORTURE_TIMEOUT:-600} s)"
+  [ "$rc" -gt 128 ] && verdict="FAILED (killed by signal $((rc - 128)))"
+  printf '%-44s wall %8s  cpu %6s s  peak %6s MB  out %6s lines %10s B  %s\n' "$name" "${secs:--}" \
+    "$(echo "${user:-0} ${sys:-0}" | awk '{print $1 + $2}')" "$(( ${kb:-0} / 1024 ))" "$lines" "$bytes" "$verdict"
   [ "$verdict" = ok ] || { failed=1; head -c 2000 "$WORK/out"; }
 }
 
