@@ -219,7 +219,9 @@ public struct SyntaxParser {
         let budget = ConfigLimits.totalBytes - bytesRead
         do { text = try source.read(path, maxBytes: budget) } catch let refusal as ConfigSourceRefusal {
             let what = includedFrom == nil ? "configuration file" : "include file"
-            throw ConfigError(at, "\(what) \(path) is refused: \(refusal.reason)", fix: refusal.fix)
+            let total = bytesRead > 0 && refusal.reason.contains("limit")
+                ? " (the limit is \(ConfigLimits.totalBytes >> 20) MiB for all files together; \(bytesRead) bytes were read before)" : ""
+            throw ConfigError(at, "\(what) \(path) is refused: \(refusal.reason)\(total)", fix: refusal.fix)
         } catch {
             throw ConfigError(at,
                               includedFrom == nil ? "cannot read configuration file \(path)"
