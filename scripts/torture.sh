@@ -4,6 +4,7 @@
 # behaviour (exit status, the error it must give), so a regression fails the run.
 #
 #   XG_SCALE=path/to/xg-scale sh scripts/torture.sh      (make torture builds release first)
+#   TORTURE_TIMEOUT=SECONDS bounds each case (default 600; a hang shows as exit 124).
 #
 # Other torture-*.sh scripts next to this one (e.g. a monitor storm) are run afterwards.
 set -eu
@@ -15,18 +16,24 @@ trap 'rm -rf "$WORK"' EXIT INT TERM
 failed=0
 
 # run NAME EXPECTED-EXIT GREP-PATTERN -- COMMAND...: time it, print seconds and peak RSS, check
-# the exit status and that the output (stdout+stderr) holds the pattern.
+# the exit status and that the output (stdout+stderr) holds the pattern (if not empty).
 run() {
   name=$1 want=$2 pattern=$3; shift 4
   rc=0
-  timeout 600 /usr/bin/time -v -o "$WORK/time" "$@" >"$WORK/out" 2>&1 || rc=$?
+  timeout "${TORTURE_TIMEOUT:-600}" /usr/bin/time -v -o "$WORK/time" "$@" >"$WORK/out" 2>&1 || rc=$?
   secs=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$WORK/time")
+  user=$(sed -n 's/.*User time (seconds): //p' "$WORK/time")
+  sys=$(sed -n 's/.*System time (seconds): //p' "$WORK/time")
   kb=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$WORK/time")
   lines=$(wc -l <"$WORK/out")
+  bytes=$(wc -c <"$WORK/out")
   verdict=ok
+  [ -z "$pattern" ] || grep -q -- "$pattern" "$WORK/out" || verdict="FAILED (no '$pattern' in the output)"
   [ "$rc" = "$want" ] || verdict="FAILED (exit $rc, want $want)"
-  grep -q -- "$pattern" "$WORK/out" || verdict="FAILED (no '$pattern' in the output)"
-  printf '%-44s %9s  peak %7s MB  %7s output lines  %s\n' "$name" "$secs" "$((kb / 1024))" "$lines" "$verdict"
+  [ "$rc" = 124 ] && verdict="FAILED (killed after ${TORTURE_TIMEOUT:-600} s)"
+  [ "$rc" -gt 128 ] && verdict="FAILED (killed by signal $((rc - 128)))"
+  printf '%-44s wall %8s  cpu %6s s  peak %6s MB  out %6s lines %10s B  %s\n' "$name" "${secs:--}" \
+    "$(echo "${user:-0} ${sys:-0}" | awk '{print $1 + $2}')" "$(( ${kb:-0} / 1024 ))" "$lines" "$bytes" "$verdict"
   [ "$verdict" = ok ] || { failed=1; head -c 2000 "$WORK/out"; }
 }
 
@@ -57,18 +64,18 @@ PY
 run "drbd check: 6,900-file include chain" 2 "nested more than" -- \
   "$BIN" drbd check --config "$WORK/chain/f0.conf" --no-local --host a
 
-# Diamonds 40 levels deep (each level includes the next twice: 2^40 reads if not read once).
+# Diamonds 30 levels deep (each level includes the next twice: 2^30 reads if not read once).
 mkdir "$WORK/diamond"
 python3 - "$WORK/diamond" <<'PY'
 import sys
 d = sys.argv[1]
-for i in range(40):
+for i in range(30):
     with open(f"{d}/d{i}.conf", "w") as f:
         f.write(f'include "d{i + 1}.conf";\ninclude "d{i + 1}.conf";\n')
-with open(f"{d}/d40.conf", "w") as f:
+with open(f"{d}/d30.conf", "w") as f:
     f.write("common { }\n")
 PY
-run "drbd check: 40 nested diamond includes" 2 "nested more than\|included again" -- \
+run "drbd check: 30 nested diamond includes" 0 "" -- \
   "$BIN" drbd check --config "$WORK/diamond/d0.conf" --no-local --host a
 
 # A FIFO as the configuration and as an include: refused at once, never waited on.
@@ -97,7 +104,7 @@ with open(f"{d}/big.yaml", "w") as f:
         f.write(f"    - 2001:0db8:{i >> 16:x}:{i & 0xffff:x}:0:0:0:1/64\n")
 PY
 run "validate: 50 MB profile" 1 "over the limit" -- "$BIN" validate "$WORK/50mb.yaml"
-run "validate: 300k addresses, 150k duplicates" 1 "and 150000 more diagnostics" -- "$BIN" validate "$WORK/big.yaml"
+run "validate: 300k addresses, 150k duplicates" 1 "^and 1499[0-9][0-9] more diagnostics" -- "$BIN" validate "$WORK/big.yaml"
 run "validate --json: 300k addresses, 150k dups" 1 '"valid" : false' -- "$BIN" validate --json "$WORK/big.yaml"
 
 for extra in "$HERE"/torture-*.sh; do

@@ -17,7 +17,7 @@ public enum ConfigLoader {
             let statements = try parser.parseMain(path)
             var interp = Interpreter()
             let config = interp.interpret(statements, files: parser.files)
-            return LoadResult(configuration: config, errors: parser.problems + interp.errors)
+            return LoadResult(configuration: config, errors: interp.errors)
         } catch {
             return LoadResult(configuration: nil, errors: [error])
         }

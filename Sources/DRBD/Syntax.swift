@@ -206,7 +206,7 @@ public struct SyntaxParser {
     /// Parse the main configuration file `path` (absolute) with everything it includes.
     public mutating func parseMain(_ path: String) throws(ConfigError) -> [Statement] {
         includeStack = [path]
-        firstInclude[path] = Location(file: path, line: 0, column: 0)
+        readOnce = [path]
         return try parseFile(path)
     }
 
@@ -219,7 +219,9 @@ public struct SyntaxParser {
         let budget = ConfigLimits.totalBytes - bytesRead
         do { text = try source.read(path, maxBytes: budget) } catch let refusal as ConfigSourceRefusal {
             let what = includedFrom == nil ? "configuration file" : "include file"
-            throw ConfigError(at, "\(what) \(path) is refused: \(refusal.reason)", fix: refusal.fix)
+            let total = bytesRead > 0 && refusal.reason.contains("limit")
+                ? " (the limit is \(ConfigLimits.totalBytes >> 20) MiB for all files together; \(bytesRead) bytes were read before)" : ""
+            throw ConfigError(at, "\(what) \(path) is refused: \(refusal.reason)\(total)", fix: refusal.fix)
         } catch {
             throw ConfigError(at,
                               includedFrom == nil ? "cannot read configuration file \(path)"
@@ -232,11 +234,9 @@ public struct SyntaxParser {
         return try parseText(text, file: path)
     }
 
-    /// Problems that do not stop parsing (a file included a second time).
-    public private(set) var problems: [ConfigError] = []
     private var bytesRead = 0
-    /// Every file read, with the include statement that first named it.
-    private var firstInclude: [String: Location] = [:]
+    /// Every file read (or being read): a second include of one adds nothing.
+    private var readOnce: Set<String> = []
 
     public mutating func parseText(_ text: String, file: String) throws(ConfigError) -> [Statement] {
         var lexer = Lexer(text: text, file: file)
@@ -319,7 +319,7 @@ public struct SyntaxParser {
     }
 
     /// One included file: refused when it closes a loop or goes deeper than the limit; read and
-    /// parsed once however many files include it (a second include is reported, not expanded).
+    /// parsed once however many files include it (a second include adds nothing, as in drbdadm).
     private mutating func include(_ f: String, at: Location) throws(ConfigError) -> [Statement] {
         if let start = includeStack.firstIndex(of: f) {
             let chain = includeStack[start...].map(shortName) + [shortName(f)]
@@ -332,13 +332,9 @@ public struct SyntaxParser {
             throw ConfigError(at, "includes nested more than \(ConfigLimits.includeDepth) deep (\(chain) → \(shortName(f)))",
                               fix: "include the files from one place (e.g. include \"drbd.d/*.res\" in drbd.conf) instead of chaining them")
         }
-        if let first = firstInclude[f] {
-            let place = first.line == 0 ? "it is the main configuration file" : "first included at \(shortName(first.file)):\(first.line)"
-            problems.append(ConfigError(at, "\(shortName(f)) is included again (\(place)); each file is read once",
-                                        fix: "remove this include (drbdadm would read the file's sections twice)"))
-            return []
-        }
-        firstInclude[f] = at
+        // Read once, as drbdadm (8.3, 8.4 and 9) does: a file included again adds nothing.
+        if readOnce.contains(f) { return [] }
+        readOnce.insert(f)
         includeStack.append(f)
         defer { includeStack.removeLast() }
         return try parseFile(f, includedFrom: at)

@@ -295,95 +295,6 @@ struct ProfileParser {
         }
     }
 
-    struct BondDraft {
-        var location: SourceLocation
-        var name: Located<String>?
-        var mode: Located<BondMode>?
-        var miimon: Int?
-        var miimonLocation: SourceLocation?
-        var updelay: Int?
-        var downdelay: Int?
-        var delayLocations: [String: SourceLocation] = [:]
-        var primary: Located<String>?
-        var primaryReselect: PrimaryReselect?
-        var arpInterval: Located<Int>?
-        var arpIPTarget: [Located<String>] = []
-        var arpIPTargetLocation: SourceLocation?
-        var lacpRate: Located<LACPRate>?
-        var xmitHashPolicy: Located<XmitHashPolicy>?
-        var failOverMAC: FailOverMAC?
-        var minLinks: Int?
-    }
-
-    mutating func parseBond(_ e: Entry) -> BondDraft? {
-        guard let entries = reader.mapping(e.value, path: "bond", keys: ProfileLoader.bondKeys,
-                                           example: "bond: {name: bond0, mode: active-backup, miimon: 100}") else { return nil }
-        var d = BondDraft(location: e.keyLocation)
-        for f in entries {
-            let path = "bond.\(f.key)"
-            let loc = reader.location(f.value)
-            switch f.key {
-            case "name":
-                if let n = reader.interfaceName(f.value, path: path) { d.name = Located(value: n, location: loc) }
-            case "mode":
-                if let m = reader.choice(f.value, path: path, as: BondMode.self) { d.mode = Located(value: m, location: loc) }
-            case "miimon":
-                d.miimon = reader.int(f.value, path: path, range: 0...Int(Int32.max), unit: " ms"); d.miimonLocation = loc
-            case "updelay":
-                d.updelay = reader.int(f.value, path: path, range: 0...Int(Int32.max), unit: " ms"); d.delayLocations[f.key] = loc
-            case "downdelay":
-                d.downdelay = reader.int(f.value, path: path, range: 0...Int(Int32.max), unit: " ms"); d.delayLocations[f.key] = loc
-            case "primary":
-                if let n = reader.interfaceName(f.value, path: path) { d.primary = Located(value: n, location: loc) }
-            case "primary-reselect":
-                d.primaryReselect = reader.choice(f.value, path: path, as: PrimaryReselect.self)
-            case "arp-interval":
-                if let v = reader.int(f.value, path: path, range: 0...Int(Int32.max), unit: " ms") {
-                    d.arpInterval = Located(value: v, location: loc)
-                }
-            case "arp-ip-target":
-                d.arpIPTargetLocation = loc
-                guard let items = reader.sequence(f.value, path: path, example: "arp-ip-target: [192.0.2.1]",
-                                                  allowScalar: true) else { continue }
-                if items.count > 16 {
-                    reader.error(loc, "\(path) lists \(items.count) targets; the kernel takes at most 16",
-                                 fix: "keep 16 or fewer targets")
-                }
-                for (i, item) in items.enumerated() {
-                    guard let t = reader.string(item, path: "\(path)[\(i)]", example: "192.0.2.1") else { continue }
-                    if IPAddress.family(of: t) != .ipv4 {
-                        reader.error(reader.location(item), "\(path)[\(i)]: '\(t)' is not an IPv4 address",
-                                     fix: "write an IPv4 address without prefix, e.g. 192.0.2.1 (the bond's ARP monitor is IPv4 only)")
-                        continue
-                    }
-                    if t == "0.0.0.0" || t == "255.255.255.255" {
-                        // bond_option_arp_ip_target_add refuses them ("invalid option value").
-                        reader.error(reader.location(item), "\(path)[\(i)]: the kernel refuses \(t) as an ARP target",
-                                     fix: "name a host the bond can ARP for, e.g. the gateway")
-                        continue
-                    }
-                    d.arpIPTarget.append(Located(value: t, location: reader.location(item)))
-                }
-            case "lacp-rate":
-                if let v = reader.choice(f.value, path: path, as: LACPRate.self) { d.lacpRate = Located(value: v, location: loc) }
-            case "xmit-hash-policy":
-                if let v = reader.choice(f.value, path: path, as: XmitHashPolicy.self) { d.xmitHashPolicy = Located(value: v, location: loc) }
-            case "fail-over-mac":
-                d.failOverMAC = reader.choice(f.value, path: path, as: FailOverMAC.self)
-            default: // min-links
-                d.minLinks = reader.int(f.value, path: path, range: 0...Int(Int32.max))
-            }
-        }
-        if !entries.contains(where: { $0.key == "name" }) {
-            reader.error(e.keyLocation, "bond has no 'name'", fix: "add 'name: bond0' under bond")
-        }
-        if !entries.contains(where: { $0.key == "mode" }) {
-            reader.error(e.keyLocation, "bond has no 'mode'",
-                         fix: "add 'mode: active-backup' (or one of: \(listing(BondMode.allCases.map(\.rawValue))))")
-        }
-        return d
-    }
-
     struct VethDraft {
         var location: SourceLocation
         var name: Located<String>?
@@ -405,74 +316,6 @@ struct ProfileParser {
             reader.error(at, "\(path) has no '\(key)'", fix: "write both ends: \(example())")
         }
         return v
-    }
-
-    struct HostDraft {
-        var veth: VethDraft?
-        var addresses: [Located<String>] = []
-        /// Canonical ADDRESS/PREFIX -> first place (duplicates found in O(1) each).
-        var addressIndex: [String: Located<String>] = [:]
-        var families: [IPFamily] = []
-        var gateway: Located<String>?
-        var mtu: Located<Int>?
-    }
-
-    mutating func parseHost(_ e: Entry) -> HostDraft {
-        var d = HostDraft()
-        guard let entries = reader.mapping(e.value, path: "host", keys: ProfileLoader.hostKeys,
-                                           example: "host: {addresses: [192.0.2.10/24], gateway: 192.0.2.1}") else { return d }
-        for f in entries {
-            let path = "host.\(f.key)"
-            let loc = reader.location(f.value)
-            switch f.key {
-            case "veth":
-                d.veth = parseVeth(f.value, at: f.keyLocation, path: path, example: "veth: {name: veth0, peer: vif0.0}")
-            case "addresses":
-                guard let items = reader.sequence(f.value, path: path, example: "addresses: [192.0.2.10/24]",
-                                                  allowScalar: true) else { continue }
-                for (i, item) in items.enumerated() {
-                    let ipath = "\(path)[\(i)]"
-                    guard let a = reader.string(item, path: ipath, example: "192.0.2.10/24") else { continue }
-                    let l = reader.location(item)
-                    switch IPAddress.checkCIDR(a) {
-                    case .success(let family):
-                        // Compared canonically: 2001:db8::1/64 and 2001:DB8:0::1/64 are one address.
-                        let key = IPAddress.canonicalCIDR(a) ?? a
-                        if let first = d.addressIndex[key] {
-                            let same = first.value == a ? "" : " (as \(first.value))"
-                            reader.error(l, "\(ipath): address \(a) is listed twice\(same) (first at line \(first.location.line))",
-                                         fix: "list each address once")
-                        } else {
-                            d.addressIndex[key] = Located(value: a, location: l)
-                            d.addresses.append(Located(value: a, location: l)); d.families.append(family)
-                        }
-                    case .failure(.noPrefix(let family)):
-                        reader.error(l, "\(ipath): \(family.rawValue) address '\(a)' has no prefix length",
-                                     fix: family == .ipv4 ? "write it with its prefix, e.g. \(a)/24" : "write it with its prefix, e.g. \(a)/64")
-                    case .failure(.badPrefix(let family, let max)):
-                        reader.error(l, "\(ipath): '\(a)' has an invalid prefix length",
-                                     fix: "an \(family.rawValue) prefix length is 0-\(max)")
-                    case .failure(.notAnAddress):
-                        reader.error(l, "\(ipath): '\(a)' is not an IPv4 or IPv6 address with prefix length",
-                                     fix: "write e.g. 192.0.2.10/24 or 2001:db8::10/64")
-                    }
-                }
-            case "gateway":
-                guard let g = reader.string(f.value, path: path, example: "gateway: 192.0.2.1") else { continue }
-                if IPAddress.family(of: g) == nil {
-                    let fix = g.contains("/") ? "write the gateway without prefix length, e.g. \(g.split(separator: "/")[0])"
-                                              : "write an IPv4 or IPv6 address, e.g. 192.0.2.1"
-                    reader.error(loc, "\(path): '\(g)' is not an IP address", fix: fix)
-                } else {
-                    d.gateway = Located(value: g, location: loc)
-                }
-            default: // mtu
-                if let m = reader.int(f.value, path: path, range: 68...65535, unit: " bytes") {
-                    d.mtu = Located(value: m, location: loc)
-                }
-            }
-        }
-        return d
     }
 
     // MARK: - Cross-field rules
@@ -502,54 +345,6 @@ struct ProfileParser {
             if let bridge, let stpLocation = bridge.stpLocation, bridge.stpEnabled {
                 reader.error(stpLocation, "bridge.stp must be absent or off with redundancy bond (the bond already makes the uplinks one port)",
                              fix: "remove bridge.stp or write 'stp: off'")
-            }
-        }
-    }
-
-    mutating func checkBondMode(_ bond: BondDraft, mode: Located<BondMode>) {
-        let m = mode.value.rawValue
-        if let lacp = bond.lacpRate, mode.value != .ieee8023ad {
-            reader.error(lacp.location, "bond.lacp-rate only applies to mode 802.3ad, not \(m)",
-                         fix: "remove lacp-rate, or set 'mode: 802.3ad'")
-        }
-        if let x = bond.xmitHashPolicy, !mode.value.acceptsXmitHashPolicy {
-            reader.error(x.location, "bond.xmit-hash-policy only applies to modes balance-xor, 802.3ad, balance-tlb and balance-alb, not \(m)",
-                         fix: "remove xmit-hash-policy, or choose one of those modes")
-        }
-        if let p = bond.primary, !mode.value.acceptsPrimary {
-            reader.error(p.location, "bond.primary only applies to modes active-backup, balance-tlb and balance-alb, not \(m)",
-                         fix: "remove primary, or set 'mode: active-backup'")
-        }
-        let arp = bond.arpInterval?.value ?? 0
-        if arp > 0, mode.value.refusesARPMonitoring, let loc = bond.arpInterval?.location {
-            reader.error(loc, "bond.arp-interval: the kernel refuses ARP monitoring in mode \(m)",
-                         fix: "use miimon for link monitoring in this mode, and set arp-interval to 0")
-        }
-        if arp > 0, (bond.miimon ?? 0) > 0, let loc = bond.arpInterval?.location {
-            reader.error(loc, "bond.miimon and bond.arp-interval exclude each other (the kernel turns one off)",
-                         fix: "keep one link monitor: set miimon or arp-interval to 0")
-        }
-        if arp > 0, bond.arpIPTarget.isEmpty, let loc = bond.arpInterval?.location {
-            reader.error(loc, "bond.arp-interval is set but arp-ip-target lists no address; every slave would be considered down",
-                         fix: "add 'arp-ip-target: [GATEWAY]' or set arp-interval to 0")
-        }
-        if arp == 0, !bond.arpIPTarget.isEmpty, let loc = bond.arpIPTargetLocation {
-            reader.warning(loc, "bond.arp-ip-target has no effect without arp-interval",
-                           fix: "set arp-interval (ms), or remove arp-ip-target")
-        }
-        if let miimon = bond.miimon {
-            if miimon == 0, arp == 0, let loc = bond.miimonLocation {
-                reader.warning(loc, "bond.miimon 0 without arp-interval: no link monitoring, so the bond never fails over",
-                               fix: "set 'miimon: 100'")
-            }
-            for (key, value) in [("updelay", bond.updelay), ("downdelay", bond.downdelay)] {
-                guard let value, value > 0, let loc = bond.delayLocations[key] else { continue }
-                if miimon == 0 {
-                    reader.warning(loc, "bond.\(key) is ignored without miimon", fix: "set miimon, or remove \(key)")
-                } else if value % miimon != 0 {
-                    reader.warning(loc, "bond.\(key) \(value) is not a multiple of miimon \(miimon); the kernel rounds it down to \(value / miimon * miimon)",
-                                   fix: "use a multiple of \(miimon)")
-                }
             }
         }
     }
@@ -619,18 +414,6 @@ struct ProfileParser {
         }
     }
 
-    mutating func checkHostAddresses(_ host: HostDraft) {
-        if let gateway = host.gateway, let family = IPAddress.family(of: gateway.value) {
-            if !host.families.contains(family) {
-                reader.error(gateway.location, "host.gateway \(gateway.value) is \(family.rawValue), but host.addresses has no \(family.rawValue) address to reach it",
-                             fix: "add an \(family.rawValue) address with prefix to host.addresses, or remove the gateway")
-            }
-        }
-        if let mtu = host.mtu, mtu.value < 1280, host.families.contains(.ipv6) {
-            reader.error(mtu.location, "host.mtu \(mtu.value) is below 1280, the minimum for IPv6; the kernel would disable IPv6 on the interface",
-                         fix: "raise mtu to at least 1280, or drop the IPv6 addresses")
-        }
-    }
 }
 
 extension YAMLReader {

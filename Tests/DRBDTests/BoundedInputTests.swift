@@ -37,22 +37,22 @@ import TestSupport
         #expect(load(ok).errors.isEmpty, "\(load(ok).errors)")
     }
 
-    @Test func aDiamondIsReadOnceAndTheSecondIncludeIsReported() {
+    /// As drbdadm (8.4 and 9) does: a file included twice is read once, its sections count once.
+    @Test func aDiamondIsReadOnce() {
         let r = load(["/etc/drbd.conf": "include \"b.conf\";\ninclude \"c.conf\";\n",
                       "/etc/b.conf": "include \"d.conf\";\n", "/etc/c.conf": "include \"d.conf\";\n", "/etc/d.conf": resource])
+        #expect(r.errors.isEmpty, "\(r.errors)")
         #expect(r.configuration?.resources.map(\.name) == ["r"])
         #expect(r.configuration?.files == ["/etc/drbd.conf", "/etc/b.conf", "/etc/d.conf", "/etc/c.conf"])
-        #expect(r.errors.map(\.description) == [
-            "/etc/c.conf:1:9: error: d.conf is included again (first included at b.conf:1); each file is read once (fix: remove this include (drbdadm would read the file's sections twice))",
-        ])
-        // 30 levels of diamonds: 31 files read, not 2^30.
+        #expect(Checker.check(r, options: CheckOptions()).isEmpty)
+        // 30 levels of diamonds: 32 files read, not 2^30.
         var files = ["/etc/drbd.conf": "include \"d0.conf\";\n"]
         for i in 0..<30 { files["/etc/d\(i).conf"] = "include \"d\(i + 1).conf\";\ninclude \"d\(i + 1).conf\";\n" }
         files["/etc/d30.conf"] = resource
         let deep = load(files)
         #expect(deep.configuration?.files.count == 32)
         #expect(deep.configuration?.resources.count == 1)
-        #expect(deep.errors.count == 30)
+        #expect(deep.errors.isEmpty)
     }
 
     @Test func aFIFOIncludedIsRefusedAtOnceNamingIt() throws {

@@ -147,4 +147,33 @@ import TestSupport
             #expect(messages.last?.hasPrefix("inv.yaml:3:3: error: nodes: the node name 'dom0\\tx' cannot be used") == true, "\(messages)")
         }
     }
+
+    /// Every example profile, every inventory variable it uses, every hostile tail: refused.
+    @Test func everyExampleRefusesEveryHostileInventoryValue() throws {
+        let dir = packageRoot().appendingPathComponent("profiles")
+        let inventory = try Inventory.parse(text: String(contentsOf: dir.appendingPathComponent("inventory.yaml"), encoding: .utf8),
+                                            file: "inventory.yaml")
+        let tails = ["\nlink set lo down", "\r\npost-up reboot", "\u{0}\nroute add default via 10.9.9.9", "#", " dev lo",
+                     "\tx", "\u{85}x", "\u{2028}x"]
+        var checked = 0
+        for name in try exampleProfiles() {
+            let text = try String(contentsOf: dir.appendingPathComponent(name), encoding: .utf8)
+            let base = try inventory.variables(forNode: "dom0")
+            for (key, value) in base.values where text.contains("${\(key)}") {
+                for tail in tails {
+                    var v = base
+                    v.values[key] = value + tail
+                    do {
+                        let loaded = try ProfileLoader.load(text: text, file: name, variables: v)
+                        Issue.record("\(name): ${\(key)} = \(value + tail) accepted:\n\(Renderer.ipBatch(loaded.profile.desiredState(), source: name))")
+                    } catch {
+                        #expect(error.errors.contains { $0.location.file == name && ($0.message.contains("cannot be used") || $0.message.contains("not a valid")) },
+                                "\(name) \(key): \(error.errors)")
+                    }
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked >= 5 * tails.count)
+    }
 }

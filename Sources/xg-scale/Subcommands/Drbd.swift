@@ -98,8 +98,8 @@ extension XGScale.Drbd {
                 Bounded input: only regular files are read (a FIFO or device, as the \
                 configuration or through an include, is refused at once and named); includes \
                 nest at most 32 deep and all files together hold at most 64 MiB; each file is \
-                read once (a second include of it is a parse-error finding, not read again); an \
-                include loop is named as its chain, "a.conf → b.conf → a.conf". Conflicts are \
+                read once, as drbdadm reads it (a second include of it adds nothing); an include \
+                loop is a parse-error named as its chain, "a.conf → b.conf → a.conf". Conflicts are \
                 found by sorting and hashing, in O(n log n) for n resources.
 
                 Exit status: 0 no error-severity finding (warnings may be printed), 2 at least \
