@@ -27,6 +27,9 @@ public struct Inventory: Sendable, Equatable {
     static let topKeys = ["cluster", "vars", "nodes"]
     static let nodeKeys = ["vars"]
     static let reserved = ["node", "cluster"]
+    /// Vars xg-scale reads as a command line (the preflight's ssh transport splits them into an
+    /// argv itself). They may hold blanks, and so are never substituted into a profile.
+    public static let commandVariables: Set<String> = ["ssh-command"]
 
     public static func isValidVariableName(_ name: String) -> Bool {
         guard let first = name.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic)
@@ -105,9 +108,10 @@ public struct Inventory: Sendable, Equatable {
                         fix: "write one value, e.g. \(e.key): 192.0.2.10/24")
                 continue
             }
-            if let why = ValueRule.problem(s.string) {
+            let isCommand = commandVariables.contains(e.key)
+            if let why = isCommand ? ValueRule.commandProblem(s.string) : ValueRule.problem(s.string) {
                 r.error(r.location(e.value), "\(path).\(e.key): the value '\(ValueRule.shown(s.string))' cannot be used: \(why)",
-                        fix: ValueRule.fix)
+                        fix: isCommand ? ValueRule.commandFix : ValueRule.fix)
                 continue
             }
             vars[e.key] = s.string
@@ -122,7 +126,7 @@ public struct Inventory: Sendable, Equatable {
             throw ProfileError([Diagnostic(.error, at: nodesLocation, "no node '\(name)' in \(file)",
                                            fix: "use one of: \(listing(nodes.map(\.name)))")])
         }
-        var values = vars.merging(node.vars) { $1 }
+        var values = vars.merging(node.vars) { $1 }.filter { !Self.commandVariables.contains($0.key) }
         values["node"] = node.name
         if let cluster { values["cluster"] = cluster }
         return Variables(values: values, origin: "\(file) (node \(name))",

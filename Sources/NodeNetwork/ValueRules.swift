@@ -16,6 +16,19 @@ public enum ValueRule {
         return nil
     }
 
+    /// Why `value` cannot be a command line that xg-scale splits on blanks into an argv itself
+    /// (never a shell, never a render): blanks between words are allowed, control characters
+    /// and `#` are not.
+    public static func commandProblem(_ value: String) -> String? {
+        for (offset, scalar) in value.unicodeScalars.enumerated() where scalar != " " {
+            if let what = forbidden(scalar) { return "character \(offset + 1) is \(what)" }
+        }
+        return nil
+    }
+
+    /// The fix shown with a command-line value error.
+    public static let commandFix = "write the command as words separated by spaces: no control characters (newline, tab, NUL) and no '#'"
+
     /// The name of a forbidden character, or nil.
     static func forbidden(_ s: Unicode.Scalar) -> String? {
         switch s.value {

@@ -51,6 +51,25 @@ import TestSupport
         }
     }
 
+    /// The preflight's `ssh-command` is a command line (split into an argv by xg-scale, never a
+    /// shell): blanks are allowed, a newline or `#` is not, and it is never a profile variable.
+    @Test func sshCommandMayHoldBlanksButNothingElseAndIsNoProfileVariable() throws {
+        let ok = try Inventory.parse(text: """
+            nodes:
+              dom0:
+                vars:
+                  ssh-command: "ssh -F /etc/xg-scale/ssh_config"
+
+            """, file: "inv.yaml")
+        #expect(ok.nodes.first?.vars["ssh-command"] == "ssh -F /etc/xg-scale/ssh_config")
+        #expect(try ok.variables(forNode: "dom0").values["ssh-command"] == nil)
+        for bad in ["ssh\\n-o ProxyCommand=evil", "ssh # comment", "ssh\\t-F x"] {
+            #expect(throws: ProfileError.self, "\(bad)") {
+                try Inventory.parse(text: "nodes:\n  dom0:\n    vars:\n      ssh-command: \"\(bad)\"\n", file: "inv.yaml")
+            }
+        }
+    }
+
     /// Substituted values are checked again in the profile (whatever gave the variables).
     @Test(arguments: [
         ("bridge", "br0\nlink set lo down", "whitespace"),
