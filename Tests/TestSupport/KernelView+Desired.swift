@@ -45,12 +45,32 @@ extension KernelView {
             if let v = b.helloTime { check("hello-time", v, k.helloTime) }
             if let v = b.maxAge { check("max-age", v, k.maxAge) }
         }
+        if let b = want.bond {
+            guard let k = have.bondData else { out.append("\(want.name) is not a bond"); return out }
+            out += KernelView.bondDifferences(want.name, b, k)
+        }
         if let p = want.port {
             guard let k = have.port else { out.append("\(want.name) is not a bridge port"); return out }
             if let v = p.priority { check("port priority", v, k.priority) }
             if let v = p.cost { check("port cost", v, k.cost) }
         }
         return out
+    }
+
+    /// Bond options as `ip -d` names them (IFLA_INFO_DATA): mode, MII timers, primary, LACP...
+    static func bondDifferences(_ name: String, _ b: BondSettings, _ k: [String: String]) -> [String] {
+        let wanted: [(String, String?)] = [
+            ("mode", b.mode), ("miimon", b.miimon.map(String.init)), ("updelay", b.updelay.map(String.init)),
+            ("downdelay", b.downdelay.map(String.init)), ("primary", b.primary),
+            ("primary_reselect", b.primaryReselect), ("arp_interval", b.arpInterval.map(String.init)),
+            ("arp_ip_target", b.arpIPTarget.map { $0.sorted().joined(separator: " ") }),
+            ("ad_lacp_rate", b.lacpRate), ("xmit_hash_policy", b.xmitHashPolicy),
+            ("fail_over_mac", b.failOverMAC), ("min_links", b.minLinks.map(String.init)),
+        ]
+        return wanted.compactMap { key, value in
+            guard let value, k[key] != value else { return nil }
+            return "\(name) bond \(key): want \(value), kernel \(k[key] ?? "absent")"
+        }
     }
 
     /// The same bridge and port settings read from /sys/class/net (centiseconds for timers).

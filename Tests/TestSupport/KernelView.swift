@@ -63,17 +63,30 @@ public struct KernelView: Sendable {
 
     /// Read everything from inside `ns`.
     public static func read(_ ns: Namespace) throws -> KernelView {
+        try read { try ns.exec($0).stdout }
+    }
+
+    /// The commands the reading runs, in order: link, port, address and route dumps.
+    public static let commands: [[String]] = [
+        ["ip", "-j", "-d", "link", "show"], ["bridge", "-j", "link", "show"], ["ip", "-j", "address", "show"],
+        ["ip", "-4", "-j", "route", "show"], ["ip", "-6", "-j", "route", "show"],
+    ]
+
+    /// Read through `output`, which runs one of `commands` wherever the network is (a namespace,
+    /// or captured in the bonding VM) and returns its standard output.
+    public static func read(_ output: ([String]) throws -> String) throws -> KernelView {
+        let json = try commands.map { try jsonArray(output($0), $0) }
         var links: [String: KernelLink] = [:]
-        for object in try jsonArray(ns, ["ip", "-j", "-d", "link", "show"]) {
+        for object in json[0] {
             if let link = link(from: object) { links[link.name] = link }
         }
-        for object in try jsonArray(ns, ["bridge", "-j", "link", "show"]) {
+        for object in json[1] {
             guard let name = object["ifname"] as? String, links[name] != nil else { continue }
             links[name]!.port = KernelPort(state: object["state"] as? String ?? "?",
                                            priority: object["priority"] as? Int ?? -1,
                                            cost: object["cost"] as? Int ?? -1)
         }
-        for object in try jsonArray(ns, ["ip", "-j", "address", "show"]) {
+        for object in json[2] {
             guard let name = object["ifname"] as? String, links[name] != nil else { continue }
             let infos = object["addr_info"] as? [[String: Any]] ?? []
             links[name]!.addresses = infos.filter { $0["scope"] as? String == "global" }.compactMap {
@@ -81,19 +94,14 @@ public struct KernelView: Sendable {
                 return "\(local)/\(prefix)"
             }.sorted()
         }
-        var routes: [KernelRoute] = []
-        for family in ["-4", "-6"] {
-            for object in try jsonArray(ns, ["ip", family, "-j", "route", "show"]) {
-                routes.append(KernelRoute(destination: object["dst"] as? String ?? "?",
-                                          gateway: object["gateway"] as? String,
-                                          device: object["dev"] as? String))
-            }
+        let routes = (json[3] + json[4]).map {
+            KernelRoute(destination: $0["dst"] as? String ?? "?", gateway: $0["gateway"] as? String,
+                        device: $0["dev"] as? String)
         }
         return KernelView(links: links, routes: routes)
     }
 
-    static func jsonArray(_ ns: Namespace, _ command: [String]) throws -> [[String: Any]] {
-        let out = try ns.exec(command).stdout
+    static func jsonArray(_ out: String, _ command: [String]) throws -> [[String: Any]] {
         if out.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { return [] }
         guard let array = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [[String: Any]] else {
             throw TestSupportError.commandFailed(command.joined(separator: " ") + " (not a JSON array)",
@@ -122,7 +130,9 @@ public struct KernelView: Sendable {
                                        helloTime: seconds("hello_time"), maxAge: seconds("max_age"))
         }
         if kind == "bond", let data {
-            link.bondData = data.reduce(into: [:]) { $0[$1.key] = "\($1.value)" }
+            link.bondData = data.reduce(into: [:]) { out, e in
+                out[e.key] = (e.value as? [Any]).map { $0.map { "\($0)" }.sorted().joined(separator: " ") } ?? "\(e.value)"
+            }
         }
         return link
     }
