@@ -10,6 +10,10 @@ import Testing
         p.executableURL = URL(fileURLWithPath: "/bin/sleep")
         p.arguments = ["60"]
         try p.run()
+        // Process.run may return before the child has exec'd sleep.
+        let deadline = Date().addingTimeInterval(10)
+        while (try? String(contentsOfFile: "/proc/\(p.processIdentifier)/comm", encoding: .utf8)) != "sleep\n",
+              Date() < deadline { usleep(10_000) }
         return p
     }
 
