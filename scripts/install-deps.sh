@@ -8,6 +8,7 @@ PACKAGES="
   rsyslog
   qemu-system-x86 busybox-static cpio kmod
   groff-base man-db jq
+  linux-perf
 "
 missing=""
 for p in $PACKAGES; do
