@@ -12,6 +12,7 @@ PACKAGES="
   groff-base man-db jq
   dpkg-dev binutils lintian
   time
+  linux-perf
 "
 missing=""
 for p in $PACKAGES; do

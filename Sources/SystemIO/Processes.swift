@@ -47,8 +47,8 @@ public enum Processes {
     }
 
     /// The argument vector of `pid` (NUL-separated /proc/PID/cmdline).
-    public static func arguments(of pid: Int32) -> [String] {
-        guard pid > 1, let bytes = try? Files.read("/proc/\(pid)/cmdline", what: "command line", maxBytes: 1 << 20)
+    public static func arguments(of pid: Int32) throws -> [String] {
+        guard pid > 1, let bytes = try Files.read("/proc/\(pid)/cmdline", what: "command line", maxBytes: 1 << 20)
         else { return [] }
         return bytes.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
     }
@@ -75,7 +75,11 @@ public enum Processes {
         if now.startTime != expected.startTime || now.executable != expected.executable {
             return "pid \(expected.pid) is now another process (started at another time or running another program)"
         }
-        guard arguments(of: expected.pid).contains(token) else {
+        let arguments: [String]
+        do { arguments = try self.arguments(of: expected.pid) } catch {
+            return "the command line of process \(expected.pid) cannot be read: \(error)"
+        }
+        guard arguments.contains(token) else {
             return "process \(expected.pid) does not carry \(token) in its command line"
         }
         return nil

@@ -10,6 +10,12 @@ import Testing
         p.executableURL = URL(fileURLWithPath: "/bin/sleep")
         p.arguments = ["60"]
         try p.run()
+        // Process.run may return before the child has exec'd sleep, and the kernel shows the new
+        // comm before the new command line: wait for the command line.
+        let deadline = Date().addingTimeInterval(10)
+        while (try? Processes.arguments(of: p.processIdentifier))?.contains("60") != true, Date() < deadline {
+            usleep(10_000)
+        }
         return p
     }
 
@@ -33,7 +39,7 @@ import Testing
         #expect(Processes.signal(otherProgram, token: "60", signal: SIGKILL) != .signalled)
         #expect(Processes.signal(id, token: "revert-id", signal: SIGKILL) != .signalled)
         #expect(p.isRunning)
-        #expect(Processes.signal(id, token: "60", signal: SIGKILL) == .signalled)
+        #expect(Processes.signal(id, token: "60", signal: SIGKILL) == .signalled, "arguments now: \((try? Processes.arguments(of: p.processIdentifier)) ?? [])")
         p.waitUntilExit()
         #expect(p.terminationReason == .uncaughtSignal && p.terminationStatus == SIGKILL)
         #expect(Processes.identity(of: p.processIdentifier) == nil)
