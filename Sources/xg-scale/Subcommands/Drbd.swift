@@ -181,7 +181,10 @@ extension XGScale.Drbd {
                 wildcard address there) and that no socket on this machine holds; the minor is \
                 the lowest one free on every host; with --meta DEV, the index is the lowest free \
                 one on DEV on every host. Each host's address comes from --address HOST=IP or \
-                from its sections in existing resources. The result, added to the \
+                from its sections in existing resources; when those give a host several \
+                addresses, the one on the same network as the other hosts' chosen addresses is \
+                taken (the longest shared prefix, the first written on a tie), and a '#' line \
+                before the section says which and why. The result, added to the \
                 configuration, passes 'xg-scale drbd check' and 'drbdadm dump'.
 
                 --disk may contain {name}, replaced by the resource name; without --disk the \
@@ -195,7 +198,10 @@ extension XGScale.Drbd {
 
                 JSON (--json):
                   {"name","port","minor","device","disk","meta-disk","meta-index"|null,
-                   "dialect":"8.3|8.4|9","hosts":[{"name","address","family","node-id"}],"text"}
+                   "dialect":"8.3|8.4|9","hosts":[{"name","address","family","node-id",
+                   "address-reason"}],"text"}
+                address-reason: "given with --address", "the only address of H in the \
+                configuration", or "on 10.20.0.0/24 with the other hosts' addresses (...); not ...".
 
                 Examples:
                   xg-scale drbd allocate vm-web --hosts dom0,dom0m > /etc/drbd.d/vm-web.res
