@@ -23,7 +23,8 @@ enum Templates {
             if !inComment {
                 if b == UInt8(ascii: "\"") { inQuote.toggle() }
                 else if b == UInt8(ascii: "#") && !inQuote { inComment = true }
-                else if let m = markers.first(where: { matches($0.open, bytes, at: i) }) {
+                else if b == UInt8(ascii: "{") || b == UInt8(ascii: "<"), // cheap test first: most bytes are neither
+                        let m = markers.first(where: { matches($0.open, bytes, at: i) }) {
                     let snippet = excerpt(bytes, from: i)
                     return ConfigError(Location(file: file, line: line, column: column),
                                        "unrendered template syntax '\(snippet)' (\(m.engine)): this file is a template, not a DRBD configuration",
