@@ -1,10 +1,13 @@
 #!/bin/sh
 # Benchmark: `xg-scale drbd check` vs `drbdadm dump` on a generated configuration with 1000
-# resources over 8 hosts (8.4 syntax, which drbdadm 9 reads too) holding 15 planted conflicts,
-# all of which the check must report. Prints the findings by check, both times (best of RUNS)
-# and the ratio; target <= 1x drbdadm. drbdadm's anchor is the same configuration without the
-# conflicts: on the conflicting one it stops at the first (exit 10), after reading ~6% of it.
-# Builds the release binary unless XG_SCALE is set.
+# resources over 8 hosts (8.4 syntax, which drbdadm 9 reads too) holding 15 planted conflicts.
+# Every planted conflict must be reported (named by check and resource) and nothing else, and
+# every run's exit status must be the expected one (xg-scale: 2 on the conflicting config, 0 on
+# the clean one; drbdadm: 0 on the clean one, non-zero on the conflicting one), else the
+# benchmark fails (exit 1). The tools run interleaved, RUNS rounds, and the median of each is
+# printed with the ratio; target <= 1x drbdadm. drbdadm's anchor is the same configuration
+# without the conflicts: on the conflicting one it stops at the first (exit 10), after reading
+# ~6% of it. Builds the release binary unless XG_SCALE is set.
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-10}
@@ -45,33 +48,58 @@ conf=$dir/conflicts.conf
 generate "$clean" 0
 generate "$conf" 1
 
-best() { # best wall time in microseconds of RUNS runs of "$@"
-    b=""
-    n=0
-    while [ $n -lt "$RUNS" ]; do
-        s=$(date +%s%N)
-        "$@" >/dev/null 2>&1 || true
-        e=$(date +%s%N)
-        t=$(((e - s) / 1000))
-        if [ -z "$b" ] || [ "$t" -lt "$b" ]; then b=$t; fi
-        n=$((n + 1))
-    done
-    echo "$b"
-}
+fail() { echo "drbd-check benchmark: FAIL: $*" >&2; exit 1; }
 
-# Every finding of the conflicting configuration, by check (the count must be 15: 10 + 5).
-json=$("$XG_SCALE" drbd check --config "$conf" --host host0 --no-local --json || true)
-findings=$(printf '%s\n' "$json" | grep -o '"check" *: *"[a-z-]*"' | wc -l)
-bycheck=$(printf '%s\n' "$json" | grep -o '"check" *: *"[a-z-]*"' | sed 's/.*"\([a-z-]*\)"$/\1/' | sort | uniq -c |
-    awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')
-ours=$(best "$XG_SCALE" drbd check --config "$conf" --host host0 --no-local)
-oursLocal=$(best "$XG_SCALE" drbd check --config "$conf" --host host0)
-oursClean=$(best "$XG_SCALE" drbd check --config "$clean" --host host0 --no-local)
-theirs=$(best drbdadm -c "$clean" dump)
-theirsConf=$(best drbdadm -c "$conf" dump)
+# timed NAME WANT CMD...: run once, append the wall time (us) to $dir/NAME; WANT is the exit
+# status required ("0", "2", or "nonzero").
+timed() {
+    name=$1 want=$2; shift 2
+    s=$(date +%s%N)
+    rc=0; "$@" >/dev/null 2>&1 || rc=$?
+    e=$(date +%s%N)
+    case $want in
+        nonzero) [ "$rc" -ne 0 ] || fail "$name: exit 0, expected non-zero ($*)" ;;
+        *) [ "$rc" -eq "$want" ] || fail "$name: exit $rc, expected $want ($*)" ;;
+    esac
+    echo $(((e - s) / 1000)) >>"$dir/$name"
+}
+median() { sort -n "$dir/$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
+
+# The planted conflicts, as "CHECK RESOURCE" (the generator's rule): 10 port, 5 minor.
+planted=$dir/planted
+i=0
+while [ $i -lt 1000 ]; do
+    if [ $((i % 100)) -eq 8 ]; then echo "port-conflict r$i"; fi
+    if [ $((i % 200)) -eq 58 ]; then echo "minor-conflict r$i"; fi
+    i=$((i + 1))
+done | sort >"$planted"
+
+# Every finding of the conflicting configuration, as "CHECK RESOURCE" (keys are printed sorted,
+# one a line: check comes before resource in each finding).
+rc=0; json=$("$XG_SCALE" drbd check --config "$conf" --host host0 --no-local --json) || rc=$?
+[ "$rc" -eq 2 ] || fail "xg-scale drbd check on the conflicting config: exit $rc, expected 2"
+printf '%s\n' "$json" | awk -F'"' '$2 == "check" { c = $4 } $2 == "resource" { print c, $4 }' | sort >"$dir/found"
+if ! cmp -s "$planted" "$dir/found"; then
+    diff "$planted" "$dir/found" >&2 || true
+    fail "the findings differ from the $(wc -l <"$planted") planted conflicts (< planted, > found)"
+fi
+findings=$(wc -l <"$dir/found")
+bycheck=$(awk '{ print $1 }' "$dir/found" | sort | uniq -c | awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')
+
+n=0
+while [ $n -lt "$RUNS" ]; do
+    timed ours 2 "$XG_SCALE" drbd check --config "$conf" --host host0 --no-local
+    timed theirs 0 drbdadm -c "$clean" dump
+    timed oursLocal 2 "$XG_SCALE" drbd check --config "$conf" --host host0
+    timed oursClean 0 "$XG_SCALE" drbd check --config "$clean" --host host0 --no-local
+    timed theirsConf nonzero drbdadm -c "$conf" dump
+    n=$((n + 1))
+done
+ours=$(median ours); oursLocal=$(median oursLocal); oursClean=$(median oursClean)
+theirs=$(median theirs); theirsConf=$(median theirsConf)
 ms() { awk -v t="$1" 'BEGIN { printf "%.1f ms", t / 1000 }'; }
-echo "config: 1000 resources, 8 hosts, $(wc -l <"$conf") lines"
-echo "findings (conflicting config): $findings ($bycheck)"
+echo "config: 1000 resources, 8 hosts, $(wc -l <"$conf") lines; median of $RUNS interleaved runs"
+echo "findings (conflicting config): $findings, all planted ones and no other ($bycheck)"
 echo "xg-scale drbd check --no-local:            $(ms "$ours") (clean config: $(ms "$oursClean"))"
 echo "xg-scale drbd check (with local checks):   $(ms "$oursLocal")"
 echo "drbdadm dump (clean config):               $(ms "$theirs")"

@@ -21,7 +21,9 @@ public struct AllocatedHost: Codable, Sendable, Equatable {
     public var address: String
     public var family: AddressFamily
     public var nodeID: Int?
-    enum CodingKeys: String, CodingKey { case name, address, family, nodeID = "node-id" }
+    /// Why this address (given, the only one known, or on the other hosts' network).
+    public var addressReason: String
+    enum CodingKeys: String, CodingKey { case name, address, family, nodeID = "node-id", addressReason = "address-reason" }
 }
 
 public struct Allocation: Codable, Sendable, Equatable {
@@ -84,26 +86,21 @@ public enum Allocator {
             throw AllocationError(message: "DRBD \(dialect.rawValue) resources have exactly two hosts, \(req.hosts.count) given",
                                   fix: "pass two hosts, or move the configuration to DRBD 9 syntax")
         }
-        // Addresses: command line first, else the one the host uses in existing resources.
-        var addrs: [Endpoint] = []
+        // Addresses: command line first, else the host's address in existing resources on the
+        // network of the other hosts' chosen addresses.
+        var fixed: [String: Endpoint] = [:]
         for h in req.hosts {
-            if let text = req.addresses[h] {
-                let v6 = text.contains(":")
-                let raw = v6 && text.hasPrefix("[") ? String(text.dropFirst().dropLast()) : text
-                guard let ip = IPAddress.canonical(raw, ipv6: v6) else {
-                    throw AllocationError(message: "--address \(h)=\(text) is not an IP address",
-                                          fix: "pass --address \(h)=10.0.0.1 or --address \(h)=fd00::1")
-                }
-                addrs.append(Endpoint(family: v6 ? .ipv6 : .ipv4, ip: ip, port: 0))
-                continue
+            guard let text = req.addresses[h] else { continue }
+            let v6 = text.contains(":")
+            let raw = v6 && text.hasPrefix("[") ? String(text.dropFirst().dropLast()) : text
+            guard let ip = IPAddress.canonical(raw, ipv6: v6) else {
+                throw AllocationError(message: "--address \(h)=\(text) is not an IP address",
+                                      fix: "pass --address \(h)=10.0.0.1 or --address \(h)=fd00::1")
             }
-            let known = config.resources.flatMap { r in r.hosts.filter { $0.kind == .on && $0.names == [h] }.compactMap(\.address) }
-            guard let first = known.first(where: { !$0.isWildcard }) else {
-                throw AllocationError(message: "no address known for host \(h): it has no section with an address in the configuration",
-                                      fix: "pass --address \(h)=IP")
-            }
-            addrs.append(Endpoint(family: first.family, ip: first.ip, port: 0))
+            fixed[h] = Endpoint(family: v6 ? .ipv6 : .ipv4, ip: ip, port: 0)
         }
+        let choices = try AddressChooser.choose(hosts: req.hosts, fixed: fixed, in: config)
+        let addrs = choices.map(\.endpoint)
         // Port: free on every host's address (and any wildcard there), anywhere in the config, and locally.
         var taken = Set<Int>()
         for r in config.resources {
@@ -177,9 +174,13 @@ public enum Allocator {
         }
         let meta: MetaDisk = metaDev.map { .indexed($0, metaIndex!) } ?? .internal
         let hosts = req.hosts.enumerated().map { i, h in
-            AllocatedHost(name: h, address: addrs[i].ip, family: addrs[i].family, nodeID: dialect == .v9 ? i : nil)
+            AllocatedHost(name: h, address: addrs[i].ip, family: addrs[i].family, nodeID: dialect == .v9 ? i : nil,
+                          addressReason: choices[i].reason)
         }
-        let text = render(name: req.name, hosts: hosts, port: port, minor: minor, disk: diskPath,
+        // Where the configuration offered a choice, say which address was taken and why.
+        let why = req.hosts.indices.filter { choices[$0].chosen }
+            .map { "# address of \(req.hosts[$0]): \(addrs[$0].ip), \(choices[$0].reason)\n" }.joined()
+        let text = why + render(name: req.name, hosts: hosts, port: port, minor: minor, disk: diskPath,
                           meta: meta, dialect: dialect, commonHasProtocol: config.common.contains { $0.contains("protocol") })
         try checkRendered(text, name: req.name)
         return Allocation(name: req.name, port: port, minor: minor, device: "/dev/drbd\(minor)",

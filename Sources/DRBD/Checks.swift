@@ -157,15 +157,29 @@ public enum Checker {
         if c.resources.contains(where: { !$0.sections(for: host).isEmpty }) { return [] }
         // A floating section whose address is on this machine is this host's.
         if let local = o.local,
-           c.resources.contains(where: { $0.hosts.contains { $0.kind == .floating && local.addresses.contains($0.address?.ip ?? "") } }) {
+           c.resources.contains(where: { $0.hosts.contains { $0.kind == .floating && local.addresses.contains($0.address?.unzoned ?? "") } }) {
             return []
         }
         let known = c.hostNames
+        // Floating sections are matched by address, not name: without facts about this machine
+        // there is nothing to compare them with, so a configuration using them is not refused.
+        let floating = c.resources.flatMap { $0.hosts.filter { $0.kind == .floating } }
+        if o.local == nil, !floating.isEmpty { return [] }
         let loc = c.resources[0].location
         return [Finding(.error, .unknownHost, resource: nil, host: host,
                         at: Location(file: c.files.first ?? loc.file, line: 1, column: 1),
-                        "no resource has a section for this host (hosts in the configuration: \(known.isEmpty ? "none" : known.joined(separator: ", ")))",
-                        fix: "pass --host with one of those names, or add 'on \(host) { ... }' sections")]
+                        "no resource has a section for this host (\(hostList(known, floating)))",
+                        fix: known.isEmpty ? "run the check on a machine that holds one of the floating addresses, or pass --no-local to check from a coordinator"
+                                           : "pass --host with one of those names, or add 'on \(host) { ... }' sections")]
+    }
+
+    /// "hosts in the configuration: a, b; floating addresses: 10.0.0.1, ..." (the parts that exist).
+    static func hostList(_ names: [String], _ floating: [HostSection]) -> String {
+        var parts: [String] = []
+        if !names.isEmpty { parts.append("hosts in the configuration: " + names.joined(separator: ", ")) }
+        let ips = Array(Set(floating.compactMap { $0.address?.ip })).sorted()
+        if !ips.isEmpty { parts.append("floating addresses, none of them on this machine: " + ips.joined(separator: ", ")) }
+        return parts.isEmpty ? "the configuration has no host sections" : parts.joined(separator: "; ")
     }
 
     private struct Use {
@@ -332,7 +346,7 @@ public enum Checker {
                 }
             }
             for h in r.hosts where h.kind == .floating {
-                if let a = h.address, local.addresses.contains(a.ip) { out.append((r.name, a, false)) }
+                if let a = h.address, local.addresses.contains(a.unzoned) { out.append((r.name, a, false)) }
             }
         }
         return out
@@ -342,7 +356,7 @@ public enum Checker {
                                 host: String, _ local: LocalFacts) -> [Finding] {
         var out: [Finding] = []
         for (res, e, multi) in own where !e.isWildcard {
-            if !local.addresses.contains(e.ip) {
+            if !local.addresses.contains(e.unzoned) {
                 out.append(Finding(multi ? .warning : .error, .addressNotLocal, resource: res, host: host,
                                    at: e.location ?? Location(file: c.files.first ?? "", line: 0, column: 0),
                                    "address \(e.ip) is on none of this host's interfaces" + (multi ? " (the section names several hosts; it may belong to another one now)" : ""),
@@ -354,10 +368,10 @@ public enum Checker {
 
     static func covers(_ s: LocalSocket, _ e: Endpoint) -> Bool {
         guard s.port == e.port else { return false }
-        if s.ip == e.ip || e.isWildcard { return true }
+        if s.ip == e.unzoned || e.isWildcard { return true }
         if s.ip == "0.0.0.0" { return !e.family.isIPv6 }
         if s.ip == "::" { return true } // a dual-stack listener also holds the IPv4 port
-        if s.ip.hasPrefix("::ffff:") { return String(s.ip.dropFirst(7)) == e.ip }
+        if s.ip.hasPrefix("::ffff:") { return String(s.ip.dropFirst(7)) == e.unzoned }
         return false
     }
 

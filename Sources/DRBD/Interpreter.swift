@@ -177,6 +177,7 @@ struct Interpreter {
                 if st.keyword == "syncer" { markers.insert(.v83) }
                 if st.keyword == "options" { markers.insert(.v84) }
                 r.options.append(st.text)
+                Interpreter.addOptions(st, to: &r.sections)
             }
         }
         // Effective volumes per host: the union of volume numbers, host fields over resource fields.
@@ -338,12 +339,34 @@ struct Interpreter {
                                       fix: "use a port such as 7788"))
             return nil
         }
-        guard let ip = IPAddress.canonical(String(ipText), ipv6: family.isIPv6) else {
+        // A link-local IPv6 address may carry its zone (`[fe80::1%eth0]`), as drbdadm 9 accepts:
+        // the address part is canonicalised and the zone kept, so conflicts compare both.
+        var zone = ""
+        if family.isIPv6, let pct = ipText.firstIndex(of: "%") {
+            zone = String(ipText[pct...]); ipText = ipText[..<pct]
+            guard zone.count > 1, zone.count <= 16, !zone.dropFirst().contains(where: { $0 == "%" || $0 == "/" || $0 == ":" }) else {
+                errors.append(ConfigError(w.location, "bad zone '\(zone)' in IPv6 address '\(w.text)'",
+                                          fix: "write the interface name after '%', e.g. address ipv6 [fe80::1%eth0]:7788;"))
+                return nil
+            }
+        }
+        guard let ip = IPAddress.canonical(String(ipText), ipv6: family.isIPv6).map({ $0 + zone }) else {
             errors.append(ConfigError(w.location, "'\(ipText)' is not an \(family.isIPv6 ? "IPv6" : "IPv4") address",
                                       fix: family.isIPv6 ? "write: address ipv6 [fd00::1]:7788;" : "write: address 10.0.0.1:7788;"))
             return nil
         }
         return Endpoint(family: family, ip: ip, port: port, location: loc)
+    }
+
+    /// `net { max-buffers 8000; }` → sections["net"]["max-buffers"] = "8000"; `protocol C;` →
+    /// sections["resource"]["protocol"] = "C". Nested blocks (proxy plugins) are not options.
+    static func addOptions(_ st: Statement, to sections: inout [String: [String: String]]) {
+        func value(_ s: Statement) -> String { s.arguments.isEmpty ? "yes" : s.arguments.map(\.text).joined(separator: " ") }
+        guard let b = st.block else {
+            sections["resource", default: [:]][st.keyword] = value(st)
+            return
+        }
+        for o in b where o.block == nil { sections[st.keyword, default: [:]][o.keyword] = value(o) }
     }
 
     private mutating func hostSection(_ st: Statement, _ b: [Statement]) -> (HostSection, VolumeSpecs)? {

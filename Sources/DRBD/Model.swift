@@ -32,6 +32,11 @@ public struct Endpoint: Hashable, Codable, Sendable, CustomStringConvertible {
         self.family = family; self.ip = ip; self.port = port; self.location = location
     }
     public var isWildcard: Bool { ip == "0.0.0.0" || ip == "::" }
+    /// The address without its IPv6 zone (`fe80::1` of `fe80::1%eth0`): what an interface holds.
+    public var unzoned: String {
+        guard let pct = ip.firstIndex(of: "%") else { return ip }
+        return String(ip[..<pct])
+    }
     /// `ipv4 10.0.0.1:7788` / `ipv6 [fd00::1]:7788`, as drbdadm dump prints it.
     public var description: String {
         family.isIPv6 ? "\(family.rawValue) [\(ip)]:\(port)" : "\(family.rawValue) \(ip):\(port)"
@@ -197,6 +202,9 @@ public struct Resource: Hashable, Codable, Sendable {
     public var meshes: [[String]]
     /// Options kept as opaque text (net, disk, options, handlers, protocol, ...).
     public var options: [String]
+    /// The same options by section (`net`, `disk`, ...; statements outside a section under
+    /// "resource"): KEY → VALUE, a flag without value as "yes" (as drbdadm dump-xml prints it).
+    public var sections: [String: [String: String]] = [:]
     public var stackedOn: String? {
         for h in hosts { if case .stacked(let r) = h.kind { return r } }
         return nil

@@ -239,9 +239,15 @@ public struct SyntaxParser {
     private var readOnce: Set<String> = []
 
     public mutating func parseText(_ text: String, file: String) throws(ConfigError) -> [Statement] {
+        if let e = Templates.firstMarker(in: text, file: file) { throw e }
         var lexer = Lexer(text: text, file: file)
-        var lookahead = try lexer.next()
-        return try parseBlock(&lexer, &lookahead, opener: nil)
+        do {
+            var lookahead = try lexer.next()
+            return try parseBlock(&lexer, &lookahead, opener: nil)
+        } catch {
+            // drbdadm stops at a stray word before it reaches a brace error further down.
+            throw firstStray ?? error
+        }
     }
 
     private mutating func parseBlock(_ lexer: inout Lexer, _ tok: inout Token, opener: Location?)
@@ -277,6 +283,7 @@ public struct SyntaxParser {
                 }
                 switch tok.kind {
                 case .semicolon:
+                    requireTopLevelKeyword(words[0])
                     tok = try lexer.next()
                     let st = Statement(words: words, block: nil)
                     if st.keyword == "include" && !words[0].quoted {
@@ -285,10 +292,13 @@ public struct SyntaxParser {
                         out.append(st)
                     }
                 case .open:
+                    requireTopLevelKeyword(words[0])
+                    try requireResourceSection(words)
                     let open = tok.location
                     tok = try lexer.next()
                     depth += 1
-                    defer { depth -= 1 }
+                    sections.append(words[0].text)
+                    defer { depth -= 1; sections.removeLast() }
                     if depth > 64 {
                         throw ConfigError(open, "blocks nested more than 64 deep", fix: "close the open blocks with '}'")
                     }
@@ -303,6 +313,46 @@ public struct SyntaxParser {
             }
         }
     }
+
+    /// drbdadm reads statement by statement and stops at a top-level word it does not know,
+    /// before any brace error further down. The interpreter reports such a word when the file
+    /// parses; when a syntax error follows, the stray line is the error reported (as drbdadm's).
+    private mutating func requireTopLevelKeyword(_ w: Word) {
+        guard depth == 0, !w.quoted, firstStray == nil else { return }
+        let known = ["global", "common", "resource", "skip", "include"]
+        if known.contains(w.text) || w.text.hasPrefix("require-drbd-module-version-") { return }
+        firstStray = ConfigError(w.location, "unknown top-level keyword '\(w.text)'",
+                                 fix: "remove the stray line or start it with global, common, resource, skip or include")
+    }
+
+    /// The first stray word met (top level or resource level), reported before a later syntax error.
+    private var firstStray: ConfigError?
+
+    /// The sections a resource holds (8.3, 8.4 and 9 together). A block statement inside a
+    /// resource that starts with another word is a stray line or a missing ';' merged into the
+    /// next section's header: drbdadm names that line before any brace error further down.
+    static let resourceSections: Set<String> = [
+        "on", "floating", "stacked-on-top-of", "volume", "connection", "connection-mesh", "disk",
+        "net", "options", "handlers", "startup", "syncer", "skip", "proxy",
+    ]
+
+    private mutating func requireResourceSection(_ words: [Word]) throws(ConfigError) {
+        guard depth == 1, sections.last == "resource", !SyntaxParser.resourceSections.contains(words[0].text) else { return }
+        // A section keyword on a later line than the statement's start: a ';' is missing, and
+        // the section would otherwise vanish into an option.
+        if let k = words.indices.dropFirst().first(where: {
+            SyntaxParser.resourceSections.contains(words[$0].text) && words[$0].location.line > words[0].location.line
+        }) {
+            let last = words[k - 1]
+            throw ConfigError(last.location, "expected ';' after '\(last.text)' (the '\(words[k].text)' section on line \(words[k].location.line) follows it)",
+                              fix: "end the statement on line \(last.location.line) with ';', or remove the stray line")
+        }
+        guard firstStray == nil, !words[0].quoted else { return }
+        firstStray = ConfigError(words[0].location, "'\(words[0].text)' does not open a section of a resource",
+                                 fix: "use one of: \(SyntaxParser.resourceSections.sorted().joined(separator: ", ")), or remove the stray line")
+    }
+
+    private var sections: [String] = []
 
     private mutating func expandInclude(_ st: Statement) throws(ConfigError) -> [Statement] {
         guard st.words.count == 2 else {

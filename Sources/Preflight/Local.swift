@@ -256,7 +256,9 @@ public enum Preflight {
             }
             facts = f
         }
-        let options = CheckOptions(host: host ?? LocalMachine.hostname(),
+        // From a coordinator (--no-local without --host) every host's view is checked and no
+        // host is "this" one, so unknown-host does not apply.
+        let options = CheckOptions(host: host ?? (local ? LocalMachine.hostname() : nil),
                                    minorCount: LocalMachine.moduleMinorCount() ?? minorCount, local: facts)
         return Checker.check(loaded, options: options)
     }

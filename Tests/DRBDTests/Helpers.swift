@@ -15,7 +15,7 @@ func fixturesRoot() -> String { packageRoot().appendingPathComponent("Tests/Fixt
 let corpusFiles = [
     "xen-pair/drbd.conf", "v83/drbd.conf", "v84/volumes.conf", "v84/stacked.conf",
     "v84/multihost.conf", "v9/mesh.conf", "v9/connections.conf", "includes/main.conf",
-    "misc/quoted.conf",
+    "misc/quoted.conf", "v9/floating.conf", "v9/mixed-subnets.conf",
 ]
 
 /// The model as comparable lines: resources, host sections, addresses, volumes, connections.

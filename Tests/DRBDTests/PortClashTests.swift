@@ -20,6 +20,10 @@ struct AddressPair: CustomStringConvertible, Sendable {
         AddressPair(first: "ipv6 [::]", second: "ipv6 [::]", clash: true),
         AddressPair(first: "10.0.0.1", second: "10.0.0.1", clash: true),
         AddressPair(first: "ipv6 [fd00::1]", second: "ipv6 [fd00::1]", clash: true),
+        // Link-local addresses compare with their zone; `::` holds the port on every zone.
+        AddressPair(first: "ipv6 [fe80::1%eth0]", second: "ipv6 [fe80::1%eth0]", clash: true),
+        AddressPair(first: "ipv6 [::]", second: "ipv6 [fe80::1%eth0]", clash: true),
+        AddressPair(first: "ipv6 [fe80::1%eth0]", second: "ipv6 [fe80::1%eth1]", clash: false),
         // An IPv4 wildcard does not hold an IPv6 address's port; distinct addresses do not clash.
         AddressPair(first: "0.0.0.0", second: "ipv6 [fd00::1]", clash: false),
         AddressPair(first: "10.0.0.1", second: "10.0.0.3", clash: false),

@@ -9,21 +9,24 @@ extension XGScale {
     struct Drbd: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "drbd",
-            abstract: "Check DRBD configurations for conflicts and allocate new resources.",
+            abstract: "Check and show DRBD configurations and allocate new resources.",
             discussion: """
                 Reads drbd.conf as drbdadm does (includes, common and global sections, the 8.3, \
                 8.4 and 9 syntax) and reports every conflict at once, before a resource is added.
 
                   check      report every conflict in the configuration and on this host
+                  show       print the parsed model (resources, hosts, volumes) as text or JSON
                   allocate   propose the next free port, minor and meta-disk index for a new resource
                   ready      tell whether a VM on a resource may start here (Primary, UpToDate)
 
                 Examples:
                   xg-scale drbd check
                   xg-scale drbd check --config /etc/drbd.conf --host dom0 --json
+                  xg-scale drbd check --config ./drbd.conf --no-local   (from a coordinator)
+                  xg-scale drbd show --json
                   xg-scale drbd allocate vm-web --hosts dom0,dom0m > /etc/drbd.d/vm-web.res
                 """,
-            subcommands: [Check.self, Allocate.self, Ready.self]
+            subcommands: [Check.self, Show.self, Allocate.self, Ready.self]
         )
     }
 }
@@ -33,13 +36,13 @@ struct DrbdUsageError: Error, CustomStringConvertible {
     var description: String
 }
 
-private func absolute(_ path: String) -> String {
+func absolute(_ path: String) -> String {
     path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
 }
 
 /// The main configuration must be a readable regular file: a FIFO or device is refused at once
 /// (never waited on), so the check could not run (exit 1).
-private func requireReadable(_ path: String) throws {
+func requireReadable(_ path: String) throws {
     do {
         guard let (fd, _) = try Files.openRegular(path, what: "DRBD configuration", maxBytes: ConfigLimits.totalBytes,
                                                   followSymlinks: true) else {
@@ -51,7 +54,7 @@ private func requireReadable(_ path: String) throws {
     }
 }
 
-private func fail(_ message: String) -> Never {
+func drbdFail(_ message: String) -> Never {
     printStderr(message)
     Foundation.exit(1)
 }
@@ -70,9 +73,15 @@ extension XGScale.Drbd {
                 (drbdadm stops at the first). Each finding has a severity, a check name, the \
                 resource and host, FILE:LINE and a fix. Checks:
 
-                  parse-error          syntax or meaning error (names FILE:LINE, column in the message)
+                  parse-error          syntax or meaning error (names FILE:LINE, column in the
+                                       message); an unrendered Jinja/ERB template ({{ x }},
+                                       {% if %}, <%= @x %>) is named as such, and a stray line
+                                       is named before a brace error further down, as drbdadm
+                                       names it
                   duplicate-resource   the same resource name defined twice
-                  unknown-host         no resource has a section for --host
+                  unknown-host         no resource has a section for --host (a floating section
+                                       counts when its address is on this machine; without the
+                                       local checks, floating sections are not refused)
                   port-conflict        two endpoints on one host share address and port, or one
                                        of them binds the wildcard address (0.0.0.0 or ::)
                   minor-conflict       the same minor twice on one host
@@ -95,6 +104,14 @@ extension XGScale.Drbd {
                 The last three look at the machine the command runs on, taken to be --host \
                 (default: uname -n, as drbdadm matches 'on NAME'); --no-local skips them.
 
+                From a coordinator (an admin's machine, CI) run --no-local without --host: every \
+                host's view is checked (conflicts per host, for all hosts) and no host is taken \
+                to be this machine, so unknown-host is not raised. With --host, that host must \
+                have a section.
+
+                IPv6 link-local addresses may carry their zone, 'address ipv6 [fe80::1%eth0]:7789;' \
+                (as drbdadm 9 accepts); conflicts compare address and zone.
+
                 Bounded input: only regular files are read (a FIFO or device, as the \
                 configuration or through an include, is refused at once and named); includes \
                 nest at most 32 deep and all files together hold at most 64 MiB; each file is \
@@ -116,6 +133,7 @@ extension XGScale.Drbd {
                 Examples:
                   xg-scale drbd check
                   xg-scale drbd check --config ./drbd.conf --host dom0m --minor-count 64
+                  xg-scale drbd check --config ./drbd.conf --no-local    (from a coordinator)
                   xg-scale drbd check --json | jq '.findings[] | select(.severity == "error")'
                 """
         )
@@ -123,7 +141,7 @@ extension XGScale.Drbd {
         @Option(name: .long, help: "The configuration file (default: /etc/drbd.conf).")
         var config: String = "/etc/drbd.conf"
 
-        @Option(name: .long, help: "The host whose sections are checked locally (default: uname -n).")
+        @Option(name: .long, help: "The host whose sections are checked locally (default: uname -n; none with --no-local).")
         var host: String?
 
         @Option(name: .long, help: "The drbd module's minor_count when the module is not loaded.")
@@ -137,8 +155,8 @@ extension XGScale.Drbd {
 
         func run() throws {
             let path = absolute(config)
-            do { try requireReadable(path) } catch { fail("\(error)") }
-            if let m = minorCount, m < 1 { fail("error: --minor-count must be at least 1 (fix: pass the module's minor_count, e.g. --minor-count 32)") }
+            do { try requireReadable(path) } catch { drbdFail("\(error)") }
+            if let m = minorCount, m < 1 { drbdFail("error: --minor-count must be at least 1 (fix: pass the module's minor_count, e.g. --minor-count 32)") }
             let findings = Preflight.check(configPath: path, host: host, minorCount: minorCount, local: !noLocal)
             if json {
                 print(try JSONOutput.string(FindingsReport(findings: findings)), terminator: "")
@@ -163,7 +181,10 @@ extension XGScale.Drbd {
                 wildcard address there) and that no socket on this machine holds; the minor is \
                 the lowest one free on every host; with --meta DEV, the index is the lowest free \
                 one on DEV on every host. Each host's address comes from --address HOST=IP or \
-                from its sections in existing resources. The result, added to the \
+                from its sections in existing resources; when those give a host several \
+                addresses, the one on the same network as the other hosts' chosen addresses is \
+                taken (the longest shared prefix, the first written on a tie), and a '#' line \
+                before the section says which and why. The result, added to the \
                 configuration, passes 'xg-scale drbd check' and 'drbdadm dump'.
 
                 --disk may contain {name}, replaced by the resource name; without --disk the \
@@ -177,7 +198,10 @@ extension XGScale.Drbd {
 
                 JSON (--json):
                   {"name","port","minor","device","disk","meta-disk","meta-index"|null,
-                   "dialect":"8.3|8.4|9","hosts":[{"name","address","family","node-id"}],"text"}
+                   "dialect":"8.3|8.4|9","hosts":[{"name","address","family","node-id",
+                   "address-reason"}],"text"}
+                address-reason: "given with --address", "the only address of H in the \
+                configuration", or "on 10.20.0.0/24 with the other hosts' addresses (...); not ...".
 
                 Examples:
                   xg-scale drbd allocate vm-web --hosts dom0,dom0m > /etc/drbd.d/vm-web.res
@@ -216,10 +240,10 @@ extension XGScale.Drbd {
 
         func run() throws {
             let path = absolute(config)
-            do { try requireReadable(path) } catch { fail("\(error)") }
+            do { try requireReadable(path) } catch { drbdFail("\(error)") }
             let parts = portRange.split(separator: "-")
             guard parts.count == 2, let lo = Int(parts[0]), let hi = Int(parts[1]), 1 <= lo, lo <= hi, hi <= 65535 else {
-                fail("error: --port-range '\(portRange)' is not FIRST-LAST within 1-65535 (fix: pass e.g. --port-range 7788-7999)")
+                drbdFail("error: --port-range '\(portRange)' is not FIRST-LAST within 1-65535 (fix: pass e.g. --port-range 7788-7999)")
             }
             var req = AllocationRequest(name: name, hosts: hosts.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
             req.portRange = lo...hi
@@ -227,22 +251,22 @@ extension XGScale.Drbd {
             req.meta = meta
             for a in address {
                 let kv = a.split(separator: "=", maxSplits: 1)
-                guard kv.count == 2 else { fail("error: --address '\(a)' is not HOST=IP (fix: pass e.g. --address dom0=10.0.0.1)") }
+                guard kv.count == 2 else { drbdFail("error: --address '\(a)' is not HOST=IP (fix: pass e.g. --address dom0=10.0.0.1)") }
                 req.addresses[String(kv[0])] = String(kv[1])
             }
             if let d = dialect {
-                guard let v = Dialect(rawValue: d) else { fail("error: --dialect '\(d)' is unknown (fix: pass 8.3, 8.4 or 9)") }
+                guard let v = Dialect(rawValue: d) else { drbdFail("error: --dialect '\(d)' is unknown (fix: pass 8.3, 8.4 or 9)") }
                 req.dialect = v
             }
             let loaded = ConfigLoader.load(path, from: DiskFileSource())
             if let e = loaded.errors.first {
-                fail("\(e.location): error: \(e.message) (fix: \(e.fix); run 'xg-scale drbd check' to see every problem)")
+                drbdFail("\(e.location): error: \(e.message) (fix: \(e.fix); run 'xg-scale drbd check' to see every problem)")
             }
             let alloc: Allocation
             do {
                 alloc = try Allocator.allocate(req, in: loaded.configuration!, sockets: LocalMachine.sockets())
             } catch {
-                fail("\(path): \(error)")
+                drbdFail("\(path): \(error)")
             }
             if json {
                 print(try JSONOutput.string(alloc), terminator: "")
