@@ -171,8 +171,7 @@ extension XGScale {
             do {
                 var variables: Variables?
                 if let inventory, let node {
-                    variables = try Inventory.parse(text: try readFile(inventory), file: inventory)
-                        .variables(forNode: node)
+                    variables = try readInventory(inventory, format: nil).variables(forNode: node)
                 }
                 let loaded = try ProfileLoader.load(text: try readFile(profile), file: profile, variables: variables)
                 printDiagnostics(loaded.warnings)
