@@ -83,7 +83,7 @@ extension XGScale {
                                    valueName: "profile"))
         var profile: String?
 
-        @Option(help: ArgumentHelp("Inventory file that gives the profile's ${NAME} values (needs --node).",
+        @Option(help: ArgumentHelp("Inventory file that gives the profile's ${NAME} values (needs --node): xg-scale's format or an Ansible YAML inventory (detected).",
                                    valueName: "file"))
         var inventory: String?
 

@@ -15,7 +15,7 @@ struct ProfileInput: ParsableArguments {
         """, valueName: "profile"))
     var profile: String
 
-    @Option(help: ArgumentHelp("Inventory file that gives ${NAME} its value per node (needs --node).",
+    @Option(help: ArgumentHelp("Inventory file that gives ${NAME} its value per node (needs --node): xg-scale's format or an Ansible YAML inventory.",
                                valueName: "file"))
     var inventory: String?
 
