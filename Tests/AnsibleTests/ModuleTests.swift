@@ -103,3 +103,24 @@ import TestSupport
         #expect(msg.contains("port-conflict") && msg.contains("\(bad):"), "\(msg)")
     }
 }
+
+/// As root, a group_vars/ or host_vars/ file anyone can write is refused like the inventory
+/// itself (its owner could change what root applies), naming the file and the fix.
+@Suite struct AnsibleVarsTrustTests {
+    @Test func aWritableGroupVarsFileIsRefusedAsRoot() throws {
+        guard try ansiblePrerequisites() else { return }
+        let lab = try AnsibleLab("ans-trust")
+        defer { lab.close() }
+        let inv = lab.dir + "/hosts.yml"
+        try "all:\n  hosts:\n    dom0: {address: 192.0.2.10/24, address6: \"2001:db8::10/64\", gateway: 192.0.2.1}\n"
+            .write(toFile: inv, atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: lab.dir + "/group_vars", withIntermediateDirectories: true)
+        let vars = lab.dir + "/group_vars/all.yml"
+        try "gateway: 192.0.2.254\n".write(toFile: vars, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o666], ofItemAtPath: vars)
+        let profile = packageRoot().appendingPathComponent("profiles/stp-two-switches.yaml").path
+        let r = try lab.ns.run([xgScaleBinary(), "plan", profile, "--inventory", inv, "--node", "dom0", "--state-dir", lab.stateDir])
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("\(vars):1:1: error: refused: the inventory vars file is writable by others"), "\(r.stderr)")
+    }
+}

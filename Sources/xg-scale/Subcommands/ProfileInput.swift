@@ -92,7 +92,7 @@ func readInventory(_ path: String, format: InventoryFormat?, trust: FileTrust = 
         let full = folder.appendingPathComponent(rel).path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
-        do { return try readFile(full, what: "inventory vars", trust: trust) } catch let e as ProfileError { throw e } catch {
+        do { return try readFile(full, what: "inventory vars file", trust: trust) } catch let e as ProfileError { throw e } catch {
             throw ProfileError([Diagnostic(.error, at: SourceLocation(file: full, line: 1, column: 1), "\(error)")])
         }
     }
