@@ -24,6 +24,10 @@ public enum InventoryFormat: String, Sendable, CaseIterable {
 /// when there is no such file. The engine side does the I/O; the core stays pure.
 public typealias InventorySidecarReader = (String) throws(ProfileError) -> String?
 
+/// Lists the folder beside the inventory at a relative path ("group_vars/web"): its entry names,
+/// or nil when it is not a folder.
+public typealias InventorySidecarLister = (String) -> [String]?
+
 /// One group of an Ansible inventory: the hosts listed directly in it and its child groups.
 public struct InventoryGroup: Sendable, Equatable {
     public var name: String
@@ -49,17 +53,19 @@ extension Inventory {
         return .xgScale
     }
 
-    /// Parse an inventory in `format` (nil: detected). `sidecar` reads host_vars/ and group_vars/
-    /// beside an Ansible inventory.
+    /// Parse an inventory in `format` (nil: detected). `sidecar` reads and `listing` lists
+    /// host_vars/ and group_vars/ beside an Ansible inventory.
     public static func parse(text: String, file: String, format: InventoryFormat?,
-                             sidecar: InventorySidecarReader = { _ throws(ProfileError) in nil }) throws(ProfileError) -> Inventory {
+                             sidecar: InventorySidecarReader = { _ throws(ProfileError) in nil },
+                             listing: InventorySidecarLister = { _ in nil }) throws(ProfileError) -> Inventory {
         switch format ?? detectFormat(text: text) {
         case .xgScale: return try parse(text: text, file: file)
-        case .ansible: return try parseAnsible(text: text, file: file, sidecar: sidecar)
+        case .ansible: return try parseAnsible(text: text, file: file, sidecar: sidecar, listing: listing)
         }
     }
 
-    static func parseAnsible(text: String, file: String, sidecar: InventorySidecarReader) throws(ProfileError) -> Inventory {
+    static func parseAnsible(text: String, file: String, sidecar: InventorySidecarReader,
+                             listing: InventorySidecarLister) throws(ProfileError) -> Inventory {
         var r = YAMLReader(file: file, variables: nil)
         guard let root = r.compose(text) else {
             if r.diagnostics.isEmpty {
@@ -79,7 +85,7 @@ extension Inventory {
         inventory.format = .ansible
         var diagnostics = r.diagnostics
         do {
-            inventory.nodes = try tree.nodes(file: file, sidecar: sidecar)
+            inventory.nodes = try tree.nodes(file: file, sidecar: sidecar, listing: listing)
         } catch {
             diagnostics += error.diagnostics
         }

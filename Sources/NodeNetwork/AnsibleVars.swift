@@ -80,7 +80,8 @@ enum HostPattern {
 
 extension AnsibleTree {
     /// Every host as a node, its vars merged in Ansible's order.
-    mutating func nodes(file: String, sidecar: InventorySidecarReader) throws(ProfileError) -> [Inventory.Node] {
+    mutating func nodes(file: String, sidecar: InventorySidecarReader,
+                        listing: InventorySidecarLister) throws(ProfileError) -> [Inventory.Node] {
         group("all", at: SourceLocation(file: file, line: 1, column: 1))
         for host in hostOrder where !groups.values.contains(where: { $0.name != "all" && $0.hosts.contains(host) }) {
             if groups["ungrouped"] == nil { group("ungrouped", at: hosts[host]!.location) }
@@ -94,9 +95,7 @@ extension AnsibleTree {
             let key = "\(kind)/\(name)"
             if let known = files[key] { return known }
             var merged: [String: AnsibleValue] = [:]
-            for ext in ["yaml", "yml"] {
-                let rel = "\(key).\(ext)"
-                guard let text = try sidecar(rel) else { continue }
+            for (rel, text) in try Self.varsTexts(key, sidecar: sidecar, listing: listing) {
                 var r = YAMLReader(file: Self.beside(file, rel), variables: nil)
                 if let root = r.compose(text) { merged.merge(AnsibleValue.readVars(root, path: key, reader: &r)) { $1 } }
                 if r.hasErrors { throw ProfileError(r.diagnostics) }
@@ -158,6 +157,35 @@ extension AnsibleTree {
                                            fix: "remove the loop from the children: a group cannot contain itself")])
         }
         return depth
+    }
+
+    static let varsExtensions = ["", ".yml", ".yaml", ".json"]
+
+    /// The files that hold `base`'s vars ("group_vars/web") with their text, as Ansible finds
+    /// them: the first of `web`, `web.yml`, `web.yaml`, `web.json` that exists, alone; when it
+    /// is a folder, its files (no extension or one of those; not hidden, not `~` backups) in name
+    /// order, subfolders included.
+    static func varsTexts(_ base: String, sidecar: InventorySidecarReader,
+                          listing: InventorySidecarLister) throws(ProfileError) -> [(String, String)] {
+        func walk(_ dir: String, _ entries: [String], depth: Int) throws(ProfileError) -> [(String, String)] {
+            var out: [(String, String)] = []
+            for name in entries.sorted() where !name.hasPrefix(".") && !name.hasSuffix("~") {
+                let path = dir + "/" + name
+                let ext = name.lastIndex(of: ".").map { String(name[$0...]) } ?? ""
+                if let sub = listing(path) {
+                    if ext.isEmpty && depth < 8 { out += try walk(path, sub, depth: depth + 1) }
+                } else if varsExtensions.contains(ext), let text = try sidecar(path) {
+                    out.append((path, text))
+                }
+            }
+            return out
+        }
+        for ext in varsExtensions {
+            let path = base + ext
+            if let entries = listing(path) { return try walk(path, entries, depth: 0) }
+            if let text = try sidecar(path) { return [(path, text)] }
+        }
+        return []
     }
 
     /// `rel` in the folder of `file`, as a path to show.

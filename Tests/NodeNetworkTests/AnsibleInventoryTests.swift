@@ -7,14 +7,14 @@ import TestSupport
 /// oracle) on the examples of Ansible's own inventory guide (Tests/Fixtures/ansible).
 @Suite struct AnsibleInventoryTests {
     static let fixtures = packageRoot().appendingPathComponent("Tests/Fixtures/ansible")
-    static let cases = ["basic", "children", "hostvars", "groupvars", "inherit", "ranges", "priority", "files"]
+    static let cases = ["basic", "children", "hostvars", "groupvars", "inherit", "ranges", "priority", "files", "dirs"]
 
     static func load(_ name: String, format: InventoryFormat? = nil) throws -> Inventory {
         let dir = fixtures.appendingPathComponent(name)
         let file = dir.appendingPathComponent("inventory.yml").path
-        return try Inventory.parse(text: String(contentsOfFile: file, encoding: .utf8), file: file, format: format) {
+        return try Inventory.parse(text: String(contentsOfFile: file, encoding: .utf8), file: file, format: format, sidecar: {
             rel throws(ProfileError) -> String? in try? String(contentsOf: dir.appendingPathComponent(rel), encoding: .utf8)
-        }
+        }, listing: { rel in try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent(rel).path) })
     }
 
     /// Scalars as text, as xg-scale reads them (ansible-inventory gives numbers as numbers).

@@ -72,9 +72,14 @@ enum Inputs {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         let inv: Inventory
         do {
-            inv = try Inventory.parse(text: text, file: path, format: nil) { rel throws(ProfileError) -> String? in
+            inv = try Inventory.parse(text: text, file: path, format: nil, sidecar: { rel throws(ProfileError) -> String? in
                 try? String(contentsOf: folder.appendingPathComponent(rel), encoding: .utf8)
-            }
+            }, listing: { rel in
+                let p = folder.appendingPathComponent(rel).path
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: p, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+                return try? FileManager.default.contentsOfDirectory(atPath: p)
+            })
         } catch {
             throw PreflightError(error.errors.first.map { "\($0)" } ?? "\(path): error: invalid inventory")
         }

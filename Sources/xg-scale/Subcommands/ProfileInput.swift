@@ -88,14 +88,21 @@ extension InventoryFormat: ExpressibleByArgument {}
 func readInventory(_ path: String, format: InventoryFormat?, trust: FileTrust = .whenRoot) throws -> Inventory {
     let text = try readFile(path, what: "inventory", trust: trust)
     let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-    return try Inventory.parse(text: text, file: path, format: format) { rel throws(ProfileError) -> String? in
+    return try Inventory.parse(text: text, file: path, format: format, sidecar: { rel throws(ProfileError) -> String? in
         let full = folder.appendingPathComponent(rel).path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
         do { return try readFile(full, what: "inventory vars file", trust: trust) } catch let e as ProfileError { throw e } catch {
             throw ProfileError([Diagnostic(.error, at: SourceLocation(file: full, line: 1, column: 1), "\(error)")])
         }
-    }
+    }, listing: { rel in listFolder(folder.appendingPathComponent(rel).path) })
+}
+
+/// The names in a folder (not following a symbolic link to one), or nil when `path` is not one.
+func listFolder(_ path: String) -> [String]? {
+    guard let type = try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType,
+          type == .typeDirectory else { return nil }
+    return try? FileManager.default.contentsOfDirectory(atPath: path)
 }
 
 /// Which profile and inventory files are read. Root acts on what they say (creates, deletes
