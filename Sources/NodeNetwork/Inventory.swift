@@ -125,12 +125,6 @@ public struct Inventory: Sendable, Equatable {
         return vars
     }
 
-    /// The vars of a node as merged (the top-level vars, then the node's), without `node` and
-    /// `cluster`; nil for an unknown node. Values refused for profiles are left out.
-    public func mergedVars(ofNode name: String) -> [String: String]? {
-        nodes.first { $0.name == name }.map { vars.merging($0.vars) { $1 } }
-    }
-
     /// The variables of one node: `vars`, then the node's vars, plus `node` and `cluster`.
     /// An unknown node is an error at `nodes` listing the known ones.
     public func variables(forNode name: String) throws(ProfileError) -> Variables {
