@@ -74,6 +74,9 @@ let package = Package(
         // `xg-scale preflight` across namespace nodes (nftables, a real sshd; root) and its pure
         // parts (pairs, errno mapping, --exec templates, nft matching, JSON) without root.
         .testTarget(name: "PreflightTests", dependencies: ["Preflight", "DRBD", "TestSupport"]),
+        // contrib/ansible's xg_scale module run by ansible-playbook (localhost, connection local)
+        // with xg-scale inside throwaway namespaces (root; ansible-core from PyPI).
+        .testTarget(name: "AnsibleTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,7 +3,7 @@
 set -eu
 PACKAGES="
   pkg-config libnl-3-dev libnl-route-3-dev
-  iproute2 nftables procps util-linux python3
+  iproute2 nftables procps util-linux python3 python3-pip
   systemd
   drbd-utils
   rsyslog
@@ -42,4 +42,16 @@ fi
 # ifupdown2 is unpacked, not installed: installing it would take over the machine's own network
 # configuration. Tests run it inside throwaway namespaces only.
 sh "$(dirname "$0")/../Tests/RenderKernelTests/setup-ifupdown2.sh"
+# ansible-core from PyPI, pinned: ansible-inventory is the oracle of the Ansible inventory tests,
+# ansible-playbook runs contrib/ansible's module in the playbook tests.
+ANSIBLE_CORE=2.18.19
+case "$(ansible-playbook --version 2>/dev/null || true)" in
+*"[core $ANSIBLE_CORE]"*) ;;
+*)
+  echo "install-deps: installing ansible-core $ANSIBLE_CORE from PyPI"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO python3 -m pip install -q "ansible-core==$ANSIBLE_CORE" 2>/dev/null \
+    || $SUDO python3 -m pip install -q --break-system-packages "ansible-core==$ANSIBLE_CORE"
+  ;;
+esac
 echo "install-deps: all packages present"

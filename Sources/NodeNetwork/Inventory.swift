@@ -14,6 +14,9 @@ public struct Inventory: Sendable, Equatable {
         public var name: String
         public var vars: [String: String]
         public var location: SourceLocation
+        /// Vars whose value cannot reach a profile (Ansible inventories only): name → why, with
+        /// the place. Using one in a profile is an error; other tools may still read them.
+        public var refused: [String: String] = [:]
     }
 
     public var file: String
@@ -23,6 +26,9 @@ public struct Inventory: Sendable, Equatable {
     public var nodes: [Node]
     /// Where `nodes` is written (for "no such node" errors).
     public var nodesLocation: SourceLocation
+    public var format: InventoryFormat = .xgScale
+    /// Ansible inventories: every group, in file order (xg-scale's format has none).
+    public var groups: [InventoryGroup] = []
 
     static let topKeys = ["cluster", "vars", "nodes"]
     static let nodeKeys = ["vars"]
@@ -129,7 +135,11 @@ public struct Inventory: Sendable, Equatable {
         var values = vars.merging(node.vars) { $1 }.filter { !Self.commandVariables.contains($0.key) }
         values["node"] = node.name
         if let cluster { values["cluster"] = cluster }
-        return Variables(values: values, origin: "\(file) (node \(name))",
-                         defineHint: "nodes.\(name).vars (or the top-level vars) in \(file)")
+        let hint = format == .ansible
+            ? "the host \(name) or one of its groups in \(file), or in host_vars/\(name).yml beside it"
+            : "nodes.\(name).vars (or the top-level vars) in \(file)"
+        var variables = Variables(values: values, origin: "\(file) (node \(name))", defineHint: hint)
+        variables.refused = node.refused
+        return variables
     }
 }

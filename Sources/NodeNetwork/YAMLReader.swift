@@ -10,6 +10,8 @@ public struct Variables: Sendable, Equatable {
     public var origin: String
     /// Where a missing variable should be defined, e.g. "nodes.dom0.vars or vars in inventory.yaml".
     public var defineHint: String
+    /// Defined, but with a value no profile can carry: name → why (with its place).
+    public var refused: [String: String] = [:]
 
     public init(values: [String: String], origin: String, defineHint: String) {
         self.values = values; self.origin = origin; self.defineHint = defineHint
@@ -208,6 +210,9 @@ struct YAMLReader {
                     ok = false
                 } else if let value = variables?.values[name] {
                     out += value
+                } else if let why = variables?.refused[name] {
+                    error(at, "\(path): ${\(name)} cannot be used here: \(why)", fix: ValueRule.fix)
+                    ok = false
                 } else if let variables {
                     error(at, "unresolved variable ${\(name)} in \(path): \(variables.origin) does not define '\(name)'",
                           fix: "define \(name) under \(variables.defineHint)")

@@ -61,27 +61,55 @@ enum Inputs {
         return Set(names)
     }
 
-    /// ssh settings per node from the inventory's vars: ssh-target, ssh-command, xg-scale.
+    /// ssh settings per node from the inventory's vars: ssh-target, ssh-command, xg-scale; in an
+    /// Ansible inventory also ansible_host, ansible_user (target user@host, unless ssh-target is
+    /// set) and ansible_port (`-p PORT`).
     static func access(_ path: String?) throws(PreflightError) -> [String: NodeAccess] {
         guard let path else { return [:] }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw PreflightError("\(path): error: cannot read the inventory (fix: pass an existing file with --inventory)")
         }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         let inv: Inventory
-        do { inv = try Inventory.parse(text: text, file: path) } catch {
+        do {
+            inv = try Inventory.parse(text: text, file: path, format: nil, sidecar: { rel throws(ProfileError) -> String? in
+                try? String(contentsOf: folder.appendingPathComponent(rel), encoding: .utf8)
+            }, listing: { rel in
+                let p = folder.appendingPathComponent(rel).path
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: p, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
+                return try? FileManager.default.contentsOfDirectory(atPath: p)
+            })
+        } catch {
             throw PreflightError(error.errors.first.map { "\($0)" } ?? "\(path): error: invalid inventory")
         }
         var out: [String: NodeAccess] = [:]
         for n in inv.nodes {
+            for name in ["ansible_host", "ansible_user", "ansible_port"] {
+                if let why = n.refused[name] { throw PreflightError("\(why) (fix: \(ValueRule.fix))") }
+            }
             let vars = inv.vars.merging(n.vars) { $1 }
-            var a = NodeAccess(sshTarget: vars["ssh-target"], remoteBinary: vars["xg-scale"])
+            var a = NodeAccess(sshTarget: vars["ssh-target"] ?? ansibleTarget(vars, node: n.name), remoteBinary: vars["xg-scale"])
             if let cmd = vars["ssh-command"] {
                 do { a.sshCommand = try Transport.parseTemplate(cmd, what: "\(path): nodes.\(n.name).vars.ssh-command", needsNode: false) }
                 catch { throw PreflightError("\(path):\(n.location.line): error: \(error.description)") }
             }
+            if let port = vars["ansible_port"] {
+                guard let p = Int(port), (1...65535).contains(p) else {
+                    throw PreflightError("\(path):\(n.location.line): error: ansible_port of \(n.name) is '\(port)', not a port number (fix: write a number from 1 to 65535)")
+                }
+                a.sshCommand = (a.sshCommand ?? ["ssh"]) + ["-p", String(p)]
+            }
             out[n.name] = a
         }
         return out
+    }
+
+    /// user@host from ansible_user and ansible_host; nil when neither is set.
+    static func ansibleTarget(_ vars: [String: String], node: String) -> String? {
+        guard vars["ansible_host"] != nil || vars["ansible_user"] != nil else { return nil }
+        let host = vars["ansible_host"] ?? node
+        return vars["ansible_user"].map { "\($0)@\(host)" } ?? host
     }
 
     static func transport(_ o: ClusterOptions) throws(PreflightError) -> Transport {

@@ -83,7 +83,7 @@ extension XGScale {
                                    valueName: "profile"))
         var profile: String?
 
-        @Option(help: ArgumentHelp("Inventory file that gives the profile's ${NAME} values (needs --node).",
+        @Option(help: ArgumentHelp("Inventory file that gives the profile's ${NAME} values (needs --node): xg-scale's format or an Ansible YAML inventory (detected).",
                                    valueName: "file"))
         var inventory: String?
 
@@ -171,8 +171,7 @@ extension XGScale {
             do {
                 var variables: Variables?
                 if let inventory, let node {
-                    variables = try Inventory.parse(text: try readFile(inventory), file: inventory)
-                        .variables(forNode: node)
+                    variables = try readInventory(inventory, format: nil).variables(forNode: node)
                 }
                 let loaded = try ProfileLoader.load(text: try readFile(profile), file: profile, variables: variables)
                 printDiagnostics(loaded.warnings)

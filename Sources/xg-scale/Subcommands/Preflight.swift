@@ -44,6 +44,9 @@ extension XGScale {
                   nodes:
                     dom0: {vars: {ssh-target: root@10.0.0.1, ssh-command: ssh -F /etc/xg/ssh_config,
                                   xg-scale: /usr/local/sbin/xg-scale}}
+                An Ansible YAML inventory works too (detected): each host is a node, and \
+                ansible_host, ansible_user and ansible_port (as 'ssh -p PORT') are used when \
+                ssh-target is not set.
 
                 --exec TEMPLATE is split on blanks into an argv ({node} = the host name in \
                 drbd.conf) and this executable is appended; nothing is run through a shell, and \

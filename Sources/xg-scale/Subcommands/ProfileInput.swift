@@ -15,12 +15,19 @@ struct ProfileInput: ParsableArguments {
         """, valueName: "profile"))
     var profile: String
 
-    @Option(help: ArgumentHelp("Inventory file that gives ${NAME} its value per node (needs --node).",
+    @Option(help: ArgumentHelp("Inventory file that gives ${NAME} its value per node (needs --node): xg-scale's format or an Ansible YAML inventory.",
                                valueName: "file"))
     var inventory: String?
 
     @Option(help: ArgumentHelp("Node of the inventory to render for (needs --inventory).", valueName: "name"))
     var node: String?
+
+    @Option(help: ArgumentHelp("""
+        The --inventory file's format: 'xg-scale' (cluster, vars, nodes) or 'ansible' (an Ansible \
+        YAML inventory: groups with hosts, children and vars, plus host_vars/HOST.yml and \
+        group_vars/GROUP.yml beside it; --node is the inventory hostname). Detected when not given.
+        """, valueName: "format"))
+    var inventoryFormat: InventoryFormat?
 
     func validate() throws {
         if inventory != nil && node == nil {
@@ -28,6 +35,9 @@ struct ProfileInput: ParsableArguments {
         }
         if node != nil && inventory == nil {
             throw ValidationError("--node needs --inventory FILE (the file that lists the nodes)")
+        }
+        if inventoryFormat != nil && inventory == nil {
+            throw ValidationError("--inventory-format needs --inventory FILE")
         }
     }
 
@@ -58,8 +68,7 @@ struct ProfileInput: ParsableArguments {
         do {
             var variables: Variables?
             if let inventory, let node {
-                let text = try readFile(inventory, what: "inventory", trust: trust)
-                variables = try Inventory.parse(text: text, file: inventory).variables(forNode: node)
+                variables = try readInventory(inventory, format: inventoryFormat, trust: trust).variables(forNode: node)
             }
             return try ProfileLoader.load(text: try readFile(profile, what: "profile", trust: trust), file: profile,
                                           variables: variables)
@@ -70,6 +79,30 @@ struct ProfileInput: ParsableArguments {
                                            "\(error)")])
         }
     }
+}
+
+extension InventoryFormat: ExpressibleByArgument {}
+
+/// An inventory in `format` (nil: detected), with an Ansible inventory's host_vars/ and
+/// group_vars/ files read beside it under the same trust rules.
+func readInventory(_ path: String, format: InventoryFormat?, trust: FileTrust = .whenRoot) throws -> Inventory {
+    let text = try readFile(path, what: "inventory", trust: trust)
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+    return try Inventory.parse(text: text, file: path, format: format, sidecar: { rel throws(ProfileError) -> String? in
+        let full = folder.appendingPathComponent(rel).path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
+        do { return try readFile(full, what: "inventory vars file", trust: trust) } catch let e as ProfileError { throw e } catch {
+            throw ProfileError([Diagnostic(.error, at: SourceLocation(file: full, line: 1, column: 1), "\(error)")])
+        }
+    }, listing: { rel in listFolder(folder.appendingPathComponent(rel).path) })
+}
+
+/// The names in a folder (not following a symbolic link to one), or nil when `path` is not one.
+func listFolder(_ path: String) -> [String]? {
+    guard let type = try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType,
+          type == .typeDirectory else { return nil }
+    return try? FileManager.default.contentsOfDirectory(atPath: path)
 }
 
 /// Which profile and inventory files are read. Root acts on what they say (creates, deletes
