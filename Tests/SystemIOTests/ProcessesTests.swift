@@ -12,8 +12,12 @@ import Testing
         try p.run()
         // Process.run may return before the child has exec'd sleep, and the kernel shows the new
         // comm before the new command line: wait for the command line.
-        let deadline = Date().addingTimeInterval(10)
-        while (try? Processes.arguments(of: p.processIdentifier))?.contains("60") != true, Date() < deadline {
+        // Under load exec may take a while: wait (bounded) until both the command line and the
+        // executable are sleep's.
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if (try? Processes.arguments(of: p.processIdentifier))?.contains("60") == true,
+               Processes.identity(of: p.processIdentifier)?.executable.hasSuffix("sleep") == true { break }
             usleep(10_000)
         }
         return p
