@@ -46,12 +46,14 @@ public struct ApplyOutcome: Encodable, Sendable {
     public var deleted: [String] = []
     public var snapshot: Snapshot?
     public var requests = RequestCounts()
+    /// Files `--persist` wrote.
+    public var persisted: [String] = []
 
     public init(changes: [Change]) { self.changes = changes }
 
     enum CodingKeys: String, CodingKey {
         case changes, inSync = "in-sync", dryRun = "dry-run", applied, failure, rollback, created, deleted
-        case requests, changeRequests = "change-requests"
+        case requests, changeRequests = "change-requests", persisted
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -66,5 +68,6 @@ public struct ApplyOutcome: Encodable, Sendable {
         try c.encode(deleted, forKey: .deleted)
         try c.encode(requests, forKey: .requests)
         try c.encode(requests.changes, forKey: .changeRequests)
+        try c.encode(persisted, forKey: .persisted)
     }
 }

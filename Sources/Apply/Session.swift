@@ -13,9 +13,13 @@ public struct ApplyRequest {
     public var profile: String
     public var confirmWithin: Double?
     public var dryRun = false
+    /// `--persist`: write the matching render after a verified apply (never on a dry run).
+    public var persist: PersistRequest?
 
-    public init(desired: NetworkState, profile: String, confirmWithin: Double? = nil, dryRun: Bool = false) {
+    public init(desired: NetworkState, profile: String, confirmWithin: Double? = nil, dryRun: Bool = false,
+                persist: PersistRequest? = nil) {
         self.desired = desired; self.profile = profile; self.confirmWithin = confirmWithin; self.dryRun = dryRun
+        self.persist = persist
     }
 }
 
@@ -60,6 +64,8 @@ public final class ApplySession {
         let lock = try store.lock()
         defer { lock.release() }
         try refuseWhilePending()
+        // Conflicts are refused before anything changes.
+        let persistPlan = try request.persist.map { try Persist.plan($0, state: request.desired, source: request.profile) }
         let hadOwnedFile = FileManager.default.fileExists(atPath: store.ownedPath)
         let before = try store.ownedState()
         var journalled = before
@@ -101,7 +107,11 @@ public final class ApplySession {
                 try? store.savePending(p)
             }
         }
-        return ApplyResult(outcome: outcome, watchdog: watchdog)
+        var result = ApplyResult(outcome: outcome, watchdog: watchdog)
+        if let persistPlan {
+            result.outcome.persisted = try persist(persistPlan, revertID: request.confirmWithin == nil ? nil : revertID)
+        }
+        return result
     }
 
     /// Keep the last `apply --confirm-within`: cancel its revert and stop its watchdog.

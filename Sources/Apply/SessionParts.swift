@@ -79,7 +79,8 @@ extension ApplySession {
             owned.interfaces = Array(Set(owned.interfaces).union(names))
             try self.store.saveOwned(owned)
         })
-        let report = engine.restore(p.snapshot, owned: Set(p.created))
+        var report = engine.restore(p.snapshot, owned: Set(p.created))
+        report.errors += Persist.restore(p.persisted)
         if savingOwnership {
             owned.interfaces = Array(Set(p.ownedBefore).union(report.complete ? [] : p.created))
             try store.saveOwned(owned)

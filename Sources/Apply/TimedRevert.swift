@@ -121,6 +121,8 @@ public struct PendingRevert: Codable, Sendable, Equatable {
     public var ownedBefore: [String]
     /// The network namespace of the apply (inode of /proc/self/ns/net).
     public var netns: UInt64?
+    /// Files `--persist` wrote, with their previous bytes (journalled before each write).
+    public var persisted: [PersistedFile] = []
 
     public var watchdogPID: Int32? { watchdog?.pid }
 
@@ -132,7 +134,7 @@ public struct PendingRevert: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case id, deadline, watchdogPID = "watchdog-pid", watchdog, profile, snapshot, created
-        case ownedBefore = "owned-before", netns
+        case ownedBefore = "owned-before", netns, persisted
     }
 
     public init(from decoder: Decoder) throws {
@@ -146,6 +148,7 @@ public struct PendingRevert: Codable, Sendable, Equatable {
         created = try c.decode([String].self, forKey: .created)
         ownedBefore = try c.decode([String].self, forKey: .ownedBefore)
         netns = try c.decodeIfPresent(UInt64.self, forKey: .netns)
+        persisted = try c.decodeIfPresent([PersistedFile].self, forKey: .persisted) ?? []
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -159,6 +162,7 @@ public struct PendingRevert: Codable, Sendable, Equatable {
         try c.encode(created, forKey: .created)
         try c.encode(ownedBefore, forKey: .ownedBefore)
         try c.encodeIfPresent(netns, forKey: .netns)
+        if !persisted.isEmpty { try c.encode(persisted, forKey: .persisted) }
     }
 
     /// Is the recorded watchdog still running (proved: same start time, executable and id)?

@@ -50,9 +50,25 @@ extension XGScale {
                 apply is refused; if its watchdog is no longer running, apply says so (nothing \
                 would revert: run rollback or confirm).
 
+                --persist interfaces|networkd: after a verified apply (also when already in \
+                sync; never on a dry run or a failed apply), the render `xg-scale render --format \
+                interfaces|networkd` prints is written atomically (temp file, fsync, rename) so \
+                the node comes up the same after a reboot: interfaces to one file (default \
+                /etc/network/interfaces.d/xg-scale), networkd into a directory (default \
+                /etc/systemd/network) as NN-xg-scale-NAME.netdev/.network (our older files no \
+                longer rendered are removed). --persist-path PATH replaces the default. Files \
+                xg-scale did not write are never touched: a PATH without xg-scale's header, an \
+                `iface NAME` stanza for one of the profile's interfaces in another file of \
+                /etc/network/interfaces(.d), or a foreign networkd file naming one of them in the \
+                directory is reported (file and line) and the apply refused before anything \
+                changes (exit 1). With --confirm-within, each file's previous bytes are \
+                journalled in the pending revert before it is written: `rollback` and the \
+                watchdog put them back (or remove a file that did not exist) with the kernel \
+                state; `confirm` keeps them.
+
                 --json prints {"changes", "in-sync", "applied", "failure", "rollback", "created", \
-                "deleted", "requests": {"get","new","set","del"}, "change-requests"} on stdout, \
-                also when the apply failed.
+                "deleted", "requests": {"get","new","set","del"}, "change-requests", \
+                "persisted": [paths]} on stdout, also when the apply failed.
 
                 Exit status: 0 applied (or already in sync), 1 error (nothing is left half done).
 
@@ -61,6 +77,8 @@ extension XGScale {
                   xg-scale apply site.yaml --dry-run
                   xg-scale apply site.yaml --confirm-within 120   # then, if still reachable:
                   xg-scale confirm
+                  xg-scale apply site.yaml --persist interfaces --confirm-within 120
+                  xg-scale apply site.yaml --persist networkd --persist-path /tmp/networkd
                   ip netns exec lab1 xg-scale apply site.yaml --state-dir /tmp/lab1 --json | jq .change-requests
                 """)
 
@@ -74,6 +92,14 @@ extension XGScale {
                                    valueName: "seconds"))
         var confirmWithin: Double?
 
+        @Option(help: ArgumentHelp("After a verified apply, write the matching render so it survives a reboot: interfaces or networkd.",
+                                   valueName: "format"))
+        var persist: PersistFormat?
+
+        @Option(help: ArgumentHelp("Where --persist writes (default /etc/network/interfaces.d/xg-scale for interfaces, the directory /etc/systemd/network for networkd).",
+                                   valueName: "path"))
+        var persistPath: String?
+
         @Flag(name: .long, help: "Print the outcome as JSON.")
         var json = false
 
@@ -83,6 +109,12 @@ extension XGScale {
             }
             if confirmWithin != nil && dryRun {
                 throw ValidationError("--confirm-within and --dry-run exclude each other (a dry run changes nothing)")
+            }
+            if persistPath != nil && persist == nil {
+                throw ValidationError("--persist-path needs --persist interfaces|networkd")
+            }
+            if let p = persistPath, p.isEmpty || !p.hasPrefix("/") {
+                throw ValidationError("--persist-path must be an absolute path (got '\(p)')")
             }
         }
 
@@ -104,7 +136,8 @@ extension XGScale {
             do {
                 let session = ApplySession(store: try state.store(), backend: try Self.backend())
                 let request = ApplyRequest(desired: desired, profile: input.sourceDescription,
-                                           confirmWithin: confirmWithin, dryRun: dryRun)
+                                           confirmWithin: confirmWithin, dryRun: dryRun,
+                                           persist: persist.map { PersistRequest(format: $0, path: persistPath) })
                 result = try session.apply(request, onStep: json || dryRun ? nil : { i, change in
                     print("  \(i). \(change.summary)")
                 })
@@ -115,3 +148,5 @@ extension XGScale {
         }
     }
 }
+
+extension PersistFormat: ExpressibleByArgument {}

@@ -66,6 +66,7 @@ func printApply(_ result: ApplyResult, json: Bool, confirmWithin: Double?) throw
     } else {
         print("applied and verified \(outcome.changes.count) change\(outcome.changes.count == 1 ? "" : "s") (\(outcome.requests.changes) netlink change requests)")
     }
+    if !json { for path in outcome.persisted { print("persisted \(path)") } }
     if let seconds = confirmWithin, !outcome.inSync {
         printStderr("xg-scale apply: run `xg-scale confirm` within \(Plan.format(seconds)) s to keep this, or the node returns to its previous state (watchdog pid \(result.watchdog.map { String($0.pid) } ?? "?"))")
     }
