@@ -108,7 +108,9 @@ final class NetworkdRun {
 
     /// Start networkd on the render of `desired` in a fresh namespace whose `uplinks` exist as
     /// veth pairs; expect no warning, every link configured, and the kernel state equal to `desired`.
-    func expectNetworkdBuilds(_ desired: NetworkState, uplinks: [String], name: String) throws {
+    /// `files` replaces the render (the files `apply --persist networkd` wrote, say).
+    func expectNetworkdBuilds(_ desired: NetworkState, uplinks: [String], name: String,
+                              files: [RenderedFile]? = nil) throws {
         let ns = try Namespace("nwd")
         defer { ns.close() }
         for uplink in uplinks {
@@ -116,7 +118,7 @@ final class NetworkdRun {
             // The switch end is up, as a wired NIC's would be.
             try ns.exec(["ip", "link", "set", uplink + "p", "up"])
         }
-        let networkd = try NetworkdRun(ns, files: Renderer.networkd(desired, source: name))
+        let networkd = try NetworkdRun(ns, files: files ?? Renderer.networkd(desired, source: name))
         defer { networkd.stop() }
 
         // Wait (bounded) until networkd has configured every link the profile names. A link with
