@@ -56,6 +56,10 @@ enum Persist {
         let fm = FileManager.default
         let files = try Renderer.render(state, format: request.format == .interfaces ? .interfaces : .networkd, source: source)
         var plan = PersistPlan()
+        var isDir: ObjCBool = false
+        if fm.fileExists(atPath: request.path, isDirectory: &isDir), isDir.boolValue != (request.format == .networkd) {
+            throw StateError.io("--persist-path \(request.path) is \(isDir.boolValue ? "a directory" : "not a directory"); --persist \(request.format.rawValue) writes \(request.format == .networkd ? "into a directory" : "one file") (fix: name \(request.format == .networkd ? "a directory" : "a file"))")
+        }
         switch request.format {
         case .interfaces:
             let text = files[0].contents

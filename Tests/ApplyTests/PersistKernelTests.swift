@@ -130,6 +130,11 @@ func persistProfile(_ lab: Lab) throws -> [String] {
         let r3 = try lab.xg(["apply"] + persistProfile(lab) + ["--persist", "networkd", "--persist-path", nd])
         #expect(r3.status == 1 && r3.stderr.contains(nd + "/50-admin.network:2"), "\(r3.stderr)")
         #expect(dir.files("nd") == ["50-admin.network"])
+        // The wrong kind of path: networkd into a file, interfaces onto a directory.
+        let r4 = try lab.xg(["apply"] + persistProfile(lab) + ["--persist", "networkd", "--persist-path", mine])
+        #expect(r4.status == 1 && r4.stderr.contains("not a directory"), "\(r4.stderr)")
+        let r5 = try lab.xg(["apply"] + persistProfile(lab) + ["--persist", "interfaces", "--persist-path", nd])
+        #expect(r5.status == 1 && r5.stderr.contains("is a directory"), "\(r5.stderr)")
         #expect(try lab.kernelLinks() == before, "nothing changed")
     }
 

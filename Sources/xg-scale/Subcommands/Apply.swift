@@ -64,7 +64,8 @@ extension XGScale {
                 changes (exit 1). With --confirm-within, each file's previous bytes are \
                 journalled in the pending revert before it is written: `rollback` and the \
                 watchdog put them back (or remove a file that did not exist) with the kernel \
-                state; `confirm` keeps them.
+                state; `confirm` keeps them. (When the node was already in sync, no revert is \
+                pending: the files are written and kept.)
 
                 --json prints {"changes", "in-sync", "applied", "failure", "rollback", "created", \
                 "deleted", "requests": {"get","new","set","del"}, "change-requests", \
