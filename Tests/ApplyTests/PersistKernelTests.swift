@@ -40,6 +40,12 @@ func persistProfile(_ lab: Lab) throws -> [String] {
         #expect(text == rendered.stdout, "the persisted file is the render")
         #expect(text.contains("iface xenbr0"))
         try expectIfqueryChecks(lab, file: target)
+        // Already in sync: nothing changes in the kernel, the files are still written.
+        let r2 = try lab.xg(["apply"] + persistProfile(lab) + ["--persist", "networkd", "--persist-path", dir.path + "/nd", "--json"])
+        #expect(r2.status == 0, "\(r2.stderr)")
+        let json2 = try JSONSerialization.jsonObject(with: Data(r2.stdout.utf8)) as? [String: Any]
+        #expect(json2?["in-sync"] as? Bool == true)
+        #expect((json2?["persisted"] as? [String])?.count == dir.files("nd").count && dir.files("nd").count > 0)
     }
 
     @Test func rollbackRestoresThePreviousBytesExactly() throws {
