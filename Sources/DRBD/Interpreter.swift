@@ -158,6 +158,7 @@ struct Interpreter {
                 for v in b where v.block == nil && Interpreter.isVolumeKey(v.keyword) {
                     volumeField(v, into: &spec)
                 }
+                for v in b where v.block != nil { options.add(v, strict: false) }
                 volumes[n] = spec
             case "on", "floating", "stacked-on-top-of":
                 // `floating ADDR;` without a section is allowed (device etc. are inherited).

@@ -134,27 +134,27 @@ enum OptionCheck {
 
 /// Option statements gathered while interpreting, checked once the file's dialect is known.
 struct OptionCollector {
-    private var pending: [(section: String, statement: Statement)] = []
-    private var errors: [ConfigError] = []
+    /// In file order: an option with its section, or an error found already (unknown section).
+    private var pending: [(section: String, statement: Statement, error: ConfigError?)] = []
 
     /// A statement from a resource or `common`: an option (section `resource`) or a section.
     /// `strict`: an unknown section is an error (resource and common level only).
     mutating func add(_ st: Statement, strict: Bool = true) {
         guard let block = st.block else {
-            if strict { pending.append(("resource", st)) }
+            if strict { pending.append(("resource", st, nil)) }
             return
         }
         if OptionCheck.sections.contains(st.keyword) {
-            for o in block { pending.append((st.keyword, o)) }
+            for o in block { pending.append((st.keyword, o, nil)) }
         } else if strict, !OptionCheck.unchecked.contains(st.keyword) {
             let names = Array(OptionCheck.sections) + OptionCheck.structural
             let fix = OptionCheck.fixFor(st.keyword, in: names)
-            errors.append(ConfigError(st.location, "unknown section '\(st.keyword)'", fix: fix))
+            pending.append(("", st, ConfigError(st.location, "unknown section '\(st.keyword)'", fix: fix)))
         }
     }
 
     /// Every finding, for a file of `dialect` (nil when nothing in the file tells the version).
     func check(dialect: Dialect?) -> [ConfigError] {
-        errors + pending.flatMap { OptionCheck.check(section: $0.section, $0.statement, dialect: dialect) }
+        pending.flatMap { p in p.error.map { [$0] } ?? OptionCheck.check(section: p.section, p.statement, dialect: dialect) }
     }
 }

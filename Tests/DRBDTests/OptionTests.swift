@@ -105,6 +105,13 @@ func optionErrors(_ text: String) -> [ConfigError] { load(text).errors }
         #expect(e.count == 1 && e[0].location.line == 1, "\(e)")
     }
 
+    @Test func sectionsInVolumesHostsAndConnectionsAreChecked() {
+        let v = optionErrors(optionFile("volume 0 { device minor 1; disk /dev/sdb; meta-disk internal; disk { al-extents 5; } }"))
+        #expect(v.count == 1 && v[0].message.contains("below the minimum"), "\(v)")
+        let c = optionErrors(optionFile("connection { host a; host b; net { protocol Q; } }"))
+        #expect(c.count == 1 && c[0].message.contains("'Q'"), "\(c)")
+    }
+
     @Test func everyCorpusFileHasNoOptionFinding() throws {
         for f in corpusFiles {
             let r = ConfigLoader.load(fixturesRoot() + "/" + f, from: DiskFileSource())
