@@ -130,6 +130,19 @@ func optionErrors(_ text: String) -> [ConfigError] { load(text).errors }
         #expect(bad.count == 1 && bad[0].message.contains("'rat'") && bad[0].message.contains("8.3") && bad[0].fix == "did you mean 'rate'?" , "\(bad)")
     }
 
+    @Test func drbdCheckExitsTwoWithFileLineAndFix() throws {
+        let path = NSTemporaryDirectory() + "xg-opt-cli-\(getpid()).conf"
+        try optionFile("net { protocol Z; }").write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try run([xgScaleBinary(), "drbd", "check", "--config", path, "--no-local"])
+        #expect(r.status == 2 && r.stdout.hasPrefix(path + ":2: error: parse-error: column 18: protocol") && r.stdout.contains("(fix: write: protocol A;)"), "\(r.stdout)")
+        let j = try run([xgScaleBinary(), "drbd", "check", "--config", path, "--no-local", "--json"])
+        let obj = try #require(JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        let fs = try #require(obj["findings"] as? [[String: Any]])
+        #expect(j.status == 2 && fs.count == 1)
+        #expect(fs.first?["line"] as? Int == 2 && fs.first?["column"] as? Int == 18 && fs.first?["check"] as? String == "parse-error")
+    }
+
     /// drbdadm refuses the same options on the same line (it checks ranges only at drbdsetup time).
     @Test func drbdadmRefusesTheSameLines() throws {
         guard try prerequisites(root: false, programs: ["drbdadm"]) else { return }
