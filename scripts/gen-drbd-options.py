@@ -75,8 +75,8 @@ def table():
     rows = from_xml("9", SETUP9) + from_xml("8.4", SETUP84) + from_help83()
     for d in ("8.3", "8.4", "9"):
         rows += [("startup", n, t, lo, hi, "1" if t == "numeric" else "", [], d) for n, t, lo, hi in STARTUP]
-        if d != "9":  # before 9, `protocol` could also stand alone in the resource
-            rows.append(("resource", "protocol", "handler", None, None, "", ["A", "B", "C"], d))
+        # `protocol` may also stand alone in a resource (drbdadm 9 still reads it there).
+        rows.append(("resource", "protocol", "handler", None, None, "", ["A", "B", "C"], d))
     merged = {}
     for s, n, t, lo, hi, u, v, d in rows:
         u = u.upper() if u == "k" else u

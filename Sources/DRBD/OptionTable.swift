@@ -85,7 +85,7 @@ extension OptionSpec {
         OptionSpec("options", "quorum-minimum-redundancy", .numericOrSymbol, min: 1, max: 32, unit: "", values: ["off", "majority", "all"], dialects: [.v9]),
         OptionSpec("options", "twopc-retry-timeout", .numeric, min: 1, max: 50, unit: "1", values: [], dialects: [.v9]),
         OptionSpec("options", "twopc-timeout", .numeric, min: 50, max: 600, unit: "1", values: [], dialects: [.v9]),
-        OptionSpec("resource", "protocol", .handler, min: nil, max: nil, unit: "", values: ["A", "B", "C"], dialects: [.v83, .v84]),
+        OptionSpec("resource", "protocol", .handler, min: nil, max: nil, unit: "", values: ["A", "B", "C"], dialects: [.v83, .v84, .v9]),
         OptionSpec("startup", "become-primary-on", .string, min: nil, max: nil, unit: "", values: [], dialects: [.v83, .v84, .v9]),
         OptionSpec("startup", "degr-wfc-timeout", .numeric, min: 0, max: 2147483647, unit: "1", values: [], dialects: [.v83, .v84, .v9]),
         OptionSpec("startup", "outdated-wfc-timeout", .numeric, min: 0, max: 2147483647, unit: "1", values: [], dialects: [.v83, .v84, .v9]),

@@ -35,6 +35,9 @@ enum OptionCheck {
             return "'incon-degr-cmd' is a DRBD 0.7 option, removed in 8.0: write handlers { pri-on-incon-degr \"CMD\"; }"
         default: break
         }
+        if dialect == .v9, let advice = removedIn9[section + "." + keyword] {
+            return "\(section) { \(keyword) } is DRBD 8.4 syntax, not read by DRBD 9: \(advice)"
+        }
         guard dialect != .v83 else { return nil }
         let to84: [String: String] = [
             "syncer.rate": "disk { resync-rate }", "syncer.after": "disk { resync-after }",
@@ -53,12 +56,20 @@ enum OptionCheck {
         return "\(section) { \(keyword) } is DRBD 8.3 syntax, renamed in 8.4: write \(to)"
     }
 
+    /// 8.4 options drbdadm 9 refuses (checked against drbdadm 9.x's parse errors).
+    static let removedIn9: [String: String] = [
+        "disk.fencing": "write net { fencing }", "disk.max-bio-bvecs": "remove it",
+        "net.unplug-watermark": "remove it",
+    ]
+
     /// Dialects whose keywords a file of `dialect` may use (nil: no marker, any dialect).
-    /// drbdadm 9 reads 8.4 files, so 8.4 and 9 keywords go together.
+    /// A DRBD 9 file (node-id, connection, path) is held to 9's keywords.
     static func accepted(_ dialect: Dialect?) -> Set<Dialect> {
         switch dialect {
         case .v83?: return [.v83]
-        case .v84?, .v9?: return [.v84, .v9]
+        case .v9?: return [.v9]
+        // A file without a 9-only construct may be either: drbdadm 9 reads 8.4 files.
+        case .v84?: return [.v84, .v9]
         case nil: return Set(Dialect.allCases)
         }
     }

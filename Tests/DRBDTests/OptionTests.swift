@@ -72,6 +72,16 @@ func optionErrors(_ text: String) -> [ConfigError] { load(text).errors }
         #expect(optionErrors(optionFile("syncer { rate 10M; after r1; al-extents 257; }")).isEmpty)
     }
 
+    @Test func a9FileIsHeldTo9sKeywords() {
+        let v9 = "connection-mesh { hosts a b; }"
+        let f = optionErrors(optionFile("disk { fencing resource-only; }", marker: v9))
+        #expect(f.count == 1 && f[0].message.contains("DRBD 9") && f[0].fix.contains("net { fencing }"), "\(f)")
+        #expect(optionErrors(optionFile("net { unplug-watermark 128; }", marker: v9)).count == 1)
+        #expect(optionErrors(optionFile("net { fencing resource-only; } disk { resync-rate 10M; c-plan-ahead 20; } protocol C;", marker: v9)).isEmpty)
+        // Without a 9-only construct, 8.4 keywords are read as drbdadm 8.4 reads them.
+        #expect(optionErrors(optionFile("disk { fencing resource-only; }")).isEmpty)
+    }
+
     @Test func rangesAndUnitsAreChecked() {
         let hi = optionErrors(optionFile("disk { al-extents 99999; }"))
         #expect(hi.count == 1 && hi[0].message.contains("above the maximum") && hi[0].fix == "write: al-extents 65534;", "\(hi)")

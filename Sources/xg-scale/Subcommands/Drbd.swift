@@ -111,8 +111,9 @@ extension XGScale.Drbd {
 
                 Options are checked as drbdadm checks them: every keyword of the disk, net, \
                 options, startup and syncer sections (and 'protocol' in a resource) must be known \
-                in that section for the file's DRBD version (8.3, or 8.4 and 9 together; told by \
-                its syntax), and its value must fit its type: a number in range with an optional \
+                in that section for the file's DRBD version (8.3, 8.4 or 9, told by its syntax; \
+                a file without node-id, connection or path may use 8.4 and 9 keywords, as \
+                drbdadm 9 reads 8.4 files), and its value must fit its type: a number in range with an optional \
                 unit K, M, G or s (sectors), yes/no, or one of the listed values (protocol A, B \
                 or C). Handlers take any command. A typo names the nearest keyword; an option a \
                 later DRBD renamed or removed names the version and the replacement (8.3 \
