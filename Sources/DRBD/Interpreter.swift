@@ -69,6 +69,7 @@ private struct VolumeSpec {
 struct Interpreter {
     var errors: [ConfigError] = []
     private var markers: Set<Dialect> = []
+    private var options = OptionCollector()
 
     mutating func interpret(_ statements: [Statement], files: [String]) -> Configuration {
         var resources: [Resource] = []
@@ -84,6 +85,7 @@ struct Interpreter {
                 guard let b = requireBlock(st) else { continue }
                 scanMarkers(b)
                 common += b.map(\.text)
+                for o in b { options.add(o) }
             case "skip":
                 guard requireBlock(st) != nil else { continue }
                 skipped += 1
@@ -117,6 +119,7 @@ struct Interpreter {
             }
         }
         let dialect = markers.max() ?? .v84
+        errors += options.check(dialect: markers.max())
         return Configuration(files: files, resources: resources, global: global, common: common,
                              dialect: dialect, skipped: skipped)
     }
@@ -155,6 +158,7 @@ struct Interpreter {
                 for v in b where v.block == nil && Interpreter.isVolumeKey(v.keyword) {
                     volumeField(v, into: &spec)
                 }
+                for v in b where v.block != nil { options.add(v, strict: false) }
                 volumes[n] = spec
             case "on", "floating", "stacked-on-top-of":
                 // `floating ADDR;` without a section is allowed (device etc. are inherited).
@@ -177,6 +181,7 @@ struct Interpreter {
                 if st.keyword == "syncer" { markers.insert(.v83) }
                 if st.keyword == "options" { markers.insert(.v84) }
                 r.options.append(st.text)
+                options.add(st)
                 Interpreter.addOptions(st, to: &r.sections)
             }
         }
@@ -411,6 +416,7 @@ struct Interpreter {
                 specs[n] = spec
             default:
                 if let sb = s.block { scanMarkers(sb) }
+                options.add(s, strict: false)
                 h.options.append(s.text)
             }
         }
@@ -423,6 +429,8 @@ struct Interpreter {
         for s in b {
             if s.keyword == "host" && s.block == nil {
                 if let h = connectionHost(s) { implicit.append(h) }
+            } else if s.block != nil, s.keyword == "net" || s.keyword == "disk" {
+                options.add(s, strict: false)
             } else if s.keyword == "path", let pb = s.block {
                 c.paths.append(pb.filter { $0.keyword == "host" && $0.block == nil }.compactMap { connectionHost($0) })
             }

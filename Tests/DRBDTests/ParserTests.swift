@@ -89,13 +89,18 @@ import Testing
         #expect(cn.endpoints.map(\.endpoint.hostPort).sorted() == ["10.3.0.1:7791", "10.3.0.3:7791", "10.4.0.3:7792"])
     }
 
+    /// Options stay text in the model; keywords drbdadm does not know are also reported (issue 9).
     @Test func optionsAreKeptAsOpaqueText() throws {
-        let c = try config("""
+        let loaded = load("""
             common { net { protocol C; some-future-option "x y"; } }
             resource r { frobnicate 7 { deep { deeper yes; } }
               device /dev/drbd0; disk { on-io-error detach; } disk /dev/x; meta-disk internal;
               on a { address 1.1.1.1:1; } on b { address 1.1.1.2:1; } }
             """)
+        #expect(loaded.errors.map { "\($0.location.line):\($0.location.column) \($0.message)" }
+                == ["1:28 unknown option 'some-future-option' in the net section (any DRBD version)",
+                    "2:14 unknown section 'frobnicate'"])
+        let c = try #require(loaded.configuration)
         #expect(c.common == [#"net { protocol C; some-future-option "x y"; }"#])
         #expect(c.resources[0].options == ["frobnicate 7 { deep { deeper yes; } }", "disk { on-io-error detach; }"])
         #expect(c.resources[0].hosts[0].volumes[0].disk == "/dev/x")

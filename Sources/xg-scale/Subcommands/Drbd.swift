@@ -77,7 +77,7 @@ extension XGScale.Drbd {
                                        message); an unrendered Jinja/ERB template ({{ x }},
                                        {% if %}, <%= @x %>) is named as such, and a stray line
                                        is named before a brace error further down, as drbdadm
-                                       names it
+                                       names it; an option drbdadm would refuse (below)
                   duplicate-resource   the same resource name defined twice
                   unknown-host         no resource has a section for --host (a floating section
                                        counts when its address is on this machine; without the
@@ -108,6 +108,18 @@ extension XGScale.Drbd {
                 host's view is checked (conflicts per host, for all hosts) and no host is taken \
                 to be this machine, so unknown-host is not raised. With --host, that host must \
                 have a section.
+
+                Options are checked as drbdadm checks them: every keyword of the disk, net, \
+                options, startup and syncer sections (and 'protocol' in a resource) must be known \
+                in that section for the file's DRBD version (8.3, 8.4 or 9, told by its syntax; \
+                a file without node-id, connection or path may use 8.4 and 9 keywords, as \
+                drbdadm 9 reads 8.4 files), and its value must fit its type: a number in range with an optional \
+                unit K, M, G or s (sectors), yes/no, or one of the listed values (protocol A, B \
+                or C). Handlers take any command. A typo names the nearest keyword; an option a \
+                later DRBD renamed or removed names the version and the replacement (8.3 \
+                'syncer { rate }' is 'disk { resync-rate }' from 8.4; DRBD 0.7's on-disconnect \
+                and group are gone). The tables come from drbd-utils' own metadata (drbdsetup \
+                xml-help) and are built in: drbd-utils is not needed at run time.
 
                 IPv6 link-local addresses may carry their zone, 'address ipv6 [fe80::1%eth0]:7789;' \
                 (as drbdadm 9 accepts); conflicts compare address and zone.
