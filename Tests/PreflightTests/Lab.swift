@@ -120,3 +120,18 @@ func scratchDir() throws -> String {
     try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
     return d
 }
+
+/// Run `body` with a lab of `count` nodes and a scratch folder; afterwards the lab is closed, the
+/// folder removed, and no namespace of the lab may be left.
+func withLab(nodes count: Int, mtu: Int = 1500, narrow: Int? = nil,
+             _ body: (Lab, String) throws -> Void) throws {
+    let lab = try Lab(nodes: count, mtu: mtu, narrow: narrow)
+    let names = lab.namespaceNames
+    defer {
+        lab.close()
+        #expect(leftoverNamespaces(names).isEmpty)
+    }
+    let dir = try scratchDir()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try body(lab, dir)
+}

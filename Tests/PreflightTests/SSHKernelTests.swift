@@ -10,55 +10,49 @@ import TestSupport
 @Suite(.serialized) struct SSHKernelTests {
     @Test func throughARealSSHDInEveryNode() throws {
         guard try prerequisites(programs: ["/usr/sbin/sshd", "ssh", "ssh-keygen", "ss"]) else { return }
-        let lab = try Lab(nodes: 3)
-        let names = lab.namespaceNames
-        defer {
-            lab.close()
-            #expect(leftoverNamespaces(names).isEmpty)
-        }
-        let dir = try scratchDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try Self.startSSHDs(lab, dir)
-        let (a, b, c) = (lab.name(0), lab.name(1), lab.name(2))
-        try """
-            resource mesh {
-                device minor 0; disk /dev/xgt/mesh; meta-disk internal;
-                on \(a) { node-id 0; address 10.77.0.1:7200; }
-                on \(b) { node-id 1; address 10.77.0.2:7200; }
-                on \(c) { node-id 2; address 10.77.0.3:7200; }
-                connection-mesh { hosts \(a) \(b) \(c); }
-            }
-            resource pair { device minor 1; disk /dev/xgt/pair; meta-disk internal;
-                on \(a) { node-id 0; address 10.77.0.1:7201; } on \(c) { node-id 1; address 10.77.0.3:7201; } }
-            """.write(toFile: dir + "/drbd.conf", atomically: true, encoding: .utf8)
-        try lab.nft(2, """
-            table inet xgtest {
-              chain input {
-                type filter hook input priority 0; policy accept;
-                tcp dport 7201 drop comment "via-ssh"
-              }
-            }
-            """)
+        try withLab(nodes: 3) { lab, dir in
+            try Self.startSSHDs(lab, dir)
+            let (a, b, c) = (lab.name(0), lab.name(1), lab.name(2))
+            try """
+                resource mesh {
+                    device minor 0; disk /dev/xgt/mesh; meta-disk internal;
+                    on \(a) { node-id 0; address 10.77.0.1:7200; }
+                    on \(b) { node-id 1; address 10.77.0.2:7200; }
+                    on \(c) { node-id 2; address 10.77.0.3:7200; }
+                    connection-mesh { hosts \(a) \(b) \(c); }
+                }
+                resource pair { device minor 1; disk /dev/xgt/pair; meta-disk internal;
+                    on \(a) { node-id 0; address 10.77.0.1:7201; } on \(c) { node-id 1; address 10.77.0.3:7201; } }
+                """.write(toFile: dir + "/drbd.conf", atomically: true, encoding: .utf8)
+            try lab.nft(2, """
+                table inet xgtest {
+                  chain input {
+                    type filter hook input priority 0; policy accept;
+                    tcp dport 7201 drop comment "via-ssh"
+                  }
+                }
+                """)
 
-        // The coordinator runs in the switch namespace: it reaches the nodes over the bridge only.
-        let r = try lab.sw.run([xgScaleBinary(), "preflight", "--config", dir + "/drbd.conf", "--inventory", dir + "/inventory.yaml",
-                                "--timeout", "1000", "--json"])
-        #expect(r.status == 2, "\(r.stderr)")
-        let rep = try Report(r.stdout)
-        #expect(rep.nodes.allSatisfy { $0["reachable"] as? Bool == true }, "\(rep.nodes)")
-        for (x, y) in [(a, b), (b, a), (a, c), (c, a), (b, c), (c, b)] {
-            #expect(rep.pair("mesh", x, y)?.result == "ok", "\(x)->\(y) \(String(describing: rep.pair("mesh", x, y)))")
-        }
-        #expect(rep.pair("pair", a, c)?.result == "filtered")
-        #expect(rep.pair("pair", a, c)?.rule?["comment"] as? String == "via-ssh")
-        #expect(rep.pair("pair", c, a)?.result == "ok")
+            // The coordinator runs in the switch namespace: it reaches the nodes over the bridge only.
+            let r = try lab.sw.run([xgScaleBinary(), "preflight", "--config", dir + "/drbd.conf", "--inventory", dir + "/inventory.yaml",
+                                    "--timeout", "1000", "--json"])
+            #expect(r.status == 2, "\(r.stderr)")
+            let rep = try Report(r.stdout)
+            #expect(rep.nodes.allSatisfy { $0["reachable"] as? Bool == true }, "\(rep.nodes)")
+            for (x, y) in [(a, b), (b, a), (a, c), (c, a), (b, c), (c, b)] {
+                #expect(rep.pair("mesh", x, y)?.result == "ok", "\(x)->\(y) \(String(describing: rep.pair("mesh", x, y)))")
+            }
+            #expect(rep.pair("pair", a, c)?.result == "filtered")
+            #expect(rep.pair("pair", a, c)?.rule?["comment"] as? String == "via-ssh")
+            #expect(rep.pair("pair", c, a)?.result == "ok")
 
-        // The node sides are gone: nothing but sshd listens.
-        for i in 0..<3 {
-            #expect(waitUntil(timeout: 5) { (try? lab.listeners(i)) == ["\(lab.address(i)):22"] }, "node \(i + 1): \((try? lab.listeners(i)) ?? [])")
+            // The node sides are gone: nothing but sshd listens.
+            for i in 0..<3 {
+                #expect(waitUntil(timeout: 5) { (try? lab.listeners(i)) == ["\(lab.address(i)):22"] }, "node \(i + 1): \((try? lab.listeners(i)) ?? [])")
+            }
+            lab.stopChildren()
+            for i in 0..<3 { #expect(try lab.listeners(i).isEmpty) }
         }
-        lab.stopChildren()
-        for i in 0..<3 { #expect(try lab.listeners(i).isEmpty) }
     }
 
     /// Keys, known_hosts and an ssh config of the test's own in `dir`; an sshd listening on each
