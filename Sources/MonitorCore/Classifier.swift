@@ -153,11 +153,6 @@ public struct Classifier: Sendable {
         return redundancyEvents(at: now)
     }
 
-    /// Whether `i` gets link-up/link-down/flapping events (and link metrics).
-    public func watched(_ i: Interface, in s: NetworkState) -> Bool {
-        watched(i, uplinks: options.links == .uplinks ? uplinkNames(in: s) : [])
-    }
-
     /// Every group uplink of `s` (for `watched`: computed once per state, not per interface).
     public func uplinkNames(in s: NetworkState) -> Set<String> {
         Set((options.profile ?? Redundancy.discoverGroups(in: s)).flatMap(\.uplinks))
@@ -220,11 +215,12 @@ public struct Classifier: Sendable {
                 }
             }
         }
+        // The old state's uplinks, discovered once for every removed interface, only when needed.
+        lazy var oldUplinks = options.links == .uplinks ? uplinkNames(in: old) : []
         for name in only.map({ Array($0) }) ?? old.interfaces.map(\.name) where newIndex[name] == nil {
             guard let j = oldIndex[name] else { continue }
             let o = old.interfaces[j]
             dampener.forget(o.name)
-            let oldUplinks = options.links == .uplinks ? uplinkNames(in: old) : []
             if watched(o, uplinks: oldUplinks), o.carrier == true {
                 events.append(MonitorEvent(time: now, event: .linkDown, severity: .warning,
                                            interface: o.name, group: o.master,
