@@ -183,7 +183,7 @@ public enum LocalMachine {
             guard let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { continue }
             for fd in fds {
                 if let l = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"), l == target {
-                    let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
+                    let comm = readFile("/proc/\(pid)/comm").map({ String(decoding: $0, as: UTF8.self) })?
                         .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
                     return "\(comm)[\(pid)]"
                 }

@@ -5,14 +5,14 @@ import Foundation
 
 public enum EphemeralPorts {
     public static func localRange() -> ClosedRange<Int>? {
-        guard let t = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8) else { return nil }
+        guard let t = readFile("/proc/sys/net/ipv4/ip_local_port_range").map({ String(decoding: $0, as: UTF8.self) }) else { return nil }
         let f = t.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { Int($0) }
         guard f.count == 2, f[0] <= f[1] else { return nil }
         return f[0]...f[1]
     }
 
     public static func reserved() -> [ClosedRange<Int>] {
-        guard let t = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_reserved_ports", encoding: .utf8) else { return [] }
+        guard let t = readFile("/proc/sys/net/ipv4/ip_local_reserved_ports").map({ String(decoding: $0, as: UTF8.self) }) else { return [] }
         return parseReserved(t)
     }
 
