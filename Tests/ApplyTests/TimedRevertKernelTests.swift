@@ -107,6 +107,9 @@ func pendingWatchdog(_ lab: Lab) -> Int32? {
         try lab.expectKernelHolds("stp-two-switches.yaml")
         #expect(try waitUntil(timeout: 5) { !isRunning(watchdog) })
         #expect(try lab.xg(["plan"] + args).status == 0, "ownership is the first apply's again")
+        // Still owned after the rollback: a profile that no longer wants veth0 deletes it.
+        let replan = try lab.xg(["plan"] + Lab.profileArgs(edited))
+        #expect(replan.status == 2 && replan.stdout.contains("delete veth0"), "\(replan.stdout)\(replan.stderr)")
         #expect(try lab.xg(["rollback"]).status == 1)
     }
 }
