@@ -35,10 +35,13 @@ let package = Package(
         .target(name: "LinkMonitor", dependencies: ["MonitorCore", "NodeNetwork", "Netlink", "SystemIO"]),
         // Apply engine: plan, snapshot, execute through Netlink, verify, undo; timed revert.
         .target(name: "Apply", dependencies: ["Netlink", "NodeNetwork", "SystemIO"]),
+        // Lab and drill: the two-switch topology in namespaces, a profile applied per node, monitors,
+        // and failover drills measured with a probe stream (Sources/Lab/LabState.swift: the record).
+        .target(name: "Lab", dependencies: ["NodeNetwork", "SystemIO"]),
         .executableTarget(
             name: "xg-scale",
             dependencies: [
-                "NodeNetwork", "Netlink", "Apply", "DRBD", "Preflight", "MonitorCore", "LinkMonitor", "SystemIO",
+                "NodeNetwork", "Netlink", "Apply", "DRBD", "Preflight", "MonitorCore", "LinkMonitor", "SystemIO", "Lab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
