@@ -20,13 +20,16 @@ let package = Package(
         ),
         // Swift over libnl: the only importer of CNetlink.
         .target(name: "Netlink", dependencies: ["CNetlink", "NodeNetwork"]),
+        // The shared vocabulary of the cores: SourceLocation, Diagnostic (+ severity), IPAddress.
+        // Pure values, no I/O, no dependencies; NodeNetwork and DRBD re-export it.
+        .target(name: "Vocabulary"),
         // Pure core: profiles, the network model, plans, renderers. No I/O.
-        .target(name: "NodeNetwork", dependencies: [.product(name: "Yams", package: "Yams")]),
+        .target(name: "NodeNetwork", dependencies: ["Vocabulary", .product(name: "Yams", package: "Yams")]),
         // Every POSIX file call, once: trust checks (StrictModes), O_NOFOLLOW/O_EXCL opens, atomic
         // durable writes, bounded reads of regular files; one error type.
         .target(name: "SystemIO"),
         // Pure core: drbd.conf parser, model, conflict checks, allocation. No I/O.
-        .target(name: "DRBD"),
+        .target(name: "DRBD", dependencies: ["Vocabulary"]),
         // Local facts for DRBD checks: files, glob(3), interfaces, sockets, device sizes.
         .target(name: "Preflight", dependencies: ["DRBD", "Netlink", "NodeNetwork", "SystemIO"]),
         // Pure core of the link monitor: events, classification, redundancy, wire formats.

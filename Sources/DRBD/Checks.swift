@@ -1,11 +1,6 @@
 // Conflict checks over a Configuration. Pure: facts about the local machine (interfaces,
 // sockets, device sizes, the module's minor_count) come in as values from the engine.
 
-public enum Severity: String, Codable, Sendable, Comparable {
-    case warning, error
-    public static func < (a: Severity, b: Severity) -> Bool { a == .warning && b == .error }
-}
-
 /// The names of every check, in the order they run.
 public enum CheckName: String, CaseIterable, Codable, Sendable {
     case parseError = "parse-error"
@@ -21,8 +16,10 @@ public enum CheckName: String, CaseIterable, Codable, Sendable {
     case portInUse = "port-in-use"
 }
 
+/// What a check found: a `Diagnostic` about one check, resource and host. Its fields stay flat
+/// (file, line, column) because they are the JSON contract of `drbd check --json`.
 public struct Finding: Hashable, Codable, Sendable {
-    public var severity: Severity
+    public var severity: Diagnostic.Severity
     public var check: CheckName
     public var resource: String?
     public var host: String?
@@ -32,7 +29,7 @@ public struct Finding: Hashable, Codable, Sendable {
     public var message: String
     public var fix: String
 
-    public init(_ severity: Severity, _ check: CheckName, resource: String?, host: String?,
+    public init(_ severity: Diagnostic.Severity, _ check: CheckName, resource: String?, host: String?,
                 at loc: Location, _ message: String, fix: String) {
         self.severity = severity; self.check = check; self.resource = resource; self.host = host
         self.file = loc.file; self.line = loc.line; self.column = loc.column
@@ -54,6 +51,10 @@ public struct Finding: Hashable, Codable, Sendable {
         try c.encode(message, forKey: .message)
         try c.encode(fix, forKey: .fix)
     }
+
+    public var location: SourceLocation { SourceLocation(file: file, line: line, column: column) }
+    /// The finding as the shared vocabulary says it (without the check, resource and host).
+    public var diagnostic: Diagnostic { Diagnostic(severity, at: location, message, fix: fix) }
 
     /// `FILE:LINE: SEVERITY: CHECK: resource R on host H: MESSAGE (fix: FIX)`.
     public var line1: String {

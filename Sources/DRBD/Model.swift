@@ -33,10 +33,9 @@ public struct Endpoint: Hashable, Codable, Sendable, CustomStringConvertible {
     }
     public var isWildcard: Bool { ip == "0.0.0.0" || ip == "::" }
     /// The address without its IPv6 zone (`fe80::1` of `fe80::1%eth0`): what an interface holds.
-    public var unzoned: String {
-        guard let pct = ip.firstIndex(of: "%") else { return ip }
-        return String(ip[..<pct])
-    }
+    public var unzoned: String { IPAddress.splitZone(ip).address }
+    /// The IPv6 zone (`eth0` of `fe80::1%eth0`), nil when none was written.
+    public var zone: String? { IPAddress.splitZone(ip).zone }
     /// `ipv4 10.0.0.1:7788` / `ipv6 [fd00::1]:7788`, as drbdadm dump prints it.
     public var description: String {
         family.isIPv6 ? "\(family.rawValue) [\(ip)]:\(port)" : "\(family.rawValue) \(ip):\(port)"
@@ -48,45 +47,6 @@ public struct Endpoint: Hashable, Codable, Sendable, CustomStringConvertible {
         a.family == b.family && a.ip == b.ip && a.port == b.port
     }
     public func hash(into h: inout Hasher) { h.combine(family); h.combine(ip); h.combine(port) }
-}
-
-public enum IPAddress {
-    /// Dotted quad without leading zeros, each part 0...255: what inet_pton(AF_INET) accepts,
-    /// and already in inet_ntop's form (so it needs no round trip through libc).
-    static func isCanonicalIPv4(_ s: String) -> Bool {
-        var s = s
-        return s.withUTF8 { b in
-            var parts = 0, value = 0, digits = 0
-            for c in b {
-                if c == UInt8(ascii: ".") {
-                    guard digits > 0, parts < 3 else { return false }
-                    parts += 1; value = 0; digits = 0
-                } else if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
-                    if digits > 0 && value == 0 { return false } // leading zero
-                    value = value * 10 + Int(c - UInt8(ascii: "0")); digits += 1
-                    guard value <= 255 else { return false }
-                } else { return false }
-            }
-            return parts == 3 && digits > 0
-        }
-    }
-
-    /// Canonical text of an IPv4 or IPv6 address, nil when it is not one.
-    public static func canonical(_ s: String, ipv6: Bool) -> String? {
-        if !ipv6, isCanonicalIPv4(s) { return s }
-        if ipv6 {
-            var a = in6_addr()
-            guard inet_pton(AF_INET6, s, &a) == 1 else { return nil }
-            var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-            guard inet_ntop(AF_INET6, &a, &buf, socklen_t(buf.count)) != nil else { return nil }
-            return String(decoding: buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        }
-        var a = in_addr()
-        guard inet_pton(AF_INET, s, &a) == 1 else { return nil }
-        var buf = [CChar](repeating: 0, count: Int(INET_ADDRSTRLEN))
-        guard inet_ntop(AF_INET, &a, &buf, socklen_t(buf.count)) != nil else { return nil }
-        return String(decoding: buf.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
 }
 
 public enum MetaDisk: Hashable, Codable, Sendable, CustomStringConvertible {

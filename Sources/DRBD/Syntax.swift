@@ -6,26 +6,27 @@
 // model does not need stay opaque text instead of being rejected.
 
 /// A place in a configuration file (1-based line and column).
-public struct Location: Hashable, Codable, Sendable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int
-    public init(file: String, line: Int, column: Int) {
-        self.file = file; self.line = line; self.column = column
-    }
-    public var description: String { "\(file):\(line):\(column)" }
-}
-
-/// A syntax or meaning error in a configuration file, with the fix.
+/// A syntax or meaning error in a configuration file: an error-severity `Diagnostic` that always
+/// carries a fix, thrown by the parser and collected by the interpreter.
 public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
-    public var location: Location
-    public var message: String
-    public var fix: String
+    public var diagnostic: Diagnostic
     public init(_ location: Location, _ message: String, fix: String) {
-        self.location = location; self.message = message; self.fix = fix
+        diagnostic = Diagnostic(.error, at: location, message, fix: fix)
+    }
+    public var location: Location {
+        get { diagnostic.location }
+        set { diagnostic.location = newValue }
+    }
+    public var message: String {
+        get { diagnostic.message }
+        set { diagnostic.message = newValue }
+    }
+    public var fix: String {
+        get { diagnostic.fix ?? "" }
+        set { diagnostic.fix = newValue }
     }
     /// House style: `FILE:LINE:COL: error: WHAT (fix: HOW)`.
-    public var description: String { "\(location): error: \(message) (fix: \(fix))" }
+    public var description: String { diagnostic.description }
 }
 
 public struct Token: Hashable, Sendable {

@@ -2,7 +2,9 @@
 // events to severities.
 
 /// Syslog severity. The raw value is the RFC 5424 / syslog(3) code; `name` is the syslog name
-/// used in JSON (`crit`, `err`, `warning`, `notice`, `info`).
+/// used in JSON (`crit`, `err`, `warning`, `notice`, `info`). Not the shared vocabulary's
+/// `Diagnostic.Severity` (error/warning of a problem in a user's file): this one grades the
+/// events the monitor logs, a different scale for a different reader, so it stays its own type.
 public enum Severity: Int, Sendable, CaseIterable, Comparable, Codable {
     case emerg = 0, alert, crit, err, warning, notice, info, debug
 

@@ -120,21 +120,6 @@ public final class LinkReader {
     }
 }
 
-enum IPAddress {
-    static func text(family: Int32, bytes: [UInt8]) -> String? {
-        let size = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0
-        guard size > 0, bytes.count >= size else { return nil }
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        let ok = bytes.withUnsafeBytes { raw in
-            buffer.withUnsafeMutableBufferPointer {
-                inet_ntop(family, raw.baseAddress, $0.baseAddress, socklen_t($0.count)) != nil
-            }
-        }
-        guard ok else { return nil }
-        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    }
-}
-
 /// One link of an RTM_GETLINK dump, copied out of the message (indexes not yet resolved).
 struct LinkRecord {
     var index: Int

@@ -1,47 +1,5 @@
-// Problems found in a user's file, reported in the house style
-// `FILE:LINE:COL: error: WHAT IS WRONG (fix: WHAT TO DO)`.
-
-/// A place in a file the user wrote. Lines and columns start at 1.
-public struct SourceLocation: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int
-
-    public init(file: String, line: Int, column: Int) {
-        self.file = file; self.line = line; self.column = column
-    }
-
-    public var description: String { "\(file):\(line):\(column)" }
-
-    public static func < (a: SourceLocation, b: SourceLocation) -> Bool {
-        (a.file, a.line, a.column) < (b.file, b.line, b.column)
-    }
-}
-
-/// One problem in a profile or inventory.
-public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
-    public enum Severity: String, Sendable, Hashable {
-        /// The file cannot be used; nothing is rendered.
-        case error
-        /// The file works, but against advice (e.g. 802.1D timer relations the kernel does not enforce).
-        case warning
-    }
-
-    public var location: SourceLocation
-    public var severity: Severity
-    public var message: String
-    public var fix: String?
-
-    public init(_ severity: Severity, at location: SourceLocation, _ message: String, fix: String? = nil) {
-        self.severity = severity; self.location = location; self.message = message; self.fix = fix
-    }
-
-    public var description: String {
-        var s = "\(location): \(severity.rawValue): \(message)"
-        if let fix { s += " (fix: \(fix))" }
-        return s
-    }
-}
+// A profile's or inventory's problems, thrown together (SourceLocation and Diagnostic are the
+// shared vocabulary's), and the typo hints that go into their fixes.
 
 /// Thrown when a profile or inventory has at least one error. Carries every diagnostic found
 /// (errors and warnings), sorted by file, line and column.
@@ -56,18 +14,6 @@ public struct ProfileError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         diagnostics.map(\.description).joined(separator: "\n")
-    }
-}
-
-extension Diagnostic {
-    /// Sorted by place, duplicates removed (stable for equal places).
-    public static func sorted(_ list: [Diagnostic]) -> [Diagnostic] {
-        var seen = Set<Diagnostic>()
-        let unique = list.filter { seen.insert($0).inserted }
-        return unique.enumerated().sorted { a, b in
-            if a.element.location != b.element.location { return a.element.location < b.element.location }
-            return a.offset < b.offset
-        }.map(\.element)
     }
 }
 
