@@ -1,6 +1,7 @@
 // The I/O of `xg-scale drbd ready`: read the kernel's view of a DRBD resource — /proc/drbd, and for
 // DRBD 9 `drbdsetup status RESOURCE --json` — and hand it to the pure judgement in DRBD.
 import DRBD
+import SystemIO
 import Foundation
 
 /// Could not tell whether the resource is ready (exit 1): the error names what and the fix.
@@ -66,22 +67,15 @@ public enum ReadyProbe {
 
     /// `drbdsetup status RESOURCE --json`; nil when the resource is not up (drbdsetup says so).
     static func statusJSON(_ resource: String, drbdsetup: String) throws -> ResourceState? {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: drbdsetup.hasPrefix("/") ? drbdsetup : "/usr/bin/env")
-        p.arguments = (drbdsetup.hasPrefix("/") ? [] : [drbdsetup]) + ["status", resource, "--json"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        do { try p.run() } catch {
+        let run: Command.Result
+        do { run = try Command.run([drbdsetup, "status", resource, "--json"], timeout: .seconds(30)) } catch {
             throw ReadyProbeError(description: "cannot run \(drbdsetup): \(error) (fix: install drbd-utils)")
         }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        if p.terminationStatus != 0 {
+        let data = Data(run.stdout), errText = run.stderrText
+        if run.status != 0 {
             if errText.contains("No such resource") || errText.contains("Unknown resource") { return nil }
-            throw ReadyProbeError(description: "\(drbdsetup) status \(resource) --json exited \(p.terminationStatus): \(errText.split(separator: "\n").first ?? "") (fix: run it by hand to see why)")
+            let why = run.timedOut ? "did not answer within 30 s" : "exited \(run.status)"
+            throw ReadyProbeError(description: "\(drbdsetup) status \(resource) --json \(why): \(errText.split(separator: "\n").first ?? "") (fix: run it by hand to see why)")
         }
         let resources: [StatusResource]
         do { resources = try JSONDecoder().decode([StatusResource].self, from: data) } catch {

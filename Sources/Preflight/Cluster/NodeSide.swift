@@ -3,6 +3,7 @@
 // ends at end of stdin or at its own deadline, whichever comes first, listeners closed.
 import DRBD
 import Foundation
+import SystemIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -93,16 +94,8 @@ public enum NodeSide {
     /// `nft -j list ruleset`, nil when nft is missing or fails.
     static func nftRuleset() -> String? {
         for path in ["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"] where FileManager.default.isExecutableFile(atPath: path) {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: path)
-            p.arguments = ["-j", "list", "ruleset"]
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = FileHandle.nullDevice
-            guard (try? p.run()) != nil else { return nil }
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return p.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+            guard let run = try? Command.run([path, "-j", "list", "ruleset"], timeout: .seconds(10)) else { return nil }
+            return run.status == 0 ? run.stdoutText : nil
         }
         return nil
     }
