@@ -3,6 +3,7 @@
 import DRBD
 import Foundation
 import NodeNetwork
+import SystemIO
 
 public struct ClusterOptions: Sendable {
     public var configPath: String
@@ -66,23 +67,7 @@ enum Inputs {
     /// set) and ansible_port (`-p PORT`).
     static func access(_ path: String?) throws(PreflightError) -> [String: NodeAccess] {
         guard let path else { return [:] }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw PreflightError("\(path): error: cannot read the inventory (fix: pass an existing file with --inventory)")
-        }
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
-        let inv: Inventory
-        do {
-            inv = try Inventory.parse(text: text, file: path, format: nil, sidecar: { rel throws(ProfileError) -> String? in
-                try? String(contentsOf: folder.appendingPathComponent(rel), encoding: .utf8)
-            }, listing: { rel in
-                let p = folder.appendingPathComponent(rel).path
-                var isDirectory: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: p, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
-                return try? FileManager.default.contentsOfDirectory(atPath: p)
-            })
-        } catch {
-            throw PreflightError(error.errors.first.map { "\($0)" } ?? "\(path): error: invalid inventory")
-        }
+        let inv = try inventory(path)
         var out: [String: NodeAccess] = [:]
         for n in inv.nodes {
             for name in ["ansible_host", "ansible_user", "ansible_port"] {
@@ -103,6 +88,35 @@ enum Inputs {
             out[n.name] = a
         }
         return out
+    }
+
+    /// The inventory and its sidecar vars files, through the reader of every user file
+    /// (UserFiles: regular files, size cap, and as root the StrictModes trust check).
+    static func inventory(_ path: String) throws(PreflightError) -> Inventory {
+        func text(_ file: String, what: String) throws -> String? {
+            guard let bytes = try UserFiles.read(file, what: what, trust: .whenRoot) else { return nil }
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                throw SystemError(refusing: file, because: "the \(what) is not UTF-8 text", fix: "save it as UTF-8")
+            }
+            return text
+        }
+        let main: String?
+        do { main = try text(path, what: "inventory") } catch { throw PreflightError("error: \(error)") }
+        guard let main else {
+            throw PreflightError("\(path): error: cannot read the inventory (fix: pass an existing file with --inventory)")
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        do {
+            return try Inventory.parse(text: main, file: path, format: nil, sidecar: { rel throws(ProfileError) -> String? in
+                let full = folder.appendingPathComponent(rel).path
+                guard UserFiles.listFolder(full) == nil else { return nil }
+                do { return try text(full, what: "inventory vars file") } catch {
+                    throw ProfileError([Diagnostic(.error, at: SourceLocation(file: full, line: 1, column: 1), "\(error)")])
+                }
+            }, listing: { rel in UserFiles.listFolder(folder.appendingPathComponent(rel).path) })
+        } catch {
+            throw PreflightError(error.errors.first.map { "\($0)" } ?? "\(path): error: invalid inventory")
+        }
     }
 
     /// user@host from ansible_user and ansible_host; nil when neither is set.

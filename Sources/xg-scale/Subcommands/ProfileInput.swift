@@ -95,40 +95,20 @@ func readInventory(_ path: String, format: InventoryFormat?, trust: FileTrust = 
         do { return try readFile(full, what: "inventory vars file", trust: trust) } catch let e as ProfileError { throw e } catch {
             throw ProfileError([Diagnostic(.error, at: SourceLocation(file: full, line: 1, column: 1), "\(error)")])
         }
-    }, listing: { rel in listFolder(folder.appendingPathComponent(rel).path) })
+    }, listing: { rel in UserFiles.listFolder(folder.appendingPathComponent(rel).path) })
 }
-
-/// The names in a folder (not following a symbolic link to one), or nil when `path` is not one.
-func listFolder(_ path: String) -> [String]? {
-    guard let type = try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType,
-          type == .typeDirectory else { return nil }
-    return try? FileManager.default.contentsOfDirectory(atPath: path)
-}
-
-/// Which profile and inventory files are read. Root acts on what they say (creates, deletes
-/// interfaces), so as root only files nobody else can write are read, like OpenSSH's
-/// StrictModes; read-only commands (render, validate) read any file.
-enum FileTrust {
-    case whenRoot, any
-    var required: Bool { self == .whenRoot && geteuid() == 0 }
-}
-
-/// The largest profile or inventory read (a real one is a few kilobytes).
-let profileMaxBytes = 16 << 20
 
 /// A file's text, or a ProfileError naming it: a regular file only (a FIFO or device is refused
-/// at once), at most `profileMaxBytes`, trusted when `trust` asks for it.
+/// at once), at most `UserFiles.maxBytes`, trusted when `trust` asks for it.
 func readFile(_ path: String, what: String = "profile", trust: FileTrust = .whenRoot) throws -> String {
     func failure(_ message: String, fix: String) -> ProfileError {
         ProfileError([Diagnostic(.error, at: SourceLocation(file: path, line: 1, column: 1), message, fix: fix)])
     }
     let bytes: [UInt8]
     do {
-        guard let read = try Files.read(path, what: what, maxBytes: profileMaxBytes, trusted: trust.required) else {
+        guard let read = try UserFiles.read(path, what: what, trust: trust) else {
             throw failure("cannot read the file: no such file", fix: "check the path and that it is a readable file")
         }
-        // The directories above it too: one writable by others lets its owner swap the file.
-        if trust.required { try Trust.check(path, what: what) }
         bytes = read
     } catch let error as SystemError {
         let fix = error.fix.isEmpty ? "check the path and that it is a readable file" : error.fix
