@@ -41,13 +41,13 @@ struct PersistPlan {
 }
 
 enum Persist {
-    static let header = "# Rendered by xg-scale "
+    static let header = RenderedHeader.mark
     /// The mark of our networkd files: NN-xg-scale-NAME.netdev/.network.
     static let networkdTag = "-xg-scale-"
 
     static func isOurs(_ path: String) -> Bool {
         guard let d = FileManager.default.contents(atPath: path) else { return false }
-        return String(decoding: d, as: UTF8.self).hasPrefix(header)
+        return RenderedHeader.begins(String(decoding: d, as: UTF8.self))
     }
 
     /// Render, check for conflicts, and list what will be written. Throws (changing nothing)

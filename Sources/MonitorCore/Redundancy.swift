@@ -34,8 +34,8 @@ public enum GroupKind: String, Sendable, Codable, Equatable {
     case stp
 }
 
-/// A redundancy group the node should have. Stand-in for the profile's own type until the
-/// profile model lands in NodeNetwork: the monitor only needs name, kind and uplinks.
+/// A redundancy group the node should have: of a bond or STP bridge, what the monitor needs
+/// (name, kind, uplinks), taken from the profile's desired state or discovered in the kernel's.
 public struct Group: Sendable, Codable, Equatable {
     public var name: String
     public var kind: GroupKind

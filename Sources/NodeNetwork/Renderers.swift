@@ -30,8 +30,7 @@ public enum Renderer {
     }
 
     static func header(_ source: String, comment: String = "#") -> String {
-        // One line whatever the file names hold: a newline in `source` would end the comment.
-        "\(comment) Rendered by xg-scale from \(ValueRule.oneLine(source)). Do not edit: change the profile and render again.\n"
+        RenderedHeader.line(source: source, comment: comment)
     }
 
     static func number(_ value: Double) -> String {

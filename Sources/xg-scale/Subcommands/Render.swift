@@ -80,8 +80,7 @@ extension XGScale {
                 let path = (dir as NSString).appendingPathComponent(f.name)
                 guard fm.fileExists(atPath: path) else { continue }
                 let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-                let ours = existing.hasPrefix("# Rendered by xg-scale ")
-                    || existing.contains("\n# Rendered by xg-scale ")
+                let ours = RenderedHeader.anywhere(existing)
                     || (f.name.hasSuffix(".json") && existing.hasPrefix("{") && existing.contains("\"interfaces\""))
                 if !ours { refused.append(path) }
             }
