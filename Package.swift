@@ -31,7 +31,7 @@ let package = Package(
         // Pure core: drbd.conf parser, model, conflict checks, allocation. No I/O.
         .target(name: "DRBD", dependencies: ["Vocabulary"]),
         // Local facts for DRBD checks: files, glob(3), interfaces, sockets, device sizes.
-        .target(name: "Preflight", dependencies: ["DRBD", "Netlink", "NodeNetwork", "SystemIO"]),
+        .target(name: "Preflight", dependencies: ["Vocabulary", "DRBD", "Netlink", "NodeNetwork", "SystemIO"]),
         // Pure core of the link monitor: events, classification, redundancy, wire formats.
         .target(name: "MonitorCore", dependencies: ["NodeNetwork"]),
         // Monitor engine: syslog/JSON/metrics emitters and the service loop (sockets, files).

@@ -2,16 +2,23 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Vocabulary
 
 enum Sock {
-    /// A sockaddr for `ip`:`port`, nil when `ip` is not an address of its family.
+    /// A sockaddr for `ip`:`port`, nil when `ip` is not an address of its family. An IPv6 zone
+    /// (`fe80::1%eth0`, or a number) becomes the scope id; nil when no interface has that name.
     static func address(_ ip: String, port: Int, ipv6: Bool) -> (sockaddr_storage, socklen_t)? {
         var ss = sockaddr_storage()
         if ipv6 {
             var a = sockaddr_in6()
             a.sin6_family = sa_family_t(AF_INET6)
             a.sin6_port = in_port_t(UInt16(port).bigEndian)
-            guard inet_pton(AF_INET6, ip, &a.sin6_addr) == 1 else { return nil }
+            let (bare, zone) = IPAddress.splitZone(ip)
+            guard inet_pton(AF_INET6, bare, &a.sin6_addr) == 1 else { return nil }
+            if let zone {
+                guard let scope = scopeID(zone) else { return nil }
+                a.sin6_scope_id = scope
+            }
             withUnsafeMutableBytes(of: &ss) { dst in withUnsafeBytes(of: a) { dst.copyMemory(from: $0) } }
             return (ss, socklen_t(MemoryLayout<sockaddr_in6>.size))
         }
@@ -21,6 +28,13 @@ enum Sock {
         guard inet_pton(AF_INET, ip, &a.sin_addr) == 1 else { return nil }
         withUnsafeMutableBytes(of: &ss) { dst in withUnsafeBytes(of: a) { dst.copyMemory(from: $0) } }
         return (ss, socklen_t(MemoryLayout<sockaddr_in>.size))
+    }
+
+    /// The interface index a zone names (`eth0`, or `2` as written), nil when there is none.
+    static func scopeID(_ zone: String) -> UInt32? {
+        if let n = UInt32(zone), n > 0 { return n }
+        let index = if_nametoindex(zone)
+        return index > 0 ? index : nil
     }
 
     /// A non-blocking, close-on-exec TCP socket; -errno on failure.
