@@ -61,16 +61,7 @@ public enum NodeSide {
     static func emit<T: Encodable>(_ value: T) -> Bool {
         guard var data = try? JSONEncoder().encode(value) else { return false }
         data.append(10)
-        return data.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = write(1, raw.baseAddress! + off, raw.count - off)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return false }
-                off += n
-            }
-            return true
-        }
+        return (try? Files.writeAll(1, [UInt8](data), path: "stdout")) != nil
     }
 
     static func printErr(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
@@ -98,34 +89,5 @@ public enum NodeSide {
             return run.status == 0 ? run.stdoutText : nil
         }
         return nil
-    }
-}
-
-/// Lines from a file descriptor, each read against a deadline.
-/// Used by one thread at a time (the main thread, then the end-of-input watcher).
-final class LineReader: @unchecked Sendable {
-    private let fd: Int32
-    private var buffer: [UInt8] = []
-    private var eof = false
-    init(fd: Int32) { self.fd = fd }
-
-    func next(deadline: ContinuousClock.Instant) -> Data? {
-        while true {
-            if let nl = buffer.firstIndex(of: 10) {
-                let line = Data(buffer[..<nl]); buffer.removeSubrange(...nl)
-                return line
-            }
-            if eof { return nil }
-            let left = ContinuousClock.now.duration(to: deadline)
-            guard left > .zero else { return nil }
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let r = poll(&p, 1, Int32(min(max(1, left.milliseconds), 60_000)))
-            if r <= 0 { continue }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let n = read(fd, &chunk, chunk.count)
-            if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
-            if n <= 0 { eof = true; continue }
-            buffer += chunk[0..<n]
-        }
     }
 }

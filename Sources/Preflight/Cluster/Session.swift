@@ -1,6 +1,7 @@
 // One running node side: the child process (ssh, or the --exec template), its stdin for
 // tasks, its stdout read line by line against deadlines, its stderr kept for the error text.
 import Foundation
+import SystemIO
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,12 +10,13 @@ final class NodeSession: @unchecked Sendable {
     let node: String
     private let process = Process()
     private let stdinPipe = Pipe(), stdoutPipe = Pipe(), stderrPipe = Pipe()
-    private var buffer: [UInt8] = []
+    private lazy var lines = LineReader(fd: stdoutPipe.fileHandleForReading.fileDescriptor)
+    private var sendFailed = false
     private let lock = NSLock()
     private var errText: [UInt8] = []
     private let errDone = DispatchSemaphore(value: 0)
-    /// stdout reached end of file (the node side or its transport ended).
-    private(set) var sawEOF = false
+    /// stdout reached end of file, or stdin refused a line (the node side or its transport ended).
+    var sawEOF: Bool { sendFailed || lines.atEnd }
 
     init(node: String, argv: [String]) {
         self.node = node
@@ -50,38 +52,16 @@ final class NodeSession: @unchecked Sendable {
     /// Write one line; false when the node side is gone.
     func send(_ data: Data) -> Bool {
         let fd = stdinPipe.fileHandleForWriting.fileDescriptor
-        var bytes = [UInt8](data); bytes.append(10)
-        var off = 0
-        while off < bytes.count {
-            let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { sawEOF = true; return false }
-            off += n
+        guard (try? Files.writeAll(fd, [UInt8](data) + [10], path: "the node side's stdin")) != nil else {
+            sendFailed = true
+            return false
         }
         return true
     }
 
     /// The next line of stdout, nil at end of file or when `deadline` passes.
     func readLine(deadline: ContinuousClock.Instant) -> Data? {
-        let fd = stdoutPipe.fileHandleForReading.fileDescriptor
-        while true {
-            if let nl = buffer.firstIndex(of: 10) {
-                let line = Data(buffer[..<nl]); buffer.removeSubrange(...nl)
-                return line
-            }
-            let left = ContinuousClock.now.duration(to: deadline)
-            guard left > .zero else { return nil }
-            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ms = Int32(min(max(1, left.milliseconds), 60_000))
-            let r = poll(&p, 1, ms)
-            if r < 0 && errno == EINTR { continue }
-            if r == 0 { continue }
-            var chunk = [UInt8](repeating: 0, count: 65536)
-            let n = read(fd, &chunk, chunk.count)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { sawEOF = true; return nil }
-            buffer += chunk[0..<n]
-        }
+        lines.next(deadline: deadline)
     }
 
     /// Close stdin (the node side ends), wait up to `grace` for the exit, then end the child.
