@@ -66,21 +66,7 @@ public enum Allocator {
     /// `sockets` are the listeners on this machine (a port held there is not offered).
     public static func allocate(_ req: AllocationRequest, in config: Configuration,
                                 sockets: [LocalSocket] = []) throws(AllocationError) -> Allocation {
-        guard isName(req.name) else {
-            throw AllocationError(message: "'\(req.name)' is not a usable resource name",
-                                  fix: "use letters, digits, '-', '_' and '.' only")
-        }
-        if let r = config.resources.first(where: { $0.name == req.name }) {
-            throw AllocationError(message: "resource \(req.name) already exists (\(r.location.file):\(r.location.line))",
-                                  fix: "choose another name")
-        }
-        guard req.hosts.count >= 2, Set(req.hosts).count == req.hosts.count else {
-            throw AllocationError(message: "--hosts needs at least two different host names",
-                                  fix: "pass --hosts A,B[,C]")
-        }
-        for h in req.hosts where !isName(h) {
-            throw AllocationError(message: "'\(h)' is not a usable host name", fix: "pass host names as in 'uname -n'")
-        }
+        try checkNames(req, in: config)
         let dialect = req.dialect ?? config.dialect
         if dialect < .v9 && req.hosts.count > 2 {
             throw AllocationError(message: "DRBD \(dialect.rawValue) resources have exactly two hosts, \(req.hosts.count) given",
@@ -88,90 +74,24 @@ public enum Allocator {
         }
         // Addresses: command line first, else the host's address in existing resources on the
         // network of the other hosts' chosen addresses.
-        var fixed: [String: Endpoint] = [:]
-        for h in req.hosts {
-            guard let text = req.addresses[h] else { continue }
-            let v6 = text.contains(":")
-            let raw = v6 && text.hasPrefix("[") ? String(text.dropFirst().dropLast()) : text
-            guard let ip = IPAddress.canonical(raw, ipv6: v6) else {
-                throw AllocationError(message: "--address \(h)=\(text) is not an IP address",
-                                      fix: "pass --address \(h)=10.0.0.1 or --address \(h)=fd00::1")
-            }
-            fixed[h] = Endpoint(family: v6 ? .ipv6 : .ipv4, ip: ip, port: 0)
-        }
-        let choices = try AddressChooser.choose(hosts: req.hosts, fixed: fixed, in: config)
+        let choices = try AddressChooser.choose(hosts: req.hosts, fixed: try givenAddresses(req), in: config)
         let addrs = choices.map(\.endpoint)
-        // Port: free on every host's address (and any wildcard there), anywhere in the config, and locally.
-        var taken = Set<Int>()
-        for r in config.resources {
-            for e in r.endpoints {
-                let p = e.endpoint.port
-                if req.hosts.contains(e.machine) || addrs.contains(where: { $0.ip == e.endpoint.ip }) { taken.insert(p) }
-            }
-        }
-        for s in sockets where !s.isKernelSocket && s.state != "TIME_WAIT" {
-            if addrs.contains(where: { Checker.covers(s, Endpoint(family: $0.family, ip: $0.ip, port: s.port)) }) {
-                taken.insert(s.port)
-            }
-        }
-        guard let port = req.portRange.first(where: { !taken.contains($0) }) else {
-            throw AllocationError(message: "every port in \(req.portRange.lowerBound)-\(req.portRange.upperBound) is taken on these hosts",
-                                  fix: "pass a wider --port-range")
-        }
-        // Minor: free on every host, so the device has the same name everywhere.
-        var minors = Set<Int>()
-        var metaIdx = Set<Int>()
-        var metaWhole = false
+        let port = try freePort(req, addresses: addrs, in: config, sockets: sockets)
         let metaDev = (req.meta == nil || req.meta == "internal") ? nil : req.meta
-        var disksInUse = Set<String>()
-        for r in config.resources {
-            for h in r.hosts where h.machineKeys.contains(where: req.hosts.contains) {
-                for v in h.volumes {
-                    if let m = v.minor { minors.insert(m) }
-                    if let d = v.disk { disksInUse.insert(d) }
-                    if let md = metaDev, v.metaDisk?.device == md {
-                        if case .indexed(_, let i)? = v.metaDisk { metaIdx.insert(i) } else { metaWhole = true }
-                    }
-                }
-            }
-        }
-        guard let minor = (0...dialect.maxMinor).first(where: { !minors.contains($0) }) else {
+        let used = Usage(of: req.hosts, in: config, metaDevice: metaDev)
+        // Minor: free on every host, so the device has the same name everywhere.
+        guard let minor = (0...dialect.maxMinor).first(where: { !used.minors.contains($0) }) else {
             throw AllocationError(message: "no free minor on these hosts", fix: "remove unused resources")
         }
         var metaIndex: Int?
         if let md = metaDev {
-            if metaWhole {
+            if used.metaWhole {
                 throw AllocationError(message: "meta device \(md) is used whole (flexible) by an existing resource",
                                       fix: "pass another --meta device or --meta internal")
             }
-            metaIndex = (0...).first { !metaIdx.contains($0) }
+            metaIndex = (0...).first { !used.metaIndexes.contains($0) }
         }
-        // Disk.
-        var disk = req.disk
-        if disk == nil {
-            var prefixes = Set<String>()
-            var all = true
-            for r in config.resources {
-                for h in r.hosts where h.kind == .on {
-                    for v in h.volumes {
-                        guard let d = v.disk, d != "none" else { continue }
-                        if d.hasSuffix("/" + r.name) { prefixes.insert(String(d.dropLast(r.name.count))) } else { all = false }
-                    }
-                }
-            }
-            if all, prefixes.count == 1 { disk = prefixes.first! + "{name}" }
-        }
-        guard let diskPattern = disk else {
-            throw AllocationError(message: "no --disk given, and the existing disks do not follow one '/dev/VG/RESOURCE' pattern",
-                                  fix: "pass --disk /dev/VG/\(req.name)")
-        }
-        let diskPath = diskPattern.replacingAll("{name}", with: req.name)
-        try checkWord(diskPath, option: "--disk", example: "/dev/vg0/\(req.name)", allowing: "none")
-        if let md = metaDev { try checkWord(md, option: "--meta", example: "/dev/sdb1", allowing: "internal") }
-        if disksInUse.contains(diskPath) {
-            throw AllocationError(message: "backing disk \(diskPath) is already used on these hosts",
-                                  fix: "pass another --disk")
-        }
+        let diskPath = try backingDisk(req, in: config, metaDevice: metaDev, inUse: used.disks)
         let meta: MetaDisk = metaDev.map { .indexed($0, metaIndex!) } ?? .internal
         let hosts = req.hosts.enumerated().map { i, h in
             AllocatedHost(name: h, address: addrs[i].ip, family: addrs[i].family, nodeID: dialect == .v9 ? i : nil,
