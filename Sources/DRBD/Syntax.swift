@@ -5,7 +5,6 @@
 // `Interpreter` turns it into the model. Keeping the generic layer separate lets options the
 // model does not need stay opaque text instead of being rejected.
 
-/// A place in a configuration file (1-based line and column).
 /// A syntax or meaning error in a configuration file: an error-severity `Diagnostic` that always
 /// carries a fix, thrown by the parser and collected by the interpreter.
 public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -127,59 +126,6 @@ public struct Statement: Hashable, Sendable {
         let head = words.map { $0.quoted ? "\"\($0.text)\"" : $0.text }.joined(separator: " ")
         guard let block else { return head + ";" }
         return head + " { " + block.map(\.text).joined(separator: " ") + " }"
-    }
-}
-
-/// Where configuration text comes from: a real file system in the engine, memory in tests.
-public protocol ConfigFileSource {
-    /// The text of the file at `path` (absolute).
-    func read(_ path: String) throws -> String
-    /// The text of the file at `path`, refusing more than `maxBytes` (a `ConfigSourceRefusal`).
-    func read(_ path: String, maxBytes: Int) throws -> String
-    /// Absolute paths matching the glob `pattern` (absolute), sorted as glob(3) sorts them.
-    func glob(_ pattern: String) -> [String]
-}
-
-extension ConfigFileSource {
-    public func read(_ path: String, maxBytes: Int) throws -> String {
-        let text = try read(path)
-        guard text.utf8.count <= maxBytes else {
-            throw ConfigSourceRefusal(reason: "it is \(text.utf8.count) bytes, over the \(maxBytes) bytes left of the limit",
-                                      fix: "split the configuration, or check that this is the right file")
-        }
-        return text
-    }
-}
-
-/// A file the source would not read (not a regular file, too large, untrusted), with the fix.
-/// The parser reports it at the include statement that named the file.
-public struct ConfigSourceRefusal: Error, Sendable {
-    public var reason: String
-    public var fix: String
-    public init(reason: String, fix: String) { self.reason = reason; self.fix = fix }
-}
-
-/// The bounds on what one configuration may read (see drbd check's help).
-public enum ConfigLimits {
-    /// Include statements nested deeper than this are refused (drbd.conf -> global_common.conf
-    /// -> *.res is 2 deep).
-    public static let includeDepth = 32
-    /// Bytes read over every file of one configuration.
-    public static let totalBytes = 64 << 20
-}
-
-/// Files held in memory, globbed with fnmatch(3) semantics. For tests and for parsing text
-/// (such as `drbdadm dump` output) that is not on disk.
-public struct MemoryFileSource: ConfigFileSource, Sendable {
-    public var files: [String: String]
-    public init(_ files: [String: String]) { self.files = files }
-    public struct Missing: Error {}
-    public func read(_ path: String) throws -> String {
-        guard let t = files[path] else { throw Missing() }
-        return t
-    }
-    public func glob(_ pattern: String) -> [String] {
-        files.keys.filter { Glob.matches(pattern: pattern, path: $0) }.sorted()
     }
 }
 
