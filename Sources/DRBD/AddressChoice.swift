@@ -126,13 +126,6 @@ enum AddressChooser {
     }
 
     static func bytes(_ e: Endpoint) -> [UInt8]? {
-        if e.family.isIPv6 {
-            var a = in6_addr()
-            guard inet_pton(AF_INET6, e.unzoned, &a) == 1 else { return nil }
-            return withUnsafeBytes(of: &a) { Array($0) }
-        }
-        var a = in_addr()
-        guard inet_pton(AF_INET, e.ip, &a) == 1 else { return nil }
-        return withUnsafeBytes(of: &a) { Array($0) }
+        IPAddress.bytes(of: e.family.isIPv6 ? e.unzoned : e.ip, ipv6: e.family.isIPv6)
     }
 }

@@ -92,20 +92,16 @@ public enum LocalMachine {
         while let ifa = p {
             defer { p = ifa.pointee.ifa_next }
             guard let sa = ifa.pointee.ifa_addr else { continue }
-            var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-            switch Int32(sa.pointee.sa_family) {
+            let family = Int32(sa.pointee.sa_family)
+            let bytes: [UInt8]
+            switch family {
             case AF_INET:
-                sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
-                    var a = sin.pointee.sin_addr
-                    if inet_ntop(AF_INET, &a, &buf, socklen_t(buf.count)) != nil { out.insert(cstr(buf)) }
-                }
+                bytes = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { withUnsafeBytes(of: $0.pointee.sin_addr, Array.init) }
             case AF_INET6:
-                sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin in
-                    var a = sin.pointee.sin6_addr
-                    if inet_ntop(AF_INET6, &a, &buf, socklen_t(buf.count)) != nil { out.insert(cstr(buf)) }
-                }
-            default: break
+                bytes = sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { withUnsafeBytes(of: $0.pointee.sin6_addr, Array.init) }
+            default: continue
             }
+            if let text = IPAddress.text(family: family, bytes: bytes) { out.insert(text) }
         }
         return out
     }
@@ -144,11 +140,7 @@ public enum LocalMachine {
             let le = word.littleEndian // host order on the little-endian machines we run on
             withUnsafeBytes(of: le) { bytes += $0 }
         }
-        var buf = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        let ok = bytes.withUnsafeBytes { raw in
-            inet_ntop(ipv6 ? AF_INET6 : AF_INET, raw.baseAddress, &buf, socklen_t(buf.count)) != nil
-        }
-        return ok ? cstr(buf) : nil
+        return IPAddress.text(family: ipv6 ? AF_INET6 : AF_INET, bytes: bytes)
     }
 
     /// TCP sockets of this network namespace: through NETLINK_SOCK_DIAG (inet_diag), else

@@ -36,6 +36,9 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         self.family = family == AF_INET ? .ipv4 : .ipv6; self.text = text; self.zone = nil
     }
 
+    /// The address in network byte order: 4 bytes (IPv4) or 16 (IPv6).
+    public var bytes: [UInt8] { IPAddress.bytes(of: text, ipv6: family == .ipv6)! }
+
     /// The canonical text, with `%ZONE` when there is one.
     public var description: String { zone.map { "\(text)%\($0)" } ?? text }
     /// 0.0.0.0 or ::, the address that means "every address of this machine".
@@ -87,6 +90,17 @@ extension IPAddress {
         }
         guard ok else { return nil }
         return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    /// The network-order bytes of a bare address (of the one family asked for, or either);
+    /// nil when it is not one.
+    public static func bytes(of text: String, ipv6: Bool? = nil) -> [UInt8]? {
+        if text.utf8.contains(0) { return nil }
+        for (family, size) in [(AF_INET, 4), (AF_INET6, 16)] where ipv6 == nil || ipv6 == (family == AF_INET6) {
+            var bytes = [UInt8](repeating: 0, count: 16)
+            if inet_pton(family, text, &bytes) == 1 { return Array(bytes.prefix(size)) }
+        }
+        return nil
     }
 
     private static func canonical(_ text: String, family: Int32) -> String? {

@@ -1,5 +1,6 @@
 // One nft `match` expression against a packet description: true, false, or nil (unknown).
 import Foundation
+import Vocabulary
 
 enum NftMatch {
     static func test(_ m: [String: Any], _ p: NftPacket) -> Bool? {
@@ -74,12 +75,7 @@ enum NftMatch {
         }
     }
 
-    static func bytes(_ ip: String) -> [UInt8]? {
-        var a4 = in_addr(), a6 = in6_addr()
-        if inet_pton(AF_INET, ip, &a4) == 1 { return withUnsafeBytes(of: a4) { Array($0) } }
-        if inet_pton(AF_INET6, ip, &a6) == 1 { return withUnsafeBytes(of: a6) { Array($0) } }
-        return nil
-    }
+    static func bytes(_ ip: String) -> [UInt8]? { IPAddress.bytes(of: ip) }
 
     static func inPrefix(_ x: [UInt8], _ n: [UInt8], _ len: Int) -> Bool {
         var bits = len
