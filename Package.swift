@@ -53,6 +53,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["NodeNetwork"], path: "Tests/TestSupport"),
         .testTarget(name: "NodeNetworkTests", dependencies: ["NodeNetwork", "TestSupport"],
                     resources: [.copy("Golden")]),
+        .testTarget(name: "VocabularyTests", dependencies: ["Vocabulary"]),
         .testTarget(name: "SystemIOTests", dependencies: ["SystemIO", "TestSupport"]),
         .testTarget(name: "DRBDTests", dependencies: ["DRBD", "Preflight", "TestSupport"]),
         .testTarget(name: "MonitorCoreTests", dependencies: ["MonitorCore", "NodeNetwork"]),
