@@ -34,7 +34,7 @@ public enum EphemeralPorts {
             for e in r.endpoints where e.machine == task.node && range.contains(e.endpoint.port) {
                 let p = e.endpoint.port
                 guard !reserved.contains(where: { $0.contains(p) }), seen.insert(p).inserted else { continue }
-                out.append(NodeFinding(severity: "warning", check: "port-ephemeral", resource: r.name, host: task.node,
+                out.append(NodeFinding(severity: .warning, check: "port-ephemeral", resource: r.name, host: task.node,
                                        at: e.endpoint.location ?? r.location,
                                        message: "port \(p) lies in net.ipv4.ip_local_port_range \(range.lowerBound)-\(range.upperBound) and is not in ip_local_reserved_ports: any outgoing connection may take it before DRBD binds it",
                                        fix: "reserve it: sysctl -w net.ipv4.ip_local_reserved_ports=\(p) (add to /etc/sysctl.d), or move the DRBD port below \(range.lowerBound)"))

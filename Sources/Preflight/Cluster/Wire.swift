@@ -47,7 +47,7 @@ public struct ListenStatus: Codable, Sendable {
 /// A finding as `drbd check` prints it (same JSON keys); `check` is free text so the cluster
 /// checks (port-ephemeral) sit beside the configuration's.
 public struct NodeFinding: Codable, Sendable, Hashable {
-    public var severity: String
+    public var severity: Diagnostic.Severity
     public var check: String
     public var resource: String?
     public var host: String?
@@ -58,10 +58,10 @@ public struct NodeFinding: Codable, Sendable, Hashable {
     public var fix: String
 
     public init(_ f: Finding) {
-        severity = f.severity.rawValue; check = f.check.rawValue; resource = f.resource; host = f.host
+        severity = f.severity; check = f.check.rawValue; resource = f.resource; host = f.host
         file = f.file; line = f.line; column = f.column; message = f.message; fix = f.fix
     }
-    public init(severity: String, check: String, resource: String?, host: String?, at loc: Location?,
+    public init(severity: Diagnostic.Severity, check: String, resource: String?, host: String?, at loc: SourceLocation?,
                 message: String, fix: String) {
         self.severity = severity; self.check = check; self.resource = resource; self.host = host
         file = loc?.file ?? ""; line = loc?.line ?? 0; column = loc?.column ?? 0
