@@ -43,7 +43,7 @@ public enum Checker {
     }
 
     static func duplicateResources(_ c: Configuration) -> [Finding] {
-        var first: [String: Location] = [:]
+        var first: [String: SourceLocation] = [:]
         first.reserveCapacity(c.resources.count)
         var out: [Finding] = []
         for r in c.resources {
@@ -71,7 +71,7 @@ public enum Checker {
         if o.local == nil, !floating.isEmpty { return [] }
         let loc = c.resources[0].location
         return [Finding(.error, .unknownHost, resource: nil, host: host,
-                        at: Location(file: c.files.first ?? loc.file, line: 1, column: 1),
+                        at: SourceLocation(file: c.files.first ?? loc.file, line: 1, column: 1),
                         "no resource has a section for this host (\(hostList(known, floating)))",
                         fix: known.isEmpty ? "run the check on a machine that holds one of the floating addresses, or pass --no-local to check from a coordinator"
                                            : "pass --host with one of those names, or add 'on \(host) { ... }' sections")]
@@ -89,7 +89,7 @@ public enum Checker {
     private struct Use {
         var resource: String
         var volume: Int
-        var location: Location
+        var location: SourceLocation
     }
 
     private struct MachineNumber: Hashable {
@@ -171,7 +171,7 @@ public enum Checker {
     static func minorCount(_ c: Configuration, _ o: CheckOptions) -> [Finding] {
         var out: [Finding] = []
         let cap = c.dialect.maxMinor
-        var perMachine: [String: (count: Int, last: Location, resource: String)] = [:]
+        var perMachine: [String: (count: Int, last: SourceLocation, resource: String)] = [:]
         var counted = Set<MachineNumber>()
         counted.reserveCapacity(c.resources.reduce(0) { $0 + $1.hosts.count })
         for r in c.resources {
@@ -209,7 +209,7 @@ public enum Checker {
     }
 
     static func metaDiskTooSmall(_ c: Configuration, host: String, _ local: LocalFacts) -> [Finding] {
-        var highest: [String: (Int, String, Location)] = [:]
+        var highest: [String: (Int, String, SourceLocation)] = [:]
         var order: [String] = []
         for r in c.resources {
             for h in r.sections(for: host) {
@@ -262,7 +262,7 @@ public enum Checker {
         for (res, e, multi) in own where !e.isWildcard {
             if !local.addresses.contains(e.unzoned) {
                 out.append(Finding(multi ? .warning : .error, .addressNotLocal, resource: res, host: host,
-                                   at: e.location ?? Location(file: c.files.first ?? "", line: 0, column: 0),
+                                   at: e.location ?? SourceLocation(file: c.files.first ?? "", line: 0, column: 0),
                                    "address \(e.ip) is on none of this host's interfaces" + (multi ? " (the section names several hosts; it may belong to another one now)" : ""),
                                    fix: "add \(e.ip) to an interface (ip addr add \(e.ip)/PREFIX dev IFACE) or correct the address"))
             }
@@ -298,7 +298,7 @@ public enum Checker {
                 let who = s.owner.map { " by \($0)" } ?? " (uid \(s.uid), inode \(s.inode))"
                 let addr = s.ipv6 ? "[\(s.ip)]:\(s.port)" : "\(s.ip):\(s.port)"
                 out.append(Finding(.error, .portInUse, resource: res, host: host,
-                                   at: e.location ?? Location(file: c.files.first ?? "", line: 0, column: 0),
+                                   at: e.location ?? SourceLocation(file: c.files.first ?? "", line: 0, column: 0),
                                    "port \(e.port) of \(e.hostPort) is held by a \(s.state) socket on \(addr)\(who) that is not DRBD's",
                                    fix: "stop that service or give resource \(res) another port"))
                 break

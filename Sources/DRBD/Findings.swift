@@ -15,7 +15,7 @@ public struct Finding: Hashable, Codable, Sendable {
     public var fix: String
 
     public init(_ severity: Diagnostic.Severity, _ check: CheckName, resource: String?, host: String?,
-                at loc: Location, _ message: String, fix: String) {
+                at loc: SourceLocation, _ message: String, fix: String) {
         self.severity = severity; self.check = check; self.resource = resource; self.host = host
         self.file = loc.file; self.line = loc.line; self.column = loc.column
         self.message = message; self.fix = fix

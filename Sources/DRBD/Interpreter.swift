@@ -106,7 +106,7 @@ struct Interpreter {
         }
     }
 
-    mutating func resource(name: String, at loc: Location, _ block: [Statement]) -> Resource? {
+    mutating func resource(name: String, at loc: SourceLocation, _ block: [Statement]) -> Resource? {
         var r = Resource(name: name, location: loc, hosts: [], connections: [], meshes: [], options: [])
         var volumes = VolumeSpecs()
         var hostSpecs: [VolumeSpecs] = []

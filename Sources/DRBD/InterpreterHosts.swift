@@ -3,7 +3,7 @@
 
 extension Interpreter {
     /// `[FAMILY] IP:PORT` from words.
-    mutating func endpoint(_ words: ArraySlice<Word>, at loc: Location) -> Endpoint? {
+    mutating func endpoint(_ words: ArraySlice<Word>, at loc: SourceLocation) -> Endpoint? {
         var ws = words
         var family = AddressFamily.ipv4
         if let f = ws.first, let af = AddressFamily(rawValue: f.text) {

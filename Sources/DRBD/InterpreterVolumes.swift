@@ -31,10 +31,10 @@ struct VolumeSpec {
     var minor: Int?
     var disk: String?
     var meta: MetaDisk?
-    var deviceLoc: Location?
-    var diskLoc: Location?
-    var metaLoc: Location?
-    var location: Location?
+    var deviceLoc: SourceLocation?
+    var diskLoc: SourceLocation?
+    var metaLoc: SourceLocation?
+    var location: SourceLocation?
     var deviceWritten = false
 }
 

@@ -26,9 +26,9 @@ public struct Endpoint: Hashable, Codable, Sendable, CustomStringConvertible {
     public var family: AddressFamily
     public var ip: String
     public var port: Int
-    public var location: Location?
+    public var location: SourceLocation?
 
-    public init(family: AddressFamily, ip: String, port: Int, location: Location? = nil) {
+    public init(family: AddressFamily, ip: String, port: Int, location: SourceLocation? = nil) {
         self.family = family; self.ip = ip; self.port = port; self.location = location
     }
     public var isWildcard: Bool { ip == "0.0.0.0" || ip == "::" }
@@ -82,9 +82,9 @@ public struct Volume: Hashable, Codable, Sendable {
     /// Backing disk; "none" for a diskless volume.
     public var disk: String?
     public var metaDisk: MetaDisk?
-    public var deviceLocation: Location?
-    public var diskLocation: Location?
-    public var metaDiskLocation: Location?
+    public var deviceLocation: SourceLocation?
+    public var diskLocation: SourceLocation?
+    public var metaDiskLocation: SourceLocation?
 
     public init(number: Int, device: String? = nil, minor: Int? = nil, disk: String? = nil,
                 metaDisk: MetaDisk? = nil) {
@@ -118,7 +118,7 @@ public struct HostSection: Hashable, Codable, Sendable {
     public var nodeID: Int?
     public var address: Endpoint?
     public var volumes: [Volume]
-    public var location: Location
+    public var location: SourceLocation
     public var options: [String] = []
 
     /// How findings name this section's host: the first name, `floating IP`, or `stacked R`.
@@ -143,19 +143,19 @@ public struct ConnectionHost: Hashable, Codable, Sendable {
     public var name: String
     public var address: Endpoint?
     public var port: Int?
-    public var location: Location
+    public var location: SourceLocation
 }
 
 public struct Connection: Hashable, Codable, Sendable {
     public var name: String?
     /// Each path: the host statements in it. A connection without `path` has one implicit path.
     public var paths: [[ConnectionHost]]
-    public var location: Location
+    public var location: SourceLocation
 }
 
 public struct Resource: Hashable, Codable, Sendable {
     public var name: String
-    public var location: Location
+    public var location: SourceLocation
     public var hosts: [HostSection]
     public var connections: [Connection]
     /// `connection-mesh { hosts A B C; }` lists.

@@ -48,7 +48,7 @@ enum OptionValue {
         }
     }
 
-    private static func number(_ spec: OptionSpec, _ st: Statement, at: Location) -> ConfigError? {
+    private static func number(_ spec: OptionSpec, _ st: Statement, at: SourceLocation) -> ConfigError? {
         let range = "\(spec.min.map(String.init) ?? "?")...\(spec.max.map(String.init) ?? "?")\(unitName(spec.unit))"
         let example = "write: \(st.keyword) \(spec.min ?? 0);"
         guard st.arguments.count == 1 else {

@@ -9,7 +9,7 @@ extension Checker {
         var machine: String
         var endpoint: Endpoint
         var label: String
-        var location: Location
+        var location: SourceLocation
         var v6: Bool { endpoint.family.isIPv6 }
     }
 

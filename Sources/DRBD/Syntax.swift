@@ -9,10 +9,10 @@
 /// carries a fix, thrown by the parser and collected by the interpreter.
 public struct ConfigError: Error, Hashable, Sendable, CustomStringConvertible {
     public var diagnostic: Diagnostic
-    public init(_ location: Location, _ message: String, fix: String) {
+    public init(_ location: SourceLocation, _ message: String, fix: String) {
         diagnostic = Diagnostic(.error, at: location, message, fix: fix)
     }
-    public var location: Location {
+    public var location: SourceLocation {
         get { diagnostic.location }
         set { diagnostic.location = newValue }
     }
@@ -32,7 +32,7 @@ public struct Token: Hashable, Sendable {
     public enum Kind: Hashable, Sendable { case word, quoted, open, close, semicolon, end }
     public var kind: Kind
     public var text: String
-    public var location: Location
+    public var location: SourceLocation
 }
 
 /// Splits drbd.conf text into tokens. `#` starts a comment at the start of a token.
@@ -69,7 +69,7 @@ public struct Lexer {
             }
             break
         }
-        let here = Location(file: file, line: line, column: column)
+        let here = SourceLocation(file: file, line: line, column: column)
         guard index < bytes.count else { return Token(kind: .end, text: "", location: here) }
         let b = bytes[index]
         switch b {
@@ -109,7 +109,7 @@ public struct Lexer {
 /// One word of a statement, with where it stands.
 public struct Word: Hashable, Sendable {
     public var text: String
-    public var location: Location
+    public var location: SourceLocation
     public var quoted: Bool
 }
 
@@ -117,7 +117,7 @@ public struct Word: Hashable, Sendable {
 public struct Statement: Hashable, Sendable {
     public var words: [Word]
     public var block: [Statement]?
-    public var location: Location { words[0].location }
+    public var location: SourceLocation { words[0].location }
     public var keyword: String { words[0].text }
     public var arguments: [Word] { Array(words.dropFirst()) }
 
@@ -158,11 +158,11 @@ public struct SyntaxParser {
     }
 
     /// Parse `path` (absolute). `includedFrom` locates the include statement for a missing file.
-    public mutating func parseFile(_ path: String, includedFrom: Location? = nil) throws(ConfigError)
+    public mutating func parseFile(_ path: String, includedFrom: SourceLocation? = nil) throws(ConfigError)
         -> [Statement]
     {
         let text: String
-        let at = includedFrom ?? Location(file: path, line: 0, column: 0)
+        let at = includedFrom ?? SourceLocation(file: path, line: 0, column: 0)
         let budget = ConfigLimits.totalBytes - bytesRead
         do { text = try source.read(path, maxBytes: budget) } catch let refusal as ConfigSourceRefusal {
             let what = includedFrom == nil ? "configuration file" : "include file"
@@ -197,7 +197,7 @@ public struct SyntaxParser {
         }
     }
 
-    private mutating func parseBlock(_ lexer: inout Lexer, _ tok: inout Token, opener: Location?)
+    private mutating func parseBlock(_ lexer: inout Lexer, _ tok: inout Token, opener: SourceLocation?)
         throws(ConfigError) -> [Statement]
     {
         var out: [Statement] = []
@@ -317,7 +317,7 @@ public struct SyntaxParser {
 
     /// One included file: refused when it closes a loop or goes deeper than the limit; read and
     /// parsed once however many files include it (a second include adds nothing, as in drbdadm).
-    private mutating func include(_ f: String, at: Location) throws(ConfigError) -> [Statement] {
+    private mutating func include(_ f: String, at: SourceLocation) throws(ConfigError) -> [Statement] {
         if let start = includeStack.firstIndex(of: f) {
             let chain = includeStack[start...].map(shortName) + [shortName(f)]
             throw ConfigError(at, "include loop: \(chain.joined(separator: " → "))",

@@ -26,7 +26,7 @@ enum Templates {
                 else if b == UInt8(ascii: "{") || b == UInt8(ascii: "<"), // cheap test first: most bytes are neither
                         let m = markers.first(where: { matches($0.open, bytes, at: i) }) {
                     let snippet = excerpt(bytes, from: i)
-                    return ConfigError(Location(file: file, line: line, column: column),
+                    return ConfigError(SourceLocation(file: file, line: line, column: column),
                                        "unrendered template syntax '\(snippet)' (\(m.engine)): this file is a template, not a DRBD configuration",
                                        fix: "render it with Ansible/Puppet first (or replace the template expression with its value)")
                 }
