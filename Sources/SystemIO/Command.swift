@@ -38,7 +38,10 @@ public enum Command {
         result.timedOut = !drain([(out.read, \Result.stdout), (err.read, \Result.stderr)], into: &result,
                                  deadline: deadline, maxBytes: maxBytes)
         if result.timedOut { kill(pid, SIGKILL) }
-        result.status = wait(pid)
+        // A child that closed its output but lives on is bounded by the same deadline.
+        let (status, killed) = wait(pid, deadline: deadline)
+        result.status = status
+        result.timedOut = result.timedOut || killed
         return result
     }
 
@@ -102,11 +105,20 @@ public enum Command {
         return true
     }
 
-    /// Reap `pid`; its exit status, or 128 + signal.
-    private static func wait(_ pid: pid_t) -> Int32 {
+    /// Reap `pid` (killing it at the deadline); its exit status, or 128 + signal, and whether
+    /// it had to be killed.
+    private static func wait(_ pid: pid_t, deadline: ContinuousClock.Instant) -> (Int32, Bool) {
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        var killed = false
+        while true {
+            let r = waitpid(pid, &status, killed ? 0 : WNOHANG)
+            if r == pid { break }
+            if r == -1 && errno != EINTR { return (-1, killed) }
+            if r == 0 {
+                if ContinuousClock.now >= deadline { kill(pid, SIGKILL); killed = true } else { usleep(2000) }
+            }
+        }
         let signal = status & 0x7f
-        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
+        return (signal == 0 ? (status >> 8) & 0xff : 128 + signal, killed)
     }
 }

@@ -31,6 +31,13 @@ import Testing
         #expect(ContinuousClock.now - start < .seconds(20))
     }
 
+    @Test func aChildThatClosesItsOutputButLivesOnIsKilledAtTheDeadline() throws {
+        let start = ContinuousClock.now
+        let r = try Command.run(["/bin/sh", "-c", "exec >&- 2>&-; exec sleep 30"], timeout: .milliseconds(300))
+        #expect(r.timedOut && r.status == 128 + SIGKILL)
+        #expect(ContinuousClock.now - start < .seconds(20))
+    }
+
     @Test func outputBeyondTheCapIsDropped() throws {
         let r = try Command.run(["/bin/sh", "-c", "head -c 100000 /dev/zero"], maxBytes: 1000)
         #expect(r.status == 0 && !r.timedOut)
