@@ -24,6 +24,7 @@ struct XGScale: AsyncParsableCommand {
             PreflightNode.self,
             Watchdog.self,
             MonitorCommand.self,
+            LabCommand.self,
         ]
     )
 }
