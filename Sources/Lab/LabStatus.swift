@@ -12,12 +12,27 @@ public struct LabUplinkStatus: Codable, Sendable, Equatable {
     /// The bridge port's STP state (forwarding, blocking, listening, learning, disabled) or the
     /// bond slave's state (active, backup); nil when the uplink is in neither.
     public var state: String?
+
+    // nil is written as null, so a script sees every key.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name); try c.encode(`switch`, forKey: .switch)
+        try c.encode(exists, forKey: .exists); try c.encode(carrier, forKey: .carrier)
+        try c.encode(state, forKey: .state)
+    }
+    enum CodingKeys: String, CodingKey { case name, `switch`, exists, carrier, state }
 }
 
 public struct LabMonitorStatus: Codable, Sendable, Equatable {
     public var pid: Int32?
     public var alive: Bool
     public var log: String
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(pid, forKey: .pid); try c.encode(alive, forKey: .alive); try c.encode(log, forKey: .log)
+    }
+    enum CodingKeys: String, CodingKey { case pid, alive, log }
 }
 
 public struct LabNodeStatus: Codable, Sendable, Equatable {
@@ -32,11 +47,24 @@ public struct LabNodeStatus: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case name, namespace, uplinks, monitor, redundancy, activeUplink = "active-uplink"
     }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name); try c.encode(namespace, forKey: .namespace)
+        try c.encode(uplinks, forKey: .uplinks); try c.encode(activeUplink, forKey: .activeUplink)
+        try c.encode(monitor, forKey: .monitor); try c.encode(redundancy, forKey: .redundancy)
+    }
 }
 
 public struct LabPortStatus: Codable, Sendable, Equatable {
     public var name: String
     public var state: String?
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name); try c.encode(state, forKey: .state)
+    }
+    enum CodingKeys: String, CodingKey { case name, state }
 }
 
 public struct LabSwitchStatus: Codable, Sendable, Equatable {
@@ -115,11 +143,7 @@ extension LabEngine {
 
     /// The bridge's ports and their STP states (`bridge -n NS -j link`).
     static func bridgePorts(_ namespace: String, bridge: String) -> [LabPortStatus] {
-        guard let r = try? Command.run([Command.bridge, "-n", namespace, "-j", "link", "show"]), r.status == 0,
-              let a = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]] else { return [] }
-        return a.filter { $0["master"] as? String == bridge }.compactMap { p in
-            (p["ifname"] as? String).map { LabPortStatus(name: $0, state: p["state"] as? String) }
-        }
+        portStates(namespace, bridge: bridge)
     }
 
     /// The `to` of the last `redundancy` event in a monitor's JSON lines.

@@ -57,6 +57,8 @@ public enum LabEngine {
             try store.save(state)
             progress("\(node.name): monitor pid \(process.pid), events in \(node.monitorLog)")
         }
+        let seconds = try waitForConvergence(state)
+        progress("spanning tree settled in \(String(format: "%.1f", seconds)) s (no port listening or learning)")
     }
 
     /// The profile applied in the node's namespace by this same program's `apply` (no timed
