@@ -9,9 +9,7 @@ public enum LabEngine {
     /// Build the lab. On a failure halfway, everything made so far is removed (as `lab down`
     /// would) and the error is rethrown. `progress` gets one line per stage.
     public static func up(store: LabStore, request: LabRequest, progress: (String) -> Void = { _ in }) throws -> LabState {
-        guard geteuid() == 0 else {
-            throw LabError("lab up needs root: it creates network namespaces (run it with sudo)")
-        }
+        try requireRoot("lab up", "it creates network namespaces")
         guard let first = request.nodes.first?.profile else { throw LabError("no node to build: --nodes must be 1 or more") }
         try checkKernel(for: first.redundancy)
         var state = try LabLayout.plan(store: store, request: request)
@@ -31,6 +29,11 @@ public enum LabEngine {
             _ = try? down(store: store)
             throw error
         }
+    }
+
+    /// Refuse unless root: `what` needs it `because`.
+    public static func requireRoot(_ what: String, _ because: String) throws {
+        guard geteuid() == 0 else { throw LabError("\(what) needs root: \(because) (run it with sudo)") }
     }
 
     static func build(_ state: inout LabState, store: LabStore, request: LabRequest,

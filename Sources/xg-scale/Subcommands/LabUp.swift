@@ -78,6 +78,7 @@ extension XGScale {
 
         func run() throws {
             let store = try lab.store()
+            do { try LabEngine.requireRoot("lab up", "it creates network namespaces") } catch { throw labFail("\(error)", "lab up") }
             let profilePath = try profile.map(absolute) ?? shipped("stp-two-switches.yaml", what: "profile")
             let inventoryPath = try inventory.map(absolute) ?? (try? shipped("inventory.yaml", what: "inventory"))
             let inputs = try loadNodes(profilePath: profilePath, inventoryPath: inventoryPath)
