@@ -65,7 +65,7 @@ struct DrillScenarioRun {
         let cutAt = ProbeClock.now()
         for c in cut { try DrillKernel.setLink(c.ns, c.dev, up: false) }
         progress("\(scenario.rawValue) (\(tag) timers): cut \(cut.map { "\($0.dev)@\($0.ns)" }.joined(separator: " ")); bound \(bound.ms) ms")
-        holdCut(scenario, bound: bound, since: cutAt, probes: probes)
+        holdCut(scenario, bound: bound, steady: hold(timers), since: cutAt, probes: probes)
         for c in cut { try DrillKernel.setLink(c.ns, c.dev, up: true) }
         let restoreAt = ProbeClock.now()
         let restored = waitRedundant(timeout: settleTimeout(timers), hold: hold(timers), probes: probes)
@@ -77,16 +77,17 @@ struct DrillScenarioRun {
                           restoreOutageMs: measured.map(\.restoreOutageMs).max() ?? 0, probes: measured)
     }
 
-    /// Keep the cut until the traffic is back after the failover (carrier scenarios), or until the
-    /// bound plus a second has passed (also for a cut the node cannot see).
-    func holdCut(_ scenario: DrillScenario, bound: DrillBound, since cutAt: Double, probes: ProbeSet) {
-        let limit = Double(bound.ms) / 1000 + 1
+    /// Keep the cut until the traffic has been back for a while after the failover (carrier
+    /// scenarios: 2 × hello-time + 0.5 s, as for redundancy), or until the bound plus a second has
+    /// passed, plus that while (also for a cut the node cannot see).
+    func holdCut(_ scenario: DrillScenario, bound: DrillBound, steady: Double, since cutAt: Double, probes: ProbeSet) {
+        let limit = Double(bound.ms) / 1000 + steady + 1
         var stopped = false
+        var back: Double?
         _ = waitFor(timeout: limit) {
-            let flowing = probes.flowing(slack: slack)
-            if !flowing { stopped = true }
-            let elapsed = ProbeClock.now() - cutAt
-            return scenario.nodeSeesCarrierLoss && stopped && flowing && elapsed > 1
+            let now = ProbeClock.now()
+            if !probes.flowing(slack: slack) { stopped = true; back = nil } else if stopped && back == nil { back = now }
+            return scenario.nodeSeesCarrierLoss && back.map { now - $0 >= steady } ?? false
         }
     }
 

@@ -28,6 +28,10 @@ for s in 1 2; do ip -n "$p-sw$s" link set isl master br0; done
 for k in 1 2; do
     n="$p-node$k" vm="$p-node$k-vm"
     ip netns add "$n"; ip netns add "$vm"
+    # The dom0 layout puts the host address on veth0 beside the address-less xenbr0: without
+    # arp_ignore the bridge answers ARP for veth0's address too (ARP flux), and a peer's FDB
+    # entry for the bridge's MAC can point at a port STP has blocked until it ages out.
+    ip netns exec "$n" sysctl -qw net.ipv4.conf.all.arp_ignore=1
     ip -n "$n" link add xenbr0 type bridge stp_state 1 priority 32768 $timers
     for s in 1 2; do
         ip -n "$p-sw$s" link add "n${k}s$s" type veth peer name "peth$((s - 1))" netns "$n"
