@@ -48,7 +48,14 @@ public enum Drill {
     static func withKernelDefaults(_ lab: DrillLab, progress: (String) -> Void,
                                    _ body: () throws -> [DrillEntry]) throws -> [DrillEntry] {
         let bridges = try lab.bridges()
-        let saved = try bridges.map { try DrillKernel.stpTimers($0.ns, $0.bridge) }
+        // Put back: a switch's recorded timers (what lab up set), else the timers in effect now.
+        let recorded = lab.state.switches.map { s -> STPTimers? in
+            guard let f = s.forwardDelay, let h = s.helloTime, let m = s.maxAge else { return nil }
+            return STPTimers(forwardDelayMs: f * 1000, helloMs: h * 1000, maxAgeMs: m * 1000)
+        }
+        let saved = try bridges.enumerated().map { i, b in
+            try (i < recorded.count ? recorded[i] : nil) ?? DrillKernel.stpTimers(b.ns, b.bridge)
+        }
         progress("compare: kernel-default STP timers (forward delay 15 s, hello 2 s, max age 20 s) on \(bridges.count) bridges")
         func setAll(_ timers: [STPTimers]) throws {
             for (b, t) in zip(bridges, timers) { try DrillKernel.setSTPTimers(b.ns, b.bridge, t) }

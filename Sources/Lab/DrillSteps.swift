@@ -24,10 +24,13 @@ struct DrillScenarioRun {
         return out
     }
 
-    /// Seconds to wait for redundancy to come back: twice the worst STP reconvergence, plus slack.
+    /// Seconds to wait for redundancy to come back: twice the worst STP reconvergence, plus 60 s.
+    /// The 60 s: a bridge keeps FDB entries on a port STP has just blocked; a guest whose peer
+    /// only answers is then cut off until its ARP entry is re-resolved (reachable time 15-45 s,
+    /// then probes), which the lab shows after a restore.
     func settleTimeout(_ t: DrillTimers) -> Double {
-        if case .stp(let s) = t { return Double(2 * (2 * s.forwardDelayMs + s.maxAgeMs + s.helloMs)) / 1000 + 10 }
-        return 30
+        if case .stp(let s) = t { return Double(2 * (2 * s.forwardDelayMs + s.maxAgeMs + s.helloMs)) / 1000 + 60 }
+        return 60
     }
 
     /// Redundancy back in the kernel and the monitors' logs, and the probes flowing, for `hold` s on end.

@@ -26,7 +26,8 @@ extension XGScale {
 
                 Probes: UDP datagrams with a sequence number every --interval-ms (default 10), \
                 echoed back, from node 1's VM to node 2's VM, and node 1 to node 2 over their \
-                host addresses when both have an IPv4 one and no route out. Each end is this \
+                host addresses when both have an IPv4 one and neither namespace has a default route \
+                (a profile's gateway gives one: the host stream is then left out, said in notes). Each end is this \
                 program run inside its namespace (`ip netns exec NS xg-scale lab-probe`), which \
                 refuses to probe where a default route exists. Outage = from the first lost \
                 probe to the first received again, at the interval's resolution; outage_ms is \
@@ -43,8 +44,12 @@ extension XGScale {
 
                 Restored: redundancy back to ok in the kernel and in the monitors' logs, and the \
                 probes flowing, for 2 x hello-time + 0.5 s on end (bond: 1 s), within \
-                2 x (2 x forward-delay + max-age + hello-time) + 10 s. A scenario that leaves \
-                the lab without redundancy ends the drill (the rest are listed in notes).
+                2 x (2 x forward-delay + max-age + hello-time) + 60 s (bond: 60 s). The 60 s \
+                cover what the restore itself breaks: STP moves back to the better path, and a \
+                bridge keeps FDB entries on the port it has just blocked, so a guest's traffic \
+                can stay cut until its ARP entry is re-resolved (restore_outage_ms shows it). \
+                A scenario that leaves the lab without redundancy ends the drill (the rest are \
+                listed in notes).
 
                 --compare: the same scenarios again with the kernel's default STP timers \
                 (forward delay 15 s, hello 2 s, max age 20 s) on the switches and the nodes, \
