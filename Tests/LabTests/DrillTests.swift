@@ -120,11 +120,11 @@ import TestSupport
         let before = try namespaces(besides: lab)
         let r = try lab.lab("drill")
         #expect(r.status == 1)
-        #expect(r.stderr.contains("no lab named '\(lab.name)'") && r.stderr.contains("lab up"), r.stderr)
+        #expect(r.stderr.contains("no lab named '\(lab.name)'") && r.stderr.contains("lab up"), "\(r.stderr)")
         #expect(r.stdout.isEmpty)
         let s = try lab.lab("drill", ["--scenario", "pull-the-plug"])
         #expect(s.status == 1)
-        #expect(s.stderr.contains("unknown scenario 'pull-the-plug'") && s.stderr.contains("active-uplink-cut"), s.stderr)
+        #expect(s.stderr.contains("unknown scenario 'pull-the-plug'") && s.stderr.contains("active-uplink-cut"), "\(s.stderr)")
         #expect(try namespaces(besides: lab) == before)
     }
 }

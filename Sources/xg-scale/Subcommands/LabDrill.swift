@@ -16,7 +16,7 @@ extension XGScale {
                 a probe stream, cuts, holds the cut until the traffic is back (or the bound plus \
                 1 s has passed), restores, and waits until redundancy is back before the next.
 
-                Scenarios (--scenario, repeatable; default all three):
+                Scenarios (--scenario S…, repeatable; default all three):
                   active-uplink-cut      the cable of node 1's active uplink (STP: the uplink \
                 forwarding toward the root; bond: the active slave): its switch-side end set \
                 down in the switch's namespace, so the node sees carrier loss as with a pulled \
@@ -77,8 +77,8 @@ extension XGScale {
         @Option(help: ArgumentHelp("The lab's name.", valueName: "lab"))
         var name = "lab"
 
-        @Option(parsing: .singleValue,
-                help: ArgumentHelp("A scenario to run (repeatable): active-uplink-cut, switch-power-off, inter-switch-link-cut (default: all, in this order).",
+        @Option(parsing: .upToNextOption,
+                help: ArgumentHelp("Scenarios to run, in the order given (--scenario A B, or --scenario A --scenario B): active-uplink-cut, switch-power-off, inter-switch-link-cut (default: all three, in this order).",
                                    valueName: "scenario"))
         var scenario: [String] = []
 
