@@ -4,11 +4,12 @@
 import Foundation
 
 public enum Drill {
-    public static func run(_ request: DrillRequest, progress: @escaping (String) -> Void) throws -> DrillReport {
+    public static func run(_ request: DrillRequest, progress: @escaping @Sendable (String) -> Void) throws -> DrillReport {
         let lab = try DrillLab.load(name: request.name, root: request.root)
         if request.compare && lab.isBond {
             throw DrillError("--compare sets kernel-default STP timers: lab '\(request.name)' runs a bond profile, which has none; drop --compare")
         }
+        DrillUndo.shared.onSignals { line in progress(line) }
         var notes: [String] = []
         let paths = try probePaths(lab, notes: &notes)
         var run = DrillScenarioRun(lab: lab, paths: paths, request: request, progress: progress)
@@ -62,10 +63,12 @@ public enum Drill {
             let node = bridges[bridges.count - lab.state.nodes.count]
             _ = waitFor(timeout: 15) { (try? DrillKernel.stpTimers(node.ns, node.bridge)) == timers[bridges.count - lab.state.nodes.count] }
         }
+        DrillUndo.shared.changedTimers(zip(bridges, saved).map { ($0.0.ns, $0.0.bridge, $0.1) })
         try setAll(Array(repeating: .kernelDefault, count: bridges.count))
         let result: [DrillEntry]
         do { result = try body() } catch { try? setAll(saved); throw error }
         try setAll(saved)
+        DrillUndo.shared.timersBack()
         progress("compare: the lab's STP timers put back")
         return result
     }

@@ -66,10 +66,12 @@ struct DrillScenarioRun {
         let offsets = MonitorLogs.offsets(lab.state.nodes)
         let cut = try lab.cut(scenario)
         let cutAt = ProbeClock.now()
+        DrillUndo.shared.cut(cut)
+        defer { DrillUndo.shared.undoAll() }
         for c in cut { try DrillKernel.setLink(c.ns, c.dev, up: false) }
         progress("\(scenario.rawValue) (\(tag) timers): cut \(cut.map { "\($0.dev)@\($0.ns)" }.joined(separator: " ")); bound \(bound.ms) ms")
         holdCut(scenario, bound: bound, steady: hold(timers), since: cutAt, probes: probes)
-        for c in cut { try DrillKernel.setLink(c.ns, c.dev, up: true) }
+        try DrillUndo.shared.restoreLinks()
         let restoreAt = ProbeClock.now()
         let restored = waitRedundant(timeout: settleTimeout(timers), hold: hold(timers), probes: probes)
         progress("\(scenario.rawValue) (\(tag) timers): restored after \(Int(ProbeClock.now() - restoreAt)) s: \(restored ? "redundancy ok" : "redundancy NOT back")")
