@@ -20,6 +20,7 @@ final class ProbeProcess: @unchecked Sendable {
         process.standardInput = input; process.standardOutput = output; process.standardError = errors
         output.fileHandleForReading.readabilityHandler = { [weak self] h in self?.take(h.availableData) }
         do { try process.run() } catch { throw DrillError("cannot start the \(label) probe: \(error)") }
+        DrillUndo.shared.started(process)
     }
 
     private func take(_ data: Data) {
@@ -57,6 +58,7 @@ final class ProbeProcess: @unchecked Sendable {
     func finish() throws -> ProbeReport {
         try? input.fileHandleForWriting.close()
         process.waitUntilExit()
+        DrillUndo.shared.ended(process)
         output.fileHandleForReading.readabilityHandler = nil
         take(output.fileHandleForReading.readDataToEndOfFile())
         guard let last = seen.last, let report = try? JSONDecoder().decode(ProbeReport.self, from: Data(last.utf8)) else {
@@ -69,6 +71,7 @@ final class ProbeProcess: @unchecked Sendable {
         try? input.fileHandleForWriting.close()
         if process.isRunning { process.terminate() }
         process.waitUntilExit()
+        DrillUndo.shared.ended(process)
         output.fileHandleForReading.readabilityHandler = nil
     }
 }

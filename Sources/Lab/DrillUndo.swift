@@ -9,6 +9,17 @@ final class DrillUndo: @unchecked Sendable {
     private var links: [(ns: String, dev: String)] = []
     private var timers: [(ns: String, bridge: String, timers: STPTimers)] = []
     private var sources: [DispatchSourceSignal] = []
+    private var probes: [ObjectIdentifier: Process] = [:]
+
+    func started(_ p: Process) { lock.withLock { probes[ObjectIdentifier(p)] = p } }
+    func ended(_ p: Process) { _ = lock.withLock { probes.removeValue(forKey: ObjectIdentifier(p)) } }
+
+    /// End every probe still running (SIGTERM, then wait).
+    func stopProbes() {
+        let running = lock.withLock { () -> [Process] in defer { probes = [:] }; return Array(probes.values) }
+        for p in running where p.isRunning { p.terminate() }
+        for p in running { p.waitUntilExit() }
+    }
 
     func cut(_ l: [(ns: String, dev: String)]) { lock.withLock { links = l } }
     func changedTimers(_ t: [(ns: String, bridge: String, timers: STPTimers)]) { lock.withLock { timers = t } }
@@ -37,6 +48,7 @@ final class DrillUndo: @unchecked Sendable {
             signal(sig, SIG_IGN)
             let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             s.setEventHandler { [self] in
+                stopProbes()
                 undoAll()
                 say("interrupted: the cut links and the lab's STP timers are put back")
                 exit(128 + sig)

@@ -12,12 +12,17 @@ import TestSupport
     func withLab(_ body: (LabHarness) throws -> Void) throws {
         let lab = try LabHarness()
         defer { lab.close() }
-        let before = try namespaces(besides: lab)
         let up = try lab.lab("up")
         try #require(up.status == 0, "lab up: \(up.stderr)")
         try body(lab)
+        // No probe left running: the VM namespaces hold no process once the drill is over.
+        for node in try lab.state().nodes {
+            let pids = try runChecked(["ip", "netns", "pids", node.vmNamespace]).stdout
+            #expect(pids.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "\(node.vmNamespace): \(pids)")
+        }
         lab.close()
-        #expect(try namespaces(besides: lab) == before, "the lab's namespaces are gone")
+        // Other labs on this machine come and go meanwhile: only this one's namespaces count.
+        #expect(try namespaces().filter { $0.hasPrefix(lab.prefix) }.isEmpty, "the lab's namespaces are gone")
     }
 
     func drill(_ lab: LabHarness, _ args: [String]) throws -> (ProcessResult, [[String: Any]]) {
@@ -88,6 +93,30 @@ import TestSupport
             #expect(sawCut, "\(sw.namespace) \(active.switchPort) was never down")
             #expect(sawNodeCarrierLoss, "\(node.namespace) \(active.name) never lost carrier")
             #expect(proc.terminationStatus == 0)
+        }
+    }
+
+    @Test func anInterruptedDrillPutsTheCutBack() throws {
+        guard try labPrerequisites() else { return }
+        try withLab { lab in
+            let sw = try lab.state().switches[0]
+            let proc = Process()
+            proc.executableURL = URL(fileURLWithPath: xgScaleBinary())
+            proc.arguments = ["lab", "drill", "--name", lab.name, "--scenario", "switch-power-off"]
+            proc.environment = ProcessInfo.processInfo.environment.merging(lab.environment) { $1 }
+            proc.standardOutput = FileHandle.nullDevice; proc.standardError = FileHandle.nullDevice
+            try proc.run()
+            func down() throws -> [String] {
+                try links(sw.namespace).filter { sw.ports.contains($0["ifname"] as? String ?? "") && !($0["flags"] as? [String] ?? []).contains("UP") }
+                    .compactMap { $0["ifname"] as? String }
+            }
+            let cut = try waitUntil(timeout: 60, interval: 0.05) { try down().count == sw.ports.count }
+            kill(proc.processIdentifier, SIGINT)
+            proc.waitUntilExit()
+            #expect(cut, "switch1's ports were never all down")
+            #expect(proc.terminationStatus == 130)
+            let left = try down()
+            #expect(left.isEmpty, "still down after the interrupt: \(left)")
         }
     }
 

@@ -66,7 +66,9 @@ extension XGScale {
 
                 Exit status: 0 every outage within its bound and redundancy restored; 2 not; \
                 1 the drill could not run (no such lab, lab not up, bad scenario name, not \
-                root, probes not flowing before the cut).
+                root, probes not flowing before the cut). SIGINT or SIGTERM during a drill ends \
+                its probes, sets the cut links up and puts the lab's STP timers back, then exits \
+                130 or 143.
 
                 Examples:
                   xg-scale lab drill
