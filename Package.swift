@@ -84,6 +84,9 @@ let package = Package(
         // contrib/ansible's xg_scale module run by ansible-playbook (localhost, connection local)
         // with xg-scale inside throwaway namespaces (root; ansible-core from PyPI).
         .testTarget(name: "AnsibleTests", dependencies: ["TestSupport"]),
+        // `xg-scale lab` on the real kernel: up/status/exec/down, kill -9 of up, refusals, preflight
+        // through `lab exec` (root; namespaces named xgl-tPIDxN-*).
+        .testTarget(name: "LabTests", dependencies: ["Lab", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

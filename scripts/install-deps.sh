@@ -7,7 +7,7 @@ PACKAGES="
   systemd
   drbd-utils
   rsyslog
-  openssh-server openssh-client netcat-openbsd
+  openssh-server openssh-client netcat-openbsd iputils-ping
   qemu-system-x86 busybox-static cpio kmod
   groff-base man-db jq
   dpkg-dev binutils lintian

@@ -23,6 +23,12 @@ public struct LabSwitch: Codable, Sendable, Equatable {
     public var interSwitchPort: String
     /// Every port of `bridge` (node-facing ports and `interSwitchPort`).
     public var ports: [String]
+    /// The bridge's STP priority (switch1 the lowest of the lab: the root) and the timers it
+    /// runs with, in seconds (the profile's: the root's timers rule the whole tree).
+    public var priority: Int? = nil
+    public var forwardDelay: Int? = nil
+    public var helloTime: Int? = nil
+    public var maxAge: Int? = nil
 
     public init(name: String, namespace: String, bridge: String, interSwitchPort: String, ports: [String]) {
         self.name = name; self.namespace = namespace; self.bridge = bridge

@@ -24,6 +24,8 @@ struct XGScale: AsyncParsableCommand {
             PreflightNode.self,
             Watchdog.self,
             MonitorCommand.self,
+            LabCommand.self,
+            LabProbe.self,
         ]
     )
 }
