@@ -34,7 +34,9 @@ extension XGScale {
 
                 Monitors: `xg-scale monitor --json --profile … --metrics-file LABDIR/NODE.prom` \
                 per node, detached (own session), its JSON lines in LABDIR/NODE.monitor.jsonl; \
-                pid and start time are recorded before it counts as started.
+                pid and start time are recorded before it counts as started. Then `lab up` \
+                waits until no bridge port of a switch or node is listening or learning (polled; \
+                at most 2 x forward-delay + max-age + 10 s) and says how long the tree took.
 
                 Defaults: --profile stp-two-switches.yaml and --inventory inventory.yaml, looked \
                 for in ./profiles/, in profiles/ above this executable (a source tree), then in \
@@ -79,8 +81,10 @@ extension XGScale {
         func run() throws {
             let store = try lab.store()
             do { try LabEngine.requireRoot("lab up", "it creates network namespaces") } catch { throw labFail("\(error)", "lab up") }
-            let profilePath = try profile.map(absolute) ?? shipped("stp-two-switches.yaml", what: "profile")
-            let inventoryPath = try inventory.map(absolute) ?? (try? shipped("inventory.yaml", what: "inventory"))
+            guard let profilePath = profile.map(absolute) ?? shipped("stp-two-switches.yaml") else {
+                throw labFail("no shipped profile stp-two-switches.yaml found (looked in ./profiles, profiles/ above this program, /usr/share/doc/xg-scale/examples): pass --profile FILE", "lab up")
+            }
+            let inventoryPath = inventory.map(absolute) ?? shipped("inventory.yaml")
             let inputs = try loadNodes(profilePath: profilePath, inventoryPath: inventoryPath)
             let request = LabRequest(profilePath: profilePath, inventoryPath: inventoryPath, nodes: inputs,
                                      executable: selfPath())
@@ -120,7 +124,7 @@ extension XGScale {
         }
 
         /// A shipped example: ./profiles/, profiles/ above this executable, the package's examples.
-        func shipped(_ file: String, what: String) throws -> String {
+        func shipped(_ file: String) -> String? {
             var candidates = [FileManager.default.currentDirectoryPath + "/profiles/" + file]
             var dir = URL(fileURLWithPath: selfPath()).deletingLastPathComponent()
             for _ in 0..<5 {
@@ -128,10 +132,7 @@ extension XGScale {
                 dir.deleteLastPathComponent()
             }
             candidates.append("/usr/share/doc/xg-scale/examples/" + file)
-            guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-                throw labFail("no shipped \(what) \(file) found (looked in \(candidates.first!), profiles/ above this program, /usr/share/doc/xg-scale/examples): pass --\(what) FILE", "lab up")
-            }
-            return found
+            return candidates.first { FileManager.default.fileExists(atPath: $0) }
         }
     }
 }
