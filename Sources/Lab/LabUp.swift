@@ -41,7 +41,12 @@ public enum LabEngine {
         for ns in LabLayout.namespaces(of: state) {
             state.namespaces.append(ns)
             try store.save(state)
-            try Command.check([Command.ip, "netns", "add", ns])
+            do { try Command.check([Command.ip, "netns", "add", ns]) } catch {
+                // Not made by us (it appeared meanwhile, say): never to be deleted by the undo.
+                state.namespaces.removeLast()
+                try store.save(state)
+                throw error
+            }
             try Command.ipIn(ns, ["link", "set", "lo", "up"])
         }
         progress("namespaces: \(state.namespaces.joined(separator: " "))")
@@ -82,14 +87,13 @@ public enum LabEngine {
     /// its arguments is what later proves the process is this lab's.
     static func startMonitor(node: LabNode, store: LabStore, request: LabRequest, input: LabNodeInput) throws -> LabProcess {
         var argv = [Command.ip, "netns", "exec", node.namespace, request.executable, "monitor", "--json",
-                    "--no-local-syslog", "--topology-poll", "1", "--metrics-file", metricsFile(node, store)]
+                    "--no-local-syslog", "--topology-poll", "1", "--metrics-file", metricsFile(forNode: node.name, store)]
         argv += ["--profile", request.profilePath]
         if let inventory = request.inventoryPath { argv += ["--inventory", inventory, "--node", node.name] }
         let (pid, start) = try Command.spawnDetached(argv, log: node.monitorLog)
         return LabProcess(role: "monitor", node: node.name, pid: pid, startTime: start, log: node.monitorLog)
     }
 
-    static func metricsFile(_ node: LabNode, _ store: LabStore) -> String { store.path("\(node.name).prom") }
 
     /// Refuse a profile the kernel cannot carry, naming the module and its CONFIG option.
     static func checkKernel(for redundancy: Redundancy) throws {

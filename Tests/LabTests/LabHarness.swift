@@ -5,6 +5,7 @@
 import Foundation
 import Glibc
 import Lab
+import Testing
 import TestSupport
 
 final class LabHarness: @unchecked Sendable {
@@ -106,4 +107,23 @@ func sysfs(_ ns: String, _ path: String) throws -> String {
 
 func labPrerequisites() throws -> Bool {
     try prerequisites(programs: ["ip", "bridge", "ping", "nft"])
+}
+
+/// Before probing: no route out of the lab. The root namespace has the same links as before
+/// `lab up` (no cable into it), and every lab namespace holds only loopback, veths whose peer
+/// is in another namespace of the lab, and bridges.
+func assertIsolated(_ state: LabState, rootLinksBefore: [String]) throws {
+    #expect(try rootLinks() == rootLinksBefore, "no interface of the lab in the root namespace")
+    for ns in state.namespaces {
+        for l in try links(ns) {
+            let kind = (l["linkinfo"] as? [String: Any])?["info_kind"] as? String
+            let name = l["ifname"] as? String ?? "?"
+            #expect(name == "lo" || kind == "veth" || kind == "bridge", "\(ns)/\(name) is \(kind ?? "a device")")
+            if kind == "veth" && l["link_netnsid"] == nil {
+                // A veth with both ends here (the profile's veth0/vif0.0): its peer must be local.
+                #expect(try links(ns).contains { $0["ifname"] as? String == l["link"] as? String },
+                        "\(ns)/\(name)'s peer is in this namespace")
+            }
+        }
+    }
 }

@@ -13,10 +13,12 @@ import TestSupport
         guard try labPrerequisites() else { return }
         let lab = try LabHarness()
         defer { lab.close() }
+        let linksBefore = try rootLinks()
         let up = try lab.lab("up")
         try #require(up.status == 0, "\(up.stderr)")
         let state = try lab.state()
         try checkStatus(lab, state)
+        try assertIsolated(state, rootLinksBefore: linksBefore)
 
         // exec: exit status through, stdout through, every target kind, unknown node refused.
         let seven = try lab.lab("exec", [lab.name, "dom0", "--", "sh", "-c", "exit 7"], named: false)
