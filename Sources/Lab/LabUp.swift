@@ -18,6 +18,7 @@ public enum LabEngine {
             throw LabError("namespaces of a lab named '\(store.name)' exist already (\(taken.joined(separator: ", "))) without its record: delete them (ip netns delete NAME) or choose another --name")
         }
         try store.create()
+        catchInterrupts()
         do {
             try store.save(state)
             try build(&state, store: store, request: request, progress: progress)
@@ -39,6 +40,7 @@ public enum LabEngine {
     static func build(_ state: inout LabState, store: LabStore, request: LabRequest,
                       progress: (String) -> Void) throws {
         for ns in LabLayout.namespaces(of: state) {
+            try checkInterrupted()
             state.namespaces.append(ns)
             try store.save(state)
             do { try Command.check([Command.ip, "netns", "add", ns]) } catch {
@@ -55,11 +57,13 @@ public enum LabEngine {
         try LabWiring.nodes(state)
         progress("wired \(state.nodes.count) nodes: uplinks \(state.nodes[0].uplinks.map(\.name).joined(separator: ", ")), heartbeat, VM")
         for (i, node) in state.nodes.enumerated() {
+            try checkInterrupted()
             try applyProfile(node: node, store: store, request: request, input: request.nodes[i])
             try LabWiring.attachVM(node: node, profile: request.nodes[i].profile)
             progress("\(node.name): profile applied in \(node.namespace), VM \(node.vmAddress) on \(request.nodes[i].profile.bridge.name)")
         }
         for (i, node) in state.nodes.enumerated() {
+            try checkInterrupted()
             let process = try startMonitor(node: node, store: store, request: request, input: request.nodes[i])
             state.processes.append(process)
             try store.save(state)

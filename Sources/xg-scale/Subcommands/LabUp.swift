@@ -51,7 +51,8 @@ extension XGScale {
                 file:line error); the inventory has fewer nodes than --nodes; the kernel lacks \
                 what the profile needs (a bond profile without the bonding driver names module \
                 'bonding' / CONFIG_BONDING and the qemu VM harness, Tests/VM). A failure halfway \
-                removes what was made, as `lab down` would, and exits 1.
+                removes what was made, as `lab down` would, and exits 1; so does SIGINT, SIGTERM \
+                or SIGHUP. After a kill -9, `xg-scale lab down --name LAB` removes it all.
 
                 --json prints the lab's record (state.json) when it is up.
 
