@@ -25,7 +25,8 @@ extension XGScale {
                 bridge priority is 8192 or lower). Both switches run the profile's timers \
                 (forward-delay, hello-time, max-age): in STP every bridge uses the timers the \
                 root announces in its BPDUs, so the root's timers rule the whole tree; a switch \
-                with kernel defaults would make the profile's timers void.
+                with kernel defaults would make the profile's timers void. A profile without \
+                bridge.stp (a bond) gets forward-delay 4, hello-time 1, max-age 6 on the switches.
 
                 Apply: each node runs this same program as `ip netns exec NS xg-scale apply \
                 PROFILE --inventory F --node NODE --state-dir LABDIR/NODE.apply --json` (no \
