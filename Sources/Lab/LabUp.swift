@@ -26,8 +26,10 @@ public enum LabEngine {
             try store.save(state)
             return state
         } catch {
-            progress("failed: \(error); removing what was made")
-            _ = try? down(store: store)
+            progress("failed; removing what was made")
+            do { _ = try down(store: store) } catch let undo {
+                throw LabError("\(error); removing what was made failed too (\(undo)): run `xg-scale lab down --name \(store.name)`")
+            }
             throw error
         }
     }
