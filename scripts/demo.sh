@@ -1,6 +1,7 @@
 #!/bin/sh
 # `make demo`: the shipped defaults on a lab — build, `xg-scale lab up` with the shipped STP
-# profile (two switches, two nodes, their VMs, a monitor per node), its status, then a DRBD
+# profile (two switches, two nodes, their VMs, a monitor per node), its status, a drill that
+# powers switch1 off (the failover measured beside its bound), then a DRBD
 # preflight across the lab's nodes with ONE port blocked by an nftables rule in one node, and
 # `lab down` in a trap so it always runs. Needs root; leaves nothing behind.
 # Usage: scripts/demo.sh BIN [INVENTORY] [NODE]   (NODE: the node whose port is blocked)
@@ -19,6 +20,7 @@ BIN=$(readlink -f "$BIN")
 
 cleanup() {
   trap - EXIT INT TERM
+  [ -z "${TAIL:-}" ] || kill "$TAIL" 2>/dev/null || true
   say "xg-scale lab down --name $LAB"
   "$BIN" lab down --name "$LAB"
   left=$(ip netns list | grep -c "^xgl-$LAB-" || true)
@@ -32,7 +34,13 @@ say "xg-scale lab up --name $LAB --inventory $INVENTORY   (shipped profile: stp-
 say "xg-scale lab status --name $LAB"
 "$BIN" lab status --name "$LAB"
 
-# DRILL
+LABDIR=${XG_SCALE_LAB_ROOT:-/run/xg-scale/lab}/$LAB
+say "xg-scale lab drill --name $LAB --scenario switch-power-off   (switch1 loses power; the monitors' alerts scroll)"
+tail -n0 -q -F "$LABDIR"/*.monitor.jsonl 2>/dev/null & TAIL=$!
+rc=0
+"$BIN" lab drill --name "$LAB" --scenario switch-power-off || rc=$?
+kill "$TAIL" 2>/dev/null || true; TAIL=""
+[ "$rc" -eq 0 ] || echo "demo: lab drill exited $rc (2: an outage over its bound or redundancy not back)" >&2
 
 say "nftables in $NODE: drop DRBD port $BLOCKED (resource vm-db of $CONFIG)"
 "$BIN" lab exec "$LAB" "$NODE" -- nft -f - <<NFT
