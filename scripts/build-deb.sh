@@ -34,6 +34,8 @@ sed 's#/usr/local/sbin/xg-scale#/usr/sbin/xg-scale#g' contrib/xg-scale-monitor.s
     > "$R/lib/systemd/system/xg-scale-monitor.service"
 
 for p in profiles/*.yaml; do install -m 644 "$p" "$R/usr/share/doc/xg-scale/examples/"; done
+install -d "$R/usr/share/doc/xg-scale/examples/drbd"
+install -m 644 examples/drbd/lab.res "$R/usr/share/doc/xg-scale/examples/drbd/"
 install -m 644 packaging/debian/copyright "$R/usr/share/doc/xg-scale/copyright"
 install -d "$R/usr/share/lintian/overrides"
 install -m 644 packaging/debian/lintian-overrides "$R/usr/share/lintian/overrides/xg-scale"

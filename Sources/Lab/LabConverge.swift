@@ -11,6 +11,7 @@ extension LabEngine {
         let start = Date()
         var settledOnce = false
         while true {
+            try checkInterrupted()
             let transient = transientPorts(state)
             if transient.isEmpty {
                 if settledOnce { return Date().timeIntervalSince(start) }

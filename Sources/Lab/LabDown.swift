@@ -39,6 +39,7 @@ extension LabEngine {
         return report
     }
 
+    /// The monitor's metrics file: in its arguments, it is what proves a monitor is this lab's.
     static func metricsFile(forNode node: String, _ store: LabStore) -> String { store.path("\(node).prom") }
 
     /// SIGTERM to the process proven to be ours (start time when known, `token` in its arguments),

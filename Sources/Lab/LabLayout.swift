@@ -35,7 +35,9 @@ public enum LabLayout {
         guard let first = nodes.first?.profile else { throw LabError("no node to build: --nodes must be 1 or more") }
         guard nodes.count <= maxNodes else { throw LabError("--nodes \(nodes.count): a lab has at most \(maxNodes) nodes") }
         for n in nodes { try check(nodeName: n.name) }
-        let stp = first.bridge.stp ?? STPProfile()
+        // A profile without STP (a bond on a plain bridge) leaves the switches' timers to the
+        // lab: short ones, so the tree settles in seconds, not the kernel's 30 s.
+        let stp = first.bridge.stp ?? STPProfile(forwardDelay: 4, helloTime: 1, maxAge: 6)
         let nodePriority = stp.priority ?? STPProfile.kernelPriority
         let (p1, p2) = nodePriority > 8192 ? (4096, 8192) : (0, 1)
         var switches = (1...2).map { i in

@@ -75,5 +75,8 @@ public struct LabStore: Sendable {
         guard exists else { return }
         try FileManager.default.removeItem(atPath: directory)
         Files.syncDirectory(root)
+        // The root (and /run/xg-scale above the default one) go too once no lab is left;
+        // rmdir(2) leaves a directory that still holds anything.
+        if rmdir(root) == 0, root == LabStore.defaultRoot { _ = rmdir(Trust.parent(of: root)) }
     }
 }

@@ -18,6 +18,7 @@ public enum LabEngine {
             throw LabError("namespaces of a lab named '\(store.name)' exist already (\(taken.joined(separator: ", "))) without its record: delete them (ip netns delete NAME) or choose another --name")
         }
         try store.create()
+        catchInterrupts()
         do {
             try store.save(state)
             try build(&state, store: store, request: request, progress: progress)
@@ -25,8 +26,10 @@ public enum LabEngine {
             try store.save(state)
             return state
         } catch {
-            progress("failed: \(error); removing what was made")
-            _ = try? down(store: store)
+            progress("failed; removing what was made")
+            do { _ = try down(store: store) } catch let undo {
+                throw LabError("\(error); removing what was made failed too (\(undo)): run `xg-scale lab down --name \(store.name)`")
+            }
             throw error
         }
     }
@@ -39,9 +42,15 @@ public enum LabEngine {
     static func build(_ state: inout LabState, store: LabStore, request: LabRequest,
                       progress: (String) -> Void) throws {
         for ns in LabLayout.namespaces(of: state) {
+            try checkInterrupted()
             state.namespaces.append(ns)
             try store.save(state)
-            try Command.check([Command.ip, "netns", "add", ns])
+            do { try Command.check([Command.ip, "netns", "add", ns]) } catch {
+                // Not made by us (it appeared meanwhile, say): never to be deleted by the undo.
+                state.namespaces.removeLast()
+                try store.save(state)
+                throw error
+            }
             try Command.ipIn(ns, ["link", "set", "lo", "up"])
         }
         progress("namespaces: \(state.namespaces.joined(separator: " "))")
@@ -50,11 +59,13 @@ public enum LabEngine {
         try LabWiring.nodes(state)
         progress("wired \(state.nodes.count) nodes: uplinks \(state.nodes[0].uplinks.map(\.name).joined(separator: ", ")), heartbeat, VM")
         for (i, node) in state.nodes.enumerated() {
+            try checkInterrupted()
             try applyProfile(node: node, store: store, request: request, input: request.nodes[i])
             try LabWiring.attachVM(node: node, profile: request.nodes[i].profile)
             progress("\(node.name): profile applied in \(node.namespace), VM \(node.vmAddress) on \(request.nodes[i].profile.bridge.name)")
         }
         for (i, node) in state.nodes.enumerated() {
+            try checkInterrupted()
             let process = try startMonitor(node: node, store: store, request: request, input: request.nodes[i])
             state.processes.append(process)
             try store.save(state)
@@ -82,14 +93,13 @@ public enum LabEngine {
     /// its arguments is what later proves the process is this lab's.
     static func startMonitor(node: LabNode, store: LabStore, request: LabRequest, input: LabNodeInput) throws -> LabProcess {
         var argv = [Command.ip, "netns", "exec", node.namespace, request.executable, "monitor", "--json",
-                    "--no-local-syslog", "--topology-poll", "1", "--metrics-file", metricsFile(node, store)]
+                    "--no-local-syslog", "--topology-poll", "1", "--metrics-file", metricsFile(forNode: node.name, store)]
         argv += ["--profile", request.profilePath]
         if let inventory = request.inventoryPath { argv += ["--inventory", inventory, "--node", node.name] }
         let (pid, start) = try Command.spawnDetached(argv, log: node.monitorLog)
         return LabProcess(role: "monitor", node: node.name, pid: pid, startTime: start, log: node.monitorLog)
     }
 
-    static func metricsFile(_ node: LabNode, _ store: LabStore) -> String { store.path("\(node.name).prom") }
 
     /// Refuse a profile the kernel cannot carry, naming the module and its CONFIG option.
     static func checkKernel(for redundancy: Redundancy) throws {

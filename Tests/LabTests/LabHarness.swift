@@ -5,6 +5,7 @@
 import Foundation
 import Glibc
 import Lab
+import Testing
 import TestSupport
 
 final class LabHarness: @unchecked Sendable {
@@ -59,11 +60,11 @@ final class LabHarness: @unchecked Sendable {
     }
 }
 
-/// `ip netns list` without the labs this test process runs at the same time in other tests
-/// (Swift Testing runs suites in parallel): what one test may compare before and after.
+/// `ip netns list` as one test may compare it before and after: this lab's namespaces and every
+/// namespace that is not a throwaway of some test run (xgt-* of TestSupport, xgl-* of other labs:
+/// other tests, here or in another checkout on this machine, make and delete those meanwhile).
 func namespaces(besides lab: LabHarness) throws -> [String] {
-    let mine = "xgl-t\(getpid() % 100_000)x"
-    return try namespaces().filter { !$0.hasPrefix(mine) || $0.hasPrefix(lab.prefix) }
+    try namespaces().filter { $0.hasPrefix(lab.prefix) || !($0.hasPrefix("xgt-") || $0.hasPrefix("xgl-")) }
 }
 
 /// `ip netns list`, names only.
@@ -106,4 +107,23 @@ func sysfs(_ ns: String, _ path: String) throws -> String {
 
 func labPrerequisites() throws -> Bool {
     try prerequisites(programs: ["ip", "bridge", "ping", "nft"])
+}
+
+/// Before probing: no route out of the lab. The root namespace has the same links as before
+/// `lab up` (no cable into it), and every lab namespace holds only loopback, veths whose peer
+/// is in another namespace of the lab, and bridges.
+func assertIsolated(_ state: LabState, rootLinksBefore: [String]) throws {
+    #expect(try rootLinks() == rootLinksBefore, "no interface of the lab in the root namespace")
+    for ns in state.namespaces {
+        for l in try links(ns) {
+            let kind = (l["linkinfo"] as? [String: Any])?["info_kind"] as? String
+            let name = l["ifname"] as? String ?? "?"
+            #expect(name == "lo" || kind == "veth" || kind == "bridge", "\(ns)/\(name) is \(kind ?? "a device")")
+            if kind == "veth" && l["link_netnsid"] == nil {
+                // A veth with both ends here (the profile's veth0/vif0.0): its peer must be local.
+                #expect(try links(ns).contains { $0["ifname"] as? String == l["link"] as? String },
+                        "\(ns)/\(name)'s peer is in this namespace")
+            }
+        }
+    }
 }

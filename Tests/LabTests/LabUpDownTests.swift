@@ -92,6 +92,25 @@ import TestSupport
         }
     }
 
+    /// SIGTERM to `lab up` halfway: it removes what it made itself and exits 1 (no `lab down`).
+    @Test func interruptedUpUndoesItself() throws {
+        guard try labPrerequisites() else { return }
+        let lab = try LabHarness()
+        let (nsBefore, linksBefore) = (try namespaces(besides: lab), try rootLinks())
+        defer { lab.close() }
+        let pid = try spawnWithCleanSignals(["/usr/bin/env", "XG_SCALE_LAB_ROOT=\(lab.root)", xgScaleBinary(), "lab", "up", "--name", lab.name])
+        let reached = try waitUntil(timeout: 60, interval: 0.01) { ((try? lab.state())?.namespaces.count ?? 0) >= 4 }
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        #expect(reached)
+        #expect((status & 0x7f) == 0 && (status >> 8) & 0xff == 1, "exited 1, not killed (wait status \(status))")
+        #expect(try namespaces(besides: lab) == nsBefore)
+        #expect(try rootLinks() == linksBefore)
+        #expect(lab.labProcesses().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: "\(lab.root)/\(lab.name)"))
+    }
+
     @Test(arguments: [3, 8])
     func killedUpThenDownLeavesNothing(journalled: Int) throws {
         guard try labPrerequisites() else { return }

@@ -13,10 +13,12 @@ import TestSupport
         guard try labPrerequisites() else { return }
         let lab = try LabHarness()
         defer { lab.close() }
+        let linksBefore = try rootLinks()
         let up = try lab.lab("up")
         try #require(up.status == 0, "\(up.stderr)")
         let state = try lab.state()
         try checkStatus(lab, state)
+        try assertIsolated(state, rootLinksBefore: linksBefore)
 
         // exec: exit status through, stdout through, every target kind, unknown node refused.
         let seven = try lab.lab("exec", [lab.name, "dom0", "--", "sh", "-c", "exit 7"], named: false)
@@ -96,6 +98,24 @@ import TestSupport
         #expect(["filtered", "rejected"].contains(pair["result"] as? String))
         let rule = pair["rule"] as? [String: Any]
         #expect(rule?["table"] as? String == "xglabtest" && rule?["comment"] as? String == "lab test: vm-db blocked")
+    }
+
+    /// The apply in the first node fails at its first step (the apply engine's fault hook,
+    /// XG_SCALE_FAULT_STEP): `lab up` exits 1 naming that node, and what it had built by then
+    /// (both switches, every node's namespace and cables, the apply's state) is gone.
+    @Test func failureHalfwayUndoesEverything() throws {
+        guard try labPrerequisites() else { return }
+        let lab = try LabHarness()
+        let (nsBefore, linksBefore) = (try namespaces(besides: lab), try rootLinks())
+        defer { lab.close() }
+        let r = try run([xgScaleBinary(), "lab", "up", "--name", lab.name],
+                        environment: lab.environment.merging(["XG_SCALE_FAULT_STEP": "1"]) { $1 })
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("in node dom0 "), "names the node whose apply failed: \(r.stderr)")
+        #expect(try namespaces(besides: lab) == nsBefore)
+        #expect(try rootLinks() == linksBefore)
+        #expect(lab.labProcesses().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: "\(lab.root)/\(lab.name)"))
     }
 
     @Test func bondProfileRefusedWithoutTheBondingDriver() throws {

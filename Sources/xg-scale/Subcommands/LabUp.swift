@@ -25,7 +25,8 @@ extension XGScale {
                 bridge priority is 8192 or lower). Both switches run the profile's timers \
                 (forward-delay, hello-time, max-age): in STP every bridge uses the timers the \
                 root announces in its BPDUs, so the root's timers rule the whole tree; a switch \
-                with kernel defaults would make the profile's timers void.
+                with kernel defaults would make the profile's timers void. A profile without \
+                bridge.stp (a bond) gets forward-delay 4, hello-time 1, max-age 6 on the switches.
 
                 Apply: each node runs this same program as `ip netns exec NS xg-scale apply \
                 PROFILE --inventory F --node NODE --state-dir LABDIR/NODE.apply --json` (no \
@@ -34,7 +35,9 @@ extension XGScale {
 
                 Monitors: `xg-scale monitor --json --profile … --metrics-file LABDIR/NODE.prom` \
                 per node, detached (own session), its JSON lines in LABDIR/NODE.monitor.jsonl; \
-                pid and start time are recorded before it counts as started.
+                pid and start time are recorded before it counts as started. Then `lab up` \
+                waits until no bridge port of a switch or node is listening or learning (polled; \
+                at most 2 x forward-delay + max-age + 10 s) and says how long the tree took.
 
                 Defaults: --profile stp-two-switches.yaml and --inventory inventory.yaml, looked \
                 for in ./profiles/, in profiles/ above this executable (a source tree), then in \
@@ -49,7 +52,8 @@ extension XGScale {
                 file:line error); the inventory has fewer nodes than --nodes; the kernel lacks \
                 what the profile needs (a bond profile without the bonding driver names module \
                 'bonding' / CONFIG_BONDING and the qemu VM harness, Tests/VM). A failure halfway \
-                removes what was made, as `lab down` would, and exits 1.
+                removes what was made, as `lab down` would, and exits 1; so does SIGINT, SIGTERM \
+                or SIGHUP. After a kill -9, `xg-scale lab down --name LAB` removes it all.
 
                 --json prints the lab's record (state.json) when it is up.
 
@@ -79,8 +83,10 @@ extension XGScale {
         func run() throws {
             let store = try lab.store()
             do { try LabEngine.requireRoot("lab up", "it creates network namespaces") } catch { throw labFail("\(error)", "lab up") }
-            let profilePath = try profile.map(absolute) ?? shipped("stp-two-switches.yaml", what: "profile")
-            let inventoryPath = try inventory.map(absolute) ?? (try? shipped("inventory.yaml", what: "inventory"))
+            guard let profilePath = profile.map(absolute) ?? shipped("stp-two-switches.yaml") else {
+                throw labFail("no shipped profile stp-two-switches.yaml found (looked in ./profiles, profiles/ above this program, /usr/share/doc/xg-scale/examples): pass --profile FILE", "lab up")
+            }
+            let inventoryPath = inventory.map(absolute) ?? shipped("inventory.yaml")
             let inputs = try loadNodes(profilePath: profilePath, inventoryPath: inventoryPath)
             let request = LabRequest(profilePath: profilePath, inventoryPath: inventoryPath, nodes: inputs,
                                      executable: selfPath())
@@ -120,7 +126,7 @@ extension XGScale {
         }
 
         /// A shipped example: ./profiles/, profiles/ above this executable, the package's examples.
-        func shipped(_ file: String, what: String) throws -> String {
+        func shipped(_ file: String) -> String? {
             var candidates = [FileManager.default.currentDirectoryPath + "/profiles/" + file]
             var dir = URL(fileURLWithPath: selfPath()).deletingLastPathComponent()
             for _ in 0..<5 {
@@ -128,10 +134,7 @@ extension XGScale {
                 dir.deleteLastPathComponent()
             }
             candidates.append("/usr/share/doc/xg-scale/examples/" + file)
-            guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0) }) else {
-                throw labFail("no shipped \(what) \(file) found (looked in \(candidates.first!), profiles/ above this program, /usr/share/doc/xg-scale/examples): pass --\(what) FILE", "lab up")
-            }
-            return found
+            return candidates.first { FileManager.default.fileExists(atPath: $0) }
         }
     }
 }
