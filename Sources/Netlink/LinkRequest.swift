@@ -57,59 +57,6 @@ extension BridgeLink {
     }
 }
 
-extension BondLink {
-    /// IFLA_BOND_* for `settings`; names are turned into the kernel's numbers, interface names
-    /// (primary, active slave) into indexes through `indexOf`.
-    static func put(_ settings: BondSettings, into m: Message, includeMode: Bool = true,
-                    indexOf: (String) -> Int?) throws(NetlinkError) {
-        func number(_ option: String, _ value: String, _ names: [String]) throws(NetlinkError) -> UInt8 {
-            guard let n = BondLink.number(value, in: names) else {
-                throw NetlinkError(operation: "\(m.operation): \(option) \(value)", code: NLE_INVAL,
-                                   message: "unknown value (one of: \(names.joined(separator: ", ")))")
-            }
-            return UInt8(n)
-        }
-        if includeMode { try m.put(Int(IFLA_BOND_MODE), u8: number("mode", settings.mode, modes)) }
-        if let v = settings.miimon { try m.put(Int(IFLA_BOND_MIIMON), u32: UInt32(v)) }
-        if let v = settings.updelay { try m.put(Int(IFLA_BOND_UPDELAY), u32: UInt32(v)) }
-        if let v = settings.downdelay { try m.put(Int(IFLA_BOND_DOWNDELAY), u32: UInt32(v)) }
-        if let v = settings.primary {
-            guard let index = indexOf(v) else {
-                throw NetlinkError(operation: "\(m.operation): primary \(v)", code: NLE_NODEV,
-                                   message: String(cString: nl_geterror(NLE_NODEV)))
-            }
-            try m.put(Int(IFLA_BOND_PRIMARY), u32: UInt32(index))
-        }
-        if let v = settings.primaryReselect {
-            try m.put(Int(IFLA_BOND_PRIMARY_RESELECT), u8: number("primary-reselect", v, primaryReselects))
-        }
-        if let v = settings.arpInterval { try m.put(Int(IFLA_BOND_ARP_INTERVAL), u32: UInt32(v)) }
-        if let targets = settings.arpIPTarget {
-            try m.nest(Int(IFLA_BOND_ARP_IP_TARGET)) { () throws(NetlinkError) in
-                for (i, target) in targets.enumerated() {
-                    let parts = target.split(separator: ".").compactMap { UInt8($0) }
-                    guard parts.count == 4 else {
-                        throw NetlinkError(operation: "\(m.operation): arp-ip-target \(target)", code: NLE_INVAL,
-                                           message: "not an IPv4 address")
-                    }
-                    try m.put(i, bytes: parts)
-                }
-            }
-        }
-        if let v = settings.lacpRate { try m.put(Int(IFLA_BOND_AD_LACP_RATE), u8: number("lacp-rate", v, lacpRates)) }
-        if let v = settings.xmitHashPolicy {
-            try m.put(Int(IFLA_BOND_XMIT_HASH_POLICY), u8: number("xmit-hash-policy", v, xmitHashPolicies))
-        }
-        if let v = settings.failOverMAC {
-            try m.put(Int(IFLA_BOND_FAIL_OVER_MAC), u8: number("fail-over-mac", v, failOverMACs))
-        }
-        if let v = settings.minLinks { try m.put(Int(IFLA_BOND_MIN_LINKS), u32: UInt32(v)) }
-        if let v = settings.activeSlave, let index = indexOf(v) {
-            try m.put(Int(IFLA_BOND_ACTIVE_SLAVE), u32: UInt32(index))
-        }
-    }
-}
-
 extension Message {
     /// The message as received (for parsing a built message in tests).
     var header: UnsafeMutablePointer<nlmsghdr> { nlmsg_hdr(raw) }

@@ -72,28 +72,19 @@ public final class LinkWriter {
         }
     }
 
-    /// Change options of an existing bond. Only the options that differ from `current` are sent
-    /// (the kernel refuses mode and fail_over_mac on a bond with slaves, lacp_rate on a bond that
-    /// is up, and some options in some modes, even unchanged); on a mode change, options only the
-    /// old mode accepts go first in a request of their own (see `BondSettings.requests(from:)`).
-    /// Without `current`, everything given is sent in one request.
-    public func setBond(_ name: String, settings: BondSettings, current: BondSettings?) throws(NetlinkError) {
+    /// Change options of an existing bond: one request per set of `sending`, in order, each
+    /// with the options of `settings` it names (the mode only when it names `.mode`). The
+    /// planner decided the sets (`BondSettings.requests(from:)`); nothing is read or decided here.
+    public func setBond(_ name: String, settings: BondSettings, sending: [Set<BondOption>]) throws(NetlinkError) {
         let operation = "set bond \(name)"
         let index = try index(of: name, for: operation)
-        let requests: [(BondSettings, Bool)]
-        if let current {
-            requests = settings.requests(from: current).map { (settings.keeping($0), $0.contains(.mode)) }
-        } else {
-            var all = settings
-            all.activeSlave = nil
-            requests = [(all, true)]
-        }
-        for (options, includeMode) in requests {
+        for options in sending {
             let m = try LinkRequest.message(.new, index: index, operation: operation)
             try m.nest(Int(IFLA_LINKINFO)) { () throws(NetlinkError) in
                 try m.put(Int(IFLA_INFO_KIND), string: "bond")
                 try m.nest(Int(IFLA_INFO_DATA)) { () throws(NetlinkError) in
-                    try BondLink.put(options, into: m, includeMode: includeMode, indexOf: LinkWriter.existingIndex)
+                    try BondLink.put(settings.keeping(options), into: m, includeMode: options.contains(.mode),
+                                     indexOf: LinkWriter.existingIndex)
                 }
             }
             try socket.request(m)

@@ -20,6 +20,8 @@ extension ProfileParser {
         var xmitHashPolicy: Located<XmitHashPolicy>?
         var failOverMAC: FailOverMAC?
         var minLinks: Int?
+        /// The options read through the table (`parseTableBondOption`).
+        var options: [BondOption: Located<BondValue>] = [:]
     }
 
     mutating func parseBond(_ e: Entry) -> BondDraft? {
@@ -28,6 +30,7 @@ extension ProfileParser {
         var d = BondDraft(location: e.keyLocation)
         for f in entries {
             let path = "bond.\(f.key)"
+            bondKeyLocations[f.key == "num-unsol-na" ? "num-grat-arp" : f.key] = f.keyLocation
             let loc = reader.location(f.value)
             switch f.key {
             case "name":
@@ -77,8 +80,10 @@ extension ProfileParser {
                 if let v = reader.choice(f.value, path: path, as: XmitHashPolicy.self) { d.xmitHashPolicy = Located(value: v, location: loc) }
             case "fail-over-mac":
                 d.failOverMAC = reader.choice(f.value, path: path, as: FailOverMAC.self)
-            default: // min-links
+            case "min-links":
                 d.minLinks = reader.int(f.value, path: path, range: 0...Int(Int32.max))
+            default:
+                _ = parseTableBondOption(f.key, f.value, into: &d)
             }
         }
         if !entries.contains(where: { $0.key == "name" }) {
@@ -114,9 +119,9 @@ extension ProfileParser {
             reader.error(loc, "bond.miimon and bond.arp-interval exclude each other (the kernel turns one off)",
                          fix: "keep one link monitor: set miimon or arp-interval to 0")
         }
-        if arp > 0, bond.arpIPTarget.isEmpty, let loc = bond.arpInterval?.location {
+        if arp > 0, bond.arpIPTarget.isEmpty, bond.options[.nsIP6Target] == nil, let loc = bond.arpInterval?.location {
             reader.error(loc, "bond.arp-interval is set but arp-ip-target lists no address; every slave would be considered down",
-                         fix: "add 'arp-ip-target: [GATEWAY]' or set arp-interval to 0")
+                         fix: "add 'arp-ip-target: [GATEWAY]' (or ns-ip6-target) or set arp-interval to 0")
         }
         if arp == 0, !bond.arpIPTarget.isEmpty, let loc = bond.arpIPTargetLocation {
             reader.warning(loc, "bond.arp-ip-target has no effect without arp-interval",

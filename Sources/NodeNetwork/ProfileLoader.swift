@@ -7,6 +7,9 @@ public struct LoadedProfile: Sendable {
     public var warnings: [Diagnostic]
     /// File name as given (used in rendered headers and messages).
     public var file: String
+    /// Where each key of the bond section is written (by key, num-unsol-na as num-grat-arp):
+    /// renders that refuse an option point at it.
+    public var bondKeyLocations: [String: SourceLocation] = [:]
 }
 
 public enum ProfileLoader {
@@ -16,7 +19,7 @@ public enum ProfileLoader {
     static let portKeys = ["priority", "cost"]
     static let bondKeys = ["name", "mode", "miimon", "updelay", "downdelay", "primary", "primary-reselect",
                            "arp-interval", "arp-ip-target", "lacp-rate", "xmit-hash-policy", "fail-over-mac",
-                           "min-links"]
+                           "min-links"] + tableBondKeys
     static let hostKeys = ["veth", "addresses", "gateway", "mtu"]
     static let vethKeys = ["name", "peer"]
 
@@ -39,7 +42,8 @@ public enum ProfileLoader {
         guard let profile, !diagnostics.contains(where: { $0.severity == .error }) else {
             throw ProfileError(diagnostics)
         }
-        return LoadedProfile(profile: profile, warnings: diagnostics, file: file)
+        return LoadedProfile(profile: profile, warnings: diagnostics, file: file,
+                             bondKeyLocations: parser.bondKeyLocations)
     }
 }
 
@@ -51,6 +55,7 @@ struct Located<T> {
 
 struct ProfileParser {
     var reader: YAMLReader
+    var bondKeyLocations: [String: SourceLocation] = [:]
 
     // MARK: - Parse
 
@@ -119,6 +124,7 @@ struct ProfileParser {
         checkRedundancy(redundancy, bridge: bridge, bondEntry: bondEntry)
         if let bond, let mode = bond.mode {
             checkBondMode(bond, mode: mode)
+            checkTableBondOptions(bond, mode: mode)
         }
         if let bond, let primary = bond.primary, let uplinks {
             if !uplinks.contains(where: { $0.value == primary.value }) {
@@ -142,7 +148,7 @@ struct ProfileParser {
                 downdelay: bond.downdelay, primary: bond.primary?.value, primaryReselect: bond.primaryReselect,
                 arpInterval: bond.arpInterval?.value, arpIPTarget: bond.arpIPTarget.map(\.value),
                 lacpRate: bond.lacpRate?.value, xmitHashPolicy: bond.xmitHashPolicy?.value,
-                failOverMAC: bond.failOverMAC, minLinks: bond.minLinks)
+                failOverMAC: bond.failOverMAC, minLinks: bond.minLinks, options: bond.options.mapValues(\.value))
         }
         var veth: VethProfile?
         if let v = host.veth {

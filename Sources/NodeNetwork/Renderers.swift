@@ -14,7 +14,9 @@ public struct RenderedFile: Sendable, Equatable {
 
 public enum Renderer {
     /// Render `state` in `format`. `source` names the profile (and node) in header comments.
+    /// Throws the first `RenderRefusal` when `format` cannot carry a bond option of `state`.
     public static func render(_ state: NetworkState, format: RenderFormat, source: String) throws -> [RenderedFile] {
+        if let refusal = refusals(state, format: format).first { throw refusal }
         switch format {
         case .ip: return [RenderedFile(name: "ip.batch", contents: ipBatch(state, source: source))]
         case .interfaces: return [RenderedFile(name: "interfaces", contents: interfaces(state, source: source))]
@@ -66,20 +68,7 @@ public enum Renderer {
         }
         for b in bonds {
             var line = "link add name \(b.name)\(mtu(b)) type bond"
-            if let s = b.bond {
-                line += " mode \(s.mode)"
-                if let v = s.miimon { line += " miimon \(v)" }
-                if let v = s.updelay { line += " updelay \(v)" }
-                if let v = s.downdelay { line += " downdelay \(v)" }
-                if let v = s.primary { line += " primary \(v)" }
-                if let v = s.primaryReselect { line += " primary_reselect \(v)" }
-                if let v = s.arpInterval { line += " arp_interval \(v)" }
-                if let v = s.arpIPTarget, !v.isEmpty { line += " arp_ip_target \(v.joined(separator: ","))" }
-                if let v = s.lacpRate { line += " lacp_rate \(v)" }
-                if let v = s.xmitHashPolicy { line += " xmit_hash_policy \(v)" }
-                if let v = s.failOverMAC { line += " fail_over_mac \(v)" }
-                if let v = s.minLinks { line += " min_links \(v)" }
-            }
+            if let s = b.bond { line += ipBondOptions(s) }
             lines.append(line)
         }
         // Bond slaves: down, then enslave (the bond sets their MTU to its own).
@@ -149,20 +138,7 @@ public enum Renderer {
             switch i.kind {
             case .bond:
                 body.append("bond-slaves \(slaves(i.name).joined(separator: " "))")
-                if let s = i.bond {
-                    body.append("bond-mode \(s.mode)")
-                    if let v = s.miimon { body.append("bond-miimon \(v)") }
-                    if let v = s.updelay { body.append("bond-updelay \(v)") }
-                    if let v = s.downdelay { body.append("bond-downdelay \(v)") }
-                    if let v = s.primary { body.append("bond-primary \(v)") }
-                    if let v = s.primaryReselect { body.append("bond-primary-reselect \(v)") }
-                    if let v = s.arpInterval { body.append("bond-arp-interval \(v)") }
-                    if let v = s.arpIPTarget, !v.isEmpty { body.append("bond-arp-ip-target \(v.joined(separator: " "))") }
-                    if let v = s.lacpRate { body.append("bond-lacp-rate \(v)") }
-                    if let v = s.xmitHashPolicy { body.append("bond-xmit-hash-policy \(v)") }
-                    if let v = s.failOverMAC { body.append("bond-fail-over-mac \(v)") }
-                    if let v = s.minLinks { body.append("bond-min-links \(v)") }
-                }
+                if let s = i.bond { body += ifupdown2BondLines(s) }
             case .bridge:
                 let ports = slaves(i.name)
                 body.append("bridge-ports \(ports.isEmpty ? "none" : ports.joined(separator: " "))")
@@ -258,19 +234,7 @@ public enum Renderer {
             if let v = s.helloTime { text += "HelloTimeSec=\(number(v))\n" }
             if let v = s.maxAge { text += "MaxAgeSec=\(number(v))\n" }
         }
-        if let s = i.bond {
-            text += "\n[Bond]\nMode=\(s.mode)\n"
-            if let v = s.miimon { text += "MIIMonitorSec=\(ms(v))\n" }
-            if let v = s.updelay { text += "UpDelaySec=\(ms(v))\n" }
-            if let v = s.downdelay { text += "DownDelaySec=\(ms(v))\n" }
-            if let v = s.primaryReselect { text += "PrimaryReselectPolicy=\(v)\n" }
-            if let v = s.arpInterval { text += "ARPIntervalSec=\(ms(v))\n" }
-            if let v = s.arpIPTarget, !v.isEmpty { text += "ARPIPTargets=\(v.joined(separator: " "))\n" }
-            if let v = s.lacpRate { text += "LACPTransmitRate=\(v)\n" }
-            if let v = s.xmitHashPolicy { text += "TransmitHashPolicy=\(v)\n" }
-            if let v = s.failOverMAC { text += "FailOverMACPolicy=\(v)\n" }
-            if let v = s.minLinks { text += "MinLinks=\(v)\n" }
-        }
+        if let s = i.bond { text += networkdBondSection(s) }
         return text
     }
 
