@@ -22,6 +22,16 @@ extension ProfileParser {
         var minLinks: Int?
         /// The options read through the table (`parseTableBondOption`).
         var options: [BondOption: Located<BondValue>] = [:]
+
+        /// The profile's bond, once name and mode are known.
+        var profile: BondProfile? {
+            guard let name, let mode else { return nil }
+            return BondProfile(
+                name: name.value, mode: mode.value, miimon: miimon, updelay: updelay, downdelay: downdelay,
+                primary: primary?.value, primaryReselect: primaryReselect, arpInterval: arpInterval?.value,
+                arpIPTarget: arpIPTarget.map(\.value), lacpRate: lacpRate?.value, xmitHashPolicy: xmitHashPolicy?.value,
+                failOverMAC: failOverMAC, minLinks: minLinks, options: options.mapValues(\.value))
+        }
     }
 
     mutating func parseBond(_ e: Entry) -> BondDraft? {
@@ -53,27 +63,7 @@ extension ProfileParser {
                 }
             case "arp-ip-target":
                 d.arpIPTargetLocation = loc
-                guard let items = reader.sequence(f.value, path: path, example: "arp-ip-target: [192.0.2.1]",
-                                                  allowScalar: true) else { continue }
-                if items.count > 16 {
-                    reader.error(loc, "\(path) lists \(items.count) targets; the kernel takes at most 16",
-                                 fix: "keep 16 or fewer targets")
-                }
-                for (i, item) in items.enumerated() {
-                    guard let t = reader.string(item, path: "\(path)[\(i)]", example: "192.0.2.1") else { continue }
-                    if IPAddress.family(of: t) != .ipv4 {
-                        reader.error(reader.location(item), "\(path)[\(i)]: '\(t)' is not an IPv4 address",
-                                     fix: "write an IPv4 address without prefix, e.g. 192.0.2.1 (the bond's ARP monitor is IPv4 only)")
-                        continue
-                    }
-                    if t == "0.0.0.0" || t == "255.255.255.255" {
-                        // bond_option_arp_ip_target_add refuses them ("invalid option value").
-                        reader.error(reader.location(item), "\(path)[\(i)]: the kernel refuses \(t) as an ARP target",
-                                     fix: "name a host the bond can ARP for, e.g. the gateway")
-                        continue
-                    }
-                    d.arpIPTarget.append(Located(value: t, location: reader.location(item)))
-                }
+                d.arpIPTarget = (addresses(f.value, path: path, family: .ipv4) ?? []).map { Located(value: $0, location: loc) }
             case "lacp-rate":
                 if let v = reader.choice(f.value, path: path, as: LACPRate.self) { d.lacpRate = Located(value: v, location: loc) }
             case "xmit-hash-policy":
@@ -86,14 +76,18 @@ extension ProfileParser {
                 _ = parseTableBondOption(f.key, f.value, into: &d)
             }
         }
+        requireNameAndMode(entries, at: e.keyLocation)
+        return d
+    }
+
+    mutating func requireNameAndMode(_ entries: [Entry], at location: SourceLocation) {
         if !entries.contains(where: { $0.key == "name" }) {
-            reader.error(e.keyLocation, "bond has no 'name'", fix: "add 'name: bond0' under bond")
+            reader.error(location, "bond has no 'name'", fix: "add 'name: bond0' under bond")
         }
         if !entries.contains(where: { $0.key == "mode" }) {
-            reader.error(e.keyLocation, "bond has no 'mode'",
+            reader.error(location, "bond has no 'mode'",
                          fix: "add 'mode: active-backup' (or one of: \(listing(BondMode.allCases.map(\.rawValue))))")
         }
-        return d
     }
 
     mutating func checkBondMode(_ bond: BondDraft, mode: Located<BondMode>) {

@@ -79,7 +79,13 @@ extension ProfileParser {
             guard let t = reader.string(item, path: "\(path)[\(i)]", example: example) else { continue }
             guard IPAddress.family(of: t) == family, let c = IPAddress.canonical(t) else {
                 reader.error(reader.location(item), "\(path)[\(i)]: '\(ValueRule.shown(t))' is not an \(family.rawValue) address",
-                             fix: "write an \(family.rawValue) address without prefix, e.g. \(example)")
+                             fix: "write an \(family.rawValue) address without prefix, e.g. \(example) (the bond's \(family == .ipv4 ? "ARP" : "NS") monitor is \(family.rawValue) only)")
+                continue
+            }
+            if family == .ipv4, c == "0.0.0.0" || c == "255.255.255.255" {
+                // bond_option_arp_ip_target_add refuses them ("invalid option value").
+                reader.error(reader.location(item), "\(path)[\(i)]: the kernel refuses \(c) as an ARP target",
+                             fix: "name a host the bond can ARP for, e.g. the gateway")
                 continue
             }
             if family == .ipv6, c == "::" || c == "::1" || c.hasPrefix("ff") {
