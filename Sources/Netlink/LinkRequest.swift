@@ -44,19 +44,6 @@ enum LinkRequest {
     }
 }
 
-extension BridgeLink {
-    /// IFLA_BR_* for the settings a profile can ask for (timers in centiseconds).
-    static func put(_ settings: BridgeSettings, into m: Message) throws(NetlinkError) {
-        func centiseconds(_ seconds: Double) -> UInt32 { UInt32((seconds * userHZ).rounded()) }
-        // Timers first: the kernel checks forward-delay against STP being on.
-        if let v = settings.forwardDelay { try m.put(Int(IFLA_BR_FORWARD_DELAY), u32: centiseconds(v)) }
-        if let v = settings.helloTime { try m.put(Int(IFLA_BR_HELLO_TIME), u32: centiseconds(v)) }
-        if let v = settings.maxAge { try m.put(Int(IFLA_BR_MAX_AGE), u32: centiseconds(v)) }
-        if let v = settings.priority { try m.put(Int(IFLA_BR_PRIORITY), u16: UInt16(truncatingIfNeeded: v)) }
-        try m.put(Int(IFLA_BR_STP_STATE), u32: settings.stp ? 1 : 0)
-    }
-}
-
 extension Message {
     /// The message as received (for parsing a built message in tests).
     var header: UnsafeMutablePointer<nlmsghdr> { nlmsg_hdr(raw) }

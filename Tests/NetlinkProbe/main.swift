@@ -50,7 +50,10 @@ do {
         case "create-bond":
             let o = options(a.dropFirst())
             try writer.createBond(a[0], settings: BondSettings(mode: o["mode"] ?? "", miimon: o["miimon"].flatMap { Int($0) }))
-        case "create-veth": try writer.createVeth(a[0], peer: a[1])
+        case "create-veth":
+            let o = options(a.dropFirst(2))
+            try writer.createVeth(a[0], peer: a[1], mtu: o["mtu"].flatMap { Int($0) },
+                                  peerMTU: o["peer-mtu"].flatMap { Int($0) }, master: o["master"], up: o["up"] == "1")
         case "delete": try writer.deleteLink(a[0])
         case "set-master": try writer.setMaster(a[0], master: a[1])
         case "release": try writer.setMaster(a[0], master: nil)

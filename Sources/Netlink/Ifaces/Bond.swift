@@ -166,3 +166,34 @@ extension BondLink {
         return nil
     }
 }
+
+/// Bond as a `LinkKindUnit`: a request's data is every option given (the mode included).
+extension BondLink: LinkKindUnit {
+    static let infoKind = "bond"
+    static let interfaceKind = InterfaceKind.bond
+    static var dataMaxType: Int32? { xg_ifla_bond_max() }
+    static var slaveDataMaxType: Int32? { xg_ifla_bond_slave_max() }
+
+    static func put(_ settings: BondSettings, into m: Message, indexOf: (String) -> Int?) throws(NetlinkError) {
+        try put(settings, into: m, includeMode: true, indexOf: indexOf)
+    }
+
+    static func parse(data: Attributes, into record: inout LinkRecord) throws(NetlinkError) {
+        record.bond = settings(from: data)
+    }
+
+    static func parse(slaveData: Attributes, into record: inout LinkRecord) throws(NetlinkError) {
+        record.slave = slave(from: slaveData)
+    }
+
+    /// Options with the active slave and primary named (the dump's indexes resolved); slave state.
+    static func complete(_ interface: inout Interface, from record: LinkRecord, names: [Int: String]) {
+        if record.infoKind == infoKind, let bond = record.bond {
+            var settings = bond.settings
+            settings.activeSlave = bond.activeSlaveIndex.flatMap { names[$0] }
+            settings.primary = bond.primaryIndex.flatMap { names[$0] }
+            interface.bond = settings
+        }
+        if record.slaveKind == infoKind { interface.slave = record.slave }
+    }
+}
