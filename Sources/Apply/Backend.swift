@@ -91,7 +91,7 @@ public final class KernelBackend: NetworkBackend {
             try writer.createVeth(first, peer: second, mtu: mtu[first], peerMTU: mtu[second], master: master, up: up)
         } catch {
             // The kernel unregisters both ends of a create it refuses; make sure.
-            let left = [first, second].filter { (n: String) -> Bool in if_nametoindex(n) != 0 }
+            let left = [first, second].filter(InterfaceLookup.exists)
             if left.isEmpty { throw CombinedRequestRefused(underlying: error) }
             throw error
         }

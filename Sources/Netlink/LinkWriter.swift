@@ -35,10 +35,7 @@ public final class LinkWriter {
         return Int(index)
     }
 
-    static func existingIndex(_ name: String) -> Int? {
-        let index = if_nametoindex(name)
-        return index == 0 ? nil : Int(index)
-    }
+    static func existingIndex(_ name: String) -> Int? { InterfaceLookup.index(of: name) }
 
     // MARK: links
 
