@@ -25,7 +25,9 @@ enum LinkRequest {
         return try Message(type: type, flags: nlFlags, header: header, operation: operation)
     }
 
-    /// RTM_NEWLINK creating `name` of `kind`, its IFLA_INFO_DATA filled by `data`.
+    /// RTM_NEWLINK creating `name` of `kind` (the kernel's name), its IFLA_INFO_DATA filled by
+    /// `data`: for a request built by hand (tests). The writer goes through the kind units
+    /// (`create(_:name:settings:…)` in Ifaces/LinkKind.swift).
     /// `flags` go into the header (IFF_UP: up at once); `attributes` adds link attributes
     /// (IFLA_MTU, IFLA_MASTER...) before IFLA_LINKINFO.
     static func create(name: String, kind: String, operation: String, flags: UInt32 = 0,

@@ -68,12 +68,9 @@ public final class LinkWriter {
         let index = try index(of: name, for: operation)
         for options in sending {
             let m = try LinkRequest.message(.new, index: index, operation: operation)
-            try m.nest(Int(IFLA_LINKINFO)) { () throws(NetlinkError) in
-                try m.put(Int(IFLA_INFO_KIND), string: BondLink.infoKind)
-                try m.nest(Int(IFLA_INFO_DATA)) { () throws(NetlinkError) in
-                    try BondLink.put(settings.keeping(options), into: m, includeMode: options.contains(.mode),
-                                     indexOf: LinkWriter.existingIndex)
-                }
+            try LinkRequest.putLinkInfo(BondLink.self, into: m) { (m) throws(NetlinkError) in
+                try BondLink.put(settings.keeping(options), into: m, includeMode: options.contains(.mode),
+                                 indexOf: LinkWriter.existingIndex)
             }
             try socket.request(m)
         }

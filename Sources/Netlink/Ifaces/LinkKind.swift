@@ -39,7 +39,7 @@ extension LinkKindUnit {
 
 /// Every kind xg-scale knows: a new kind is a unit in Ifaces/ and one entry here.
 enum LinkKinds {
-    static let all: [any LinkKindUnit.Type] = [BridgeLink.self, BondLink.self, VethLink.self]
+    static var all: [any LinkKindUnit.Type] { [BridgeLink.self, BondLink.self, VethLink.self] }
 
     static func unit(_ infoKind: String?) -> (any LinkKindUnit.Type)? {
         guard let infoKind else { return nil }
@@ -56,11 +56,18 @@ extension LinkRequest {
     {
         try m.nest(Int(IFLA_LINKINFO)) { () throws(NetlinkError) in
             try m.put(Int(IFLA_INFO_KIND), string: K.infoKind)
-            if let settings {
-                try m.nest(Int(IFLA_INFO_DATA)) { () throws(NetlinkError) in
-                    try K.put(settings, into: m, indexOf: indexOf)
-                }
-            }
+            guard let settings else { return }
+            try m.nest(Int(IFLA_INFO_DATA)) { () throws(NetlinkError) in try K.put(settings, into: m, indexOf: indexOf) }
+        }
+    }
+
+    /// IFLA_LINKINFO of kind `K` with IFLA_INFO_DATA filled by `data` (a unit's own variant of
+    /// its `put`, such as a bond change without the mode).
+    static func putLinkInfo<K: LinkKindUnit>(_ kind: K.Type, into m: Message,
+                                             data: (Message) throws(NetlinkError) -> Void) throws(NetlinkError) {
+        try m.nest(Int(IFLA_LINKINFO)) { () throws(NetlinkError) in
+            try m.put(Int(IFLA_INFO_KIND), string: K.infoKind)
+            try m.nest(Int(IFLA_INFO_DATA)) { () throws(NetlinkError) in try data(m) }
         }
     }
 
