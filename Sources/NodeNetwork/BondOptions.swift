@@ -94,8 +94,11 @@ extension BondSettings {
     /// unchanged. On a mode change, the options the old mode accepts and the new one refuses
     /// (a dormant lacp_rate being restored) go first, in a request of their own.
     /// Options neither mode accepts cannot be set and are left out.
+    /// The delays counted in miimon intervals (updelay, downdelay, peer_notif_delay) cannot be
+    /// set while miimon is 0 (EPERM) and read back as 0 then: they are left out.
     public func requests(from current: BondSettings) -> [Set<BondOption>] {
-        let differing = differingOptions(from: current)
+        var differing = differingOptions(from: current)
+        if (miimon ?? current.miimon) == 0 { differing.subtract([.updelay, .downdelay, .peerNotifyDelay]) }
         guard differing.contains(.mode) else {
             let settable = differing.filter { $0.accepted(inMode: mode) }
             return settable.isEmpty ? [] : [settable]

@@ -42,6 +42,33 @@ public enum Renderer {
 
     // MARK: - ip -batch
 
+    static func ipMTU(_ i: Interface) -> String { i.mtu.map { " mtu \($0)" } ?? "" }
+
+    /// " stp_state … priority …" for `ip link add … type bridge` (timers in centiseconds).
+    static func ipBridgeOptions(_ s: BridgeSettings) -> String {
+        var line = " stp_state \(s.stp ? 1 : 0)"
+        if let p = s.priority { line += " priority \(p)" }
+        if let v = s.forwardDelay { line += " forward_delay \(Int((v * 100).rounded()))" }
+        if let v = s.helloTime { line += " hello_time \(Int((v * 100).rounded()))" }
+        if let v = s.maxAge { line += " max_age \(Int((v * 100).rounded()))" }
+        return line
+    }
+
+    /// veth pairs: created once, from the end that is not a bridge port.
+    static func ipVethPairs(_ state: NetworkState) -> [String] {
+        var lines: [String] = [], created = Set<String>()
+        for v in state.interfaces where v.kind == .veth && !created.contains(v.name) {
+            guard let peerName = v.peer else { continue }
+            let peer = state[peerName]
+            let (first, second) = (v.master != nil && peer?.master == nil && peer != nil) ? (peer!, v) : (v, peer)
+            var line = "link add name \(first.name)\(ipMTU(first)) type veth peer name \(peerName == first.name ? v.name : peerName)"
+            if let second { line += ipMTU(second) }
+            lines.append(line)
+            created.insert(v.name); created.insert(peerName)
+        }
+        return lines
+    }
+
     /// A script for `ip -batch -` (lines without the leading `ip`), in an order the kernel
     /// accepts: bridges and bonds are created with their options (a bond's mode can only be set
     /// while it has no slaves), slaves are set down before they are enslaved, veth pairs are
@@ -52,20 +79,9 @@ public enum Renderer {
         let bridges = state.interfaces.filter { $0.kind == .bridge }
         let bonds = state.interfaces.filter { $0.kind == .bond }
         let bridgeNames = Set(bridges.map(\.name)), bondNames = Set(bonds.map(\.name))
-        func mtu(_ i: Interface) -> String { i.mtu.map { " mtu \($0)" } ?? "" }
+        let mtu = ipMTU
 
-        for b in bridges {
-            var line = "link add name \(b.name) type bridge"
-            if let s = b.bridge {
-                line += " stp_state \(s.stp ? 1 : 0)"
-                if let p = s.priority { line += " priority \(p)" }
-                // ip takes the bridge timers in centiseconds.
-                if let v = s.forwardDelay { line += " forward_delay \(Int((v * 100).rounded()))" }
-                if let v = s.helloTime { line += " hello_time \(Int((v * 100).rounded()))" }
-                if let v = s.maxAge { line += " max_age \(Int((v * 100).rounded()))" }
-            }
-            lines.append(line)
-        }
+        for b in bridges { lines.append("link add name \(b.name) type bridge" + (b.bridge.map(ipBridgeOptions) ?? "")) }
         for b in bonds {
             var line = "link add name \(b.name)\(mtu(b)) type bond"
             if let s = b.bond { line += ipBondOptions(s) }
@@ -76,17 +92,7 @@ public enum Renderer {
             lines.append("link set dev \(i.name) down")
             lines.append("link set dev \(i.name) master \(i.master!)")
         }
-        // veth pairs: created once, from the end that is not a bridge port.
-        var created = Set<String>()
-        for v in state.interfaces where v.kind == .veth && !created.contains(v.name) {
-            guard let peerName = v.peer else { continue }
-            let peer = state[peerName]
-            let (first, second) = (v.master != nil && peer?.master == nil && peer != nil) ? (peer!, v) : (v, peer)
-            var line = "link add name \(first.name)\(mtu(first)) type veth peer name \(peerName == first.name ? v.name : peerName)"
-            if let second { line += mtu(second) }
-            lines.append(line)
-            created.insert(v.name); created.insert(peerName)
-        }
+        lines += ipVethPairs(state)
         // Bridge ports.
         for i in state.interfaces where i.master.map(bridgeNames.contains) == true {
             if i.kind == .device, let m = i.mtu { lines.append("link set dev \(i.name) mtu \(m)") }

@@ -174,6 +174,15 @@ let bondOptionCases: [BadCase] = [
         #expect(sending == [[.adSelect, .adActorSysPrio]])
     }
 
+    @Test func delaysAreNotSentToABondWithoutMiimon() {
+        // The kernel refuses updelay/downdelay/peer_notif_delay while miimon is 0 (EPERM) and
+        // reads them back as 0: a rollback to an ARP-monitored bond must not send them.
+        let rr = BondSettings(mode: "balance-rr", miimon: 100, updelay: 200, options: [.peerNotifyDelay: .int(200)])
+        let arp = BondSettings(mode: "active-backup", miimon: 0, updelay: 0, arpInterval: 1000, options: [.peerNotifyDelay: .int(0)])
+        #expect(arp.requests(from: rr) == [[.mode, .miimon, .arpInterval]])
+        #expect(rr.requests(from: arp) == [[.mode, .miimon, .updelay, .peerNotifyDelay]])
+    }
+
     @Test func anOptionTheNewModeRefusesIsNotSentAndAMatchingBondPlansNothing() throws {
         let cur = BondSettings(mode: "balance-tlb", miimon: 100, options: [.tlbDynamicLB: .flag(false)])
         #expect(try Plan.changes(from: NetworkState(interfaces: [bond(cur)]), to: NetworkState(interfaces: [bond(cur)])).isEmpty)

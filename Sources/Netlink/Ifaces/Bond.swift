@@ -55,7 +55,8 @@ enum BondLink {
             guard data.has(a) else { return nil }
             return .list(data.list(a).compactMap(address))
         case .bytes:
-            guard let b = data.bytes(a), b.count == 6 else { return nil }
+            // All zero: none set (the kernel uses the bond's own MAC, and refuses to be sent zero).
+            guard let b = data.bytes(a), b.count == 6, b.contains(where: { $0 != 0 }) else { return nil }
             return .name(b.map { hex($0) }.joined(separator: ":"))
         case .ifindex: return nil
         }
