@@ -91,7 +91,7 @@ public final class KernelBackend: NetworkBackend {
             try writer.createVeth(first, peer: second, mtu: mtu[first], peerMTU: mtu[second], master: master, up: up)
         } catch {
             // The kernel unregisters both ends of a create it refuses; make sure.
-            let left = [first, second].filter { (n: String) -> Bool in if_nametoindex(n) != 0 }
+            let left = [first, second].filter(InterfaceLookup.exists)
             if left.isEmpty { throw CombinedRequestRefused(underlying: error) }
             throw error
         }
@@ -113,10 +113,8 @@ public final class KernelBackend: NetworkBackend {
             }
         case .delete(let name): try writer.deleteLink(name)
         case .setBridge(let name, let settings): try writer.setBridge(name, settings: settings)
-        case .setBond(let name, let settings):
-            // Mode and fail_over_mac are only sent when they change (see LinkWriter.setBond).
-            let current = try reader.interface(named: name)?.bond
-            try writer.setBond(name, settings: settings, current: current)
+        case .setBond(let name, let settings, let sending):
+            try writer.setBond(name, settings: settings, sending: sending)
         case .setMaster(let name, let master): try writer.setMaster(name, master: master)
         case .releaseMaster(let name): try writer.setMaster(name, master: nil)
         case .setPort(let name, let p): try writer.setBridgePort(name, priority: p.priority, cost: p.cost)

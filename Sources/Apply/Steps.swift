@@ -77,22 +77,9 @@ extension ApplyEngine {
         return names
     }
 
-    /// Bond settings after `applied` (its given options) was set over `base`.
-    static func merging(_ applied: BondSettings, over base: BondSettings) -> BondSettings {
-        var m = base
-        m.mode = applied.mode
-        m.miimon = applied.miimon ?? base.miimon
-        m.updelay = applied.updelay ?? base.updelay
-        m.downdelay = applied.downdelay ?? base.downdelay
-        m.primary = applied.primary ?? base.primary
-        m.primaryReselect = applied.primaryReselect ?? base.primaryReselect
-        m.arpInterval = applied.arpInterval ?? base.arpInterval
-        m.arpIPTarget = applied.arpIPTarget ?? base.arpIPTarget
-        m.lacpRate = applied.lacpRate ?? base.lacpRate
-        m.xmitHashPolicy = applied.xmitHashPolicy ?? base.xmitHashPolicy
-        m.failOverMAC = applied.failOverMAC ?? base.failOverMAC
-        m.minLinks = applied.minLinks ?? base.minLinks
-        return m
+    /// Bond settings after the planner's `sending` of `applied` was set over `base`.
+    static func merging(_ applied: BondSettings, sending: [Set<BondOption>], over base: BondSettings) -> BondSettings {
+        base.merging(applied.keeping(Set(sending.joined())))
     }
 
     /// The steps that undo `change`, given the state before the apply. Changes to interfaces the
@@ -113,16 +100,17 @@ extension ApplyEngine {
             guard let b = before[n]?.bridge else { return [] }
             return [.setBridge(name: n, BridgeSettings(stp: b.stp, priority: b.priority, forwardDelay: b.forwardDelay,
                                                          helloTime: b.helloTime, maxAge: b.maxAge))]
-        case .setBond(let n, let applied):
+        case .setBond(let n, let applied, let sending):
             guard var b = before[n]?.bond else { return [] }
             b.activeSlave = nil
             // The undo runs in reverse order: a bond whose mode changed is down and without
             // slaves again by now, but one whose lacp_rate changed is up (it was up before).
-            let sent = Set(b.requests(from: Self.merging(applied, over: b)).joined())
-            if sent.contains(where: \.needsBondDown), before[n]?.up == true {
-                return [.setDown(name: n), .setBond(name: n, b), .setUp(name: n)]
+            let back = b.requests(from: Self.merging(applied, sending: sending, over: b))
+            if back.isEmpty { return [] }
+            if back.joined().contains(where: \.needsBondDown), before[n]?.up == true {
+                return [.setDown(name: n), .setBond(name: n, b, sending: back), .setUp(name: n)]
             }
-            return [.setBond(name: n, b)]
+            return [.setBond(name: n, b, sending: back)]
         case .setMaster(let n, _):
             // Plans enslave only interfaces without a master (a release comes first); undoing
             // the release, later in the undo, puts back the old master.

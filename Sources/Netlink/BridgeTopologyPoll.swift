@@ -15,7 +15,7 @@ extension LinkReader {
             let m = try Message(type: Int(RTM_GETLINK), flags: NLM_F_DUMP, header: header,
                                 operation: "dump bridges")
             try m.nest(Int(IFLA_LINKINFO)) { () throws(NetlinkError) in
-                try m.put(Int(IFLA_INFO_KIND), string: "bridge")
+                try m.put(Int(IFLA_INFO_KIND), string: BridgeLink.infoKind)
             }
             return m
         }) { (message) throws(NetlinkError) in
@@ -26,7 +26,7 @@ extension LinkReader {
                                    maxType: xg_ifla_max(), operation: operation)
             // Old kernels ignore the filter: check the kind here too.
             guard let info = try a.nested(Int(IFLA_LINKINFO), maxType: xg_ifla_info_max(), operation: operation),
-                  info.string(Int(IFLA_INFO_KIND)) == "bridge",
+                  info.string(Int(IFLA_INFO_KIND)) == BridgeLink.infoKind,
                   let data = try info.nested(Int(IFLA_INFO_DATA), maxType: xg_ifla_br_max(), operation: operation)
             else { return }
             func seconds(_ type: Int) -> Double? { data.u64(type).map { Double($0) / BridgeLink.userHZ } }

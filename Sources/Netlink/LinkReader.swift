@@ -157,65 +157,22 @@ struct LinkRecord {
         name = a.string(Int(IFLA_IFNAME)) ?? "if\(header.ifi_index)"
         flags = header.ifi_flags
         arpType = header.ifi_type
-        mtu = a.u32(Int(IFLA_MTU)).map(Int.init)
-        masterIndex = a.u32(Int(IFLA_MASTER)).map(Int.init)
-        linkIndex = a.u32(Int(IFLA_LINK)).map(Int.init)
-        linkInOtherNamespace = a.has(Int(IFLA_LINK_NETNSID))
-        linkNetnsID = a.u32(Int(IFLA_LINK_NETNSID)).map { Int(Int32(bitPattern: $0)) }
-        carrier = a.u8(Int(IFLA_CARRIER)).map { $0 != 0 }
-        carrierUpCount = a.u32(Int(IFLA_CARRIER_UP_COUNT)).map(Int.init)
-        carrierDownCount = a.u32(Int(IFLA_CARRIER_DOWN_COUNT)).map(Int.init)
-        operstate = DeviceLink.operstate(a.u8(Int(IFLA_OPERSTATE)))
-        mac = DeviceLink.mac(a.bytes(Int(IFLA_ADDRESS)))
-        alias = a.string(Int(IFLA_IFALIAS))
+        DeviceLink.parse(a, into: &self)
         guard let info = try a.nested(Int(IFLA_LINKINFO), maxType: xg_ifla_info_max(), operation: operation)
         else { return }
-        infoKind = info.string(Int(IFLA_INFO_KIND))
-        slaveKind = info.string(Int(IFLA_INFO_SLAVE_KIND))
-        switch infoKind {
-        case "bridge":
-            if let data = try info.nested(Int(IFLA_INFO_DATA), maxType: xg_ifla_br_max(), operation: operation) {
-                bridge = BridgeLink.settings(from: data)
-            }
-        case "bond":
-            if let data = try info.nested(Int(IFLA_INFO_DATA), maxType: xg_ifla_bond_max(), operation: operation) {
-                bond = BondLink.settings(from: data)
-            }
-        default: break
-        }
-        switch slaveKind {
-        case "bridge":
-            if let data = try info.nested(Int(IFLA_INFO_SLAVE_DATA), maxType: xg_ifla_brport_max(),
-                                          operation: operation) {
-                port = BridgeLink.port(from: data)
-            }
-        case "bond":
-            if let data = try info.nested(Int(IFLA_INFO_SLAVE_DATA), maxType: xg_ifla_bond_slave_max(),
-                                          operation: operation) {
-                slave = BondLink.slave(from: data)
-            }
-        default: break
-        }
+        try parseLinkInfo(info, operation: operation)
     }
 
     /// The core's value, with indexes resolved to names through `names`.
     func interface(names: [Int: String]) -> Interface {
         let kind = DeviceLink.kind(infoKind: infoKind, arpType: arpType)
-        var bondSettings = bond?.settings
-        if let bond {
-            bondSettings?.activeSlave = bond.activeSlaveIndex.flatMap { names[$0] }
-            bondSettings?.primary = bond.primaryIndex.flatMap { names[$0] }
-        }
         var result = Interface(
             name: name, kind: kind, up: flags & UInt32(IFF_UP.rawValue) != 0,
             master: masterIndex.flatMap { names[$0] }, mtu: mtu, addresses: nil,
-            bridge: bridge, bond: bondSettings,
-            peer: kind == .veth ? VethLink.peerName(peerIndex: linkIndex,
-                                                    peerInOtherNamespace: linkInOtherNamespace,
-                                                    names: names) : nil,
-            port: port, slave: slave, index: index, operstate: operstate, carrier: carrier,
+            index: index, operstate: operstate, carrier: carrier,
             carrierUpCount: carrierUpCount, carrierDownCount: carrierDownCount, mac: mac)
         result.peerNetnsID = linkNetnsID
+        completeKinds(&result, names: names)
         if kind == .other { result.kernelKind = infoKind ?? (arpType == UInt16(ARPHRD_LOOPBACK) ? "loopback" : nil) }
         return result
     }

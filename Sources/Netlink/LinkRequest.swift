@@ -25,7 +25,9 @@ enum LinkRequest {
         return try Message(type: type, flags: nlFlags, header: header, operation: operation)
     }
 
-    /// RTM_NEWLINK creating `name` of `kind`, its IFLA_INFO_DATA filled by `data`.
+    /// RTM_NEWLINK creating `name` of `kind` (the kernel's name), its IFLA_INFO_DATA filled by
+    /// `data`: for a request built by hand (tests). The writer goes through the kind units
+    /// (`create(_:name:settings:…)` in Ifaces/LinkKind.swift).
     /// `flags` go into the header (IFF_UP: up at once); `attributes` adds link attributes
     /// (IFLA_MTU, IFLA_MASTER...) before IFLA_LINKINFO.
     static func create(name: String, kind: String, operation: String, flags: UInt32 = 0,
@@ -41,72 +43,6 @@ enum LinkRequest {
             }
         }
         return m
-    }
-}
-
-extension BridgeLink {
-    /// IFLA_BR_* for the settings a profile can ask for (timers in centiseconds).
-    static func put(_ settings: BridgeSettings, into m: Message) throws(NetlinkError) {
-        func centiseconds(_ seconds: Double) -> UInt32 { UInt32((seconds * userHZ).rounded()) }
-        // Timers first: the kernel checks forward-delay against STP being on.
-        if let v = settings.forwardDelay { try m.put(Int(IFLA_BR_FORWARD_DELAY), u32: centiseconds(v)) }
-        if let v = settings.helloTime { try m.put(Int(IFLA_BR_HELLO_TIME), u32: centiseconds(v)) }
-        if let v = settings.maxAge { try m.put(Int(IFLA_BR_MAX_AGE), u32: centiseconds(v)) }
-        if let v = settings.priority { try m.put(Int(IFLA_BR_PRIORITY), u16: UInt16(truncatingIfNeeded: v)) }
-        try m.put(Int(IFLA_BR_STP_STATE), u32: settings.stp ? 1 : 0)
-    }
-}
-
-extension BondLink {
-    /// IFLA_BOND_* for `settings`; names are turned into the kernel's numbers, interface names
-    /// (primary, active slave) into indexes through `indexOf`.
-    static func put(_ settings: BondSettings, into m: Message, includeMode: Bool = true,
-                    indexOf: (String) -> Int?) throws(NetlinkError) {
-        func number(_ option: String, _ value: String, _ names: [String]) throws(NetlinkError) -> UInt8 {
-            guard let n = BondLink.number(value, in: names) else {
-                throw NetlinkError(operation: "\(m.operation): \(option) \(value)", code: NLE_INVAL,
-                                   message: "unknown value (one of: \(names.joined(separator: ", ")))")
-            }
-            return UInt8(n)
-        }
-        if includeMode { try m.put(Int(IFLA_BOND_MODE), u8: number("mode", settings.mode, modes)) }
-        if let v = settings.miimon { try m.put(Int(IFLA_BOND_MIIMON), u32: UInt32(v)) }
-        if let v = settings.updelay { try m.put(Int(IFLA_BOND_UPDELAY), u32: UInt32(v)) }
-        if let v = settings.downdelay { try m.put(Int(IFLA_BOND_DOWNDELAY), u32: UInt32(v)) }
-        if let v = settings.primary {
-            guard let index = indexOf(v) else {
-                throw NetlinkError(operation: "\(m.operation): primary \(v)", code: NLE_NODEV,
-                                   message: String(cString: nl_geterror(NLE_NODEV)))
-            }
-            try m.put(Int(IFLA_BOND_PRIMARY), u32: UInt32(index))
-        }
-        if let v = settings.primaryReselect {
-            try m.put(Int(IFLA_BOND_PRIMARY_RESELECT), u8: number("primary-reselect", v, primaryReselects))
-        }
-        if let v = settings.arpInterval { try m.put(Int(IFLA_BOND_ARP_INTERVAL), u32: UInt32(v)) }
-        if let targets = settings.arpIPTarget {
-            try m.nest(Int(IFLA_BOND_ARP_IP_TARGET)) { () throws(NetlinkError) in
-                for (i, target) in targets.enumerated() {
-                    let parts = target.split(separator: ".").compactMap { UInt8($0) }
-                    guard parts.count == 4 else {
-                        throw NetlinkError(operation: "\(m.operation): arp-ip-target \(target)", code: NLE_INVAL,
-                                           message: "not an IPv4 address")
-                    }
-                    try m.put(i, bytes: parts)
-                }
-            }
-        }
-        if let v = settings.lacpRate { try m.put(Int(IFLA_BOND_AD_LACP_RATE), u8: number("lacp-rate", v, lacpRates)) }
-        if let v = settings.xmitHashPolicy {
-            try m.put(Int(IFLA_BOND_XMIT_HASH_POLICY), u8: number("xmit-hash-policy", v, xmitHashPolicies))
-        }
-        if let v = settings.failOverMAC {
-            try m.put(Int(IFLA_BOND_FAIL_OVER_MAC), u8: number("fail-over-mac", v, failOverMACs))
-        }
-        if let v = settings.minLinks { try m.put(Int(IFLA_BOND_MIN_LINKS), u32: UInt32(v)) }
-        if let v = settings.activeSlave, let index = indexOf(v) {
-            try m.put(Int(IFLA_BOND_ACTIVE_SLAVE), u32: UInt32(index))
-        }
     }
 }
 

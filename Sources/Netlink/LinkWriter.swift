@@ -35,66 +35,42 @@ public final class LinkWriter {
         return Int(index)
     }
 
-    static func existingIndex(_ name: String) -> Int? {
-        let index = if_nametoindex(name)
-        return index == 0 ? nil : Int(index)
-    }
+    static func existingIndex(_ name: String) -> Int? { InterfaceLookup.index(of: name) }
 
     // MARK: links
 
     public func createBridge(_ name: String, settings: BridgeSettings? = nil) throws(NetlinkError) {
         let operation = "create bridge \(name)"
         try sendCreate(names: [name]) { (_) throws(NetlinkError) in
-            guard let settings else { return try LinkRequest.create(name: name, kind: "bridge", operation: operation) }
-            return try LinkRequest.create(name: name, kind: "bridge", operation: operation) { (m) throws(NetlinkError) in
-                try BridgeLink.put(settings, into: m)
-            }
+            try LinkRequest.create(BridgeLink.self, name: name, settings: settings, operation: operation)
         }
     }
 
     /// Change bridge-level settings of an existing bridge (all given fields in one request).
     public func setBridge(_ name: String, settings: BridgeSettings) throws(NetlinkError) {
         let operation = "set bridge \(name)"
-        let m = try LinkRequest.message(.new, index: index(of: name, for: operation), operation: operation)
-        try m.nest(Int(IFLA_LINKINFO)) { () throws(NetlinkError) in
-            try m.put(Int(IFLA_INFO_KIND), string: "bridge")
-            try m.nest(Int(IFLA_INFO_DATA)) { () throws(NetlinkError) in try BridgeLink.put(settings, into: m) }
-        }
-        try socket.request(m)
+        try socket.request(LinkRequest.change(BridgeLink.self, index: index(of: name, for: operation),
+                                              settings: settings, operation: operation))
     }
 
     public func createBond(_ name: String, settings: BondSettings) throws(NetlinkError) {
         let operation = "create bond \(name)"
         try sendCreate(names: [name]) { (_) throws(NetlinkError) in
-            try LinkRequest.create(name: name, kind: "bond", operation: operation) { (m) throws(NetlinkError) in
-                try BondLink.put(settings, into: m, indexOf: LinkWriter.existingIndex)
-            }
+            try LinkRequest.create(BondLink.self, name: name, settings: settings, operation: operation)
         }
     }
 
-    /// Change options of an existing bond. Only the options that differ from `current` are sent
-    /// (the kernel refuses mode and fail_over_mac on a bond with slaves, lacp_rate on a bond that
-    /// is up, and some options in some modes, even unchanged); on a mode change, options only the
-    /// old mode accepts go first in a request of their own (see `BondSettings.requests(from:)`).
-    /// Without `current`, everything given is sent in one request.
-    public func setBond(_ name: String, settings: BondSettings, current: BondSettings?) throws(NetlinkError) {
+    /// Change options of an existing bond: one request per set of `sending`, in order, each
+    /// with the options of `settings` it names (the mode only when it names `.mode`). The
+    /// planner decided the sets (`BondSettings.requests(from:)`); nothing is read or decided here.
+    public func setBond(_ name: String, settings: BondSettings, sending: [Set<BondOption>]) throws(NetlinkError) {
         let operation = "set bond \(name)"
         let index = try index(of: name, for: operation)
-        let requests: [(BondSettings, Bool)]
-        if let current {
-            requests = settings.requests(from: current).map { (settings.keeping($0), $0.contains(.mode)) }
-        } else {
-            var all = settings
-            all.activeSlave = nil
-            requests = [(all, true)]
-        }
-        for (options, includeMode) in requests {
+        for options in sending {
             let m = try LinkRequest.message(.new, index: index, operation: operation)
-            try m.nest(Int(IFLA_LINKINFO)) { () throws(NetlinkError) in
-                try m.put(Int(IFLA_INFO_KIND), string: "bond")
-                try m.nest(Int(IFLA_INFO_DATA)) { () throws(NetlinkError) in
-                    try BondLink.put(options, into: m, includeMode: includeMode, indexOf: LinkWriter.existingIndex)
-                }
+            try LinkRequest.putLinkInfo(BondLink.self, into: m) { (m) throws(NetlinkError) in
+                try BondLink.put(settings.keeping(options), into: m, includeMode: options.contains(.mode),
+                                 indexOf: LinkWriter.existingIndex)
             }
             try socket.request(m)
         }
@@ -106,26 +82,13 @@ public final class LinkWriter {
     public func createVeth(_ name: String, peer: String, mtu: Int? = nil, peerMTU: Int? = nil,
                            master: String? = nil, up: Bool = false) throws(NetlinkError) {
         let operation = "create veth \(name) peer \(peer)"
+        var common = DeviceLink.Common(mtu: mtu)
+        if let master { common.masterIndex = try index(of: master, for: operation) }
         try sendCreate(names: [name, peer]) { (peerIndex) throws(NetlinkError) in
-        try LinkRequest.create(name: name, kind: "veth", operation: operation,
-                                       flags: up ? UInt32(IFF_UP.rawValue) : 0,
-                                       data: { (m) throws(NetlinkError) in
-            // VETH_INFO_PEER holds a struct ifinfomsg followed by the peer's attributes.
-            let start = try libnl("\(operation): open peer") { nla_nest_start(m.raw, Int32(VETH_INFO_PEER) | Int32(NLA_F_NESTED)) }
-            var peerHeader = ifinfomsg()
-            peerHeader.ifi_index = Int32(peerIndex)
-            try libnl("\(operation): peer header") {
-                withUnsafeMutableBytes(of: &peerHeader) {
-                    nlmsg_append(m.raw, $0.baseAddress, MemoryLayout<ifinfomsg>.size, Int32(NLMSG_ALIGNTO))
-                }
-            }
-            try m.put(Int(IFLA_IFNAME), string: peer)
-            if let peerMTU { try m.put(Int(IFLA_MTU), u32: UInt32(peerMTU)) }
-            try libnl("\(operation): close peer") { nla_nest_end(m.raw, start) }
-        }, attributes: { (m) throws(NetlinkError) in
-            if let mtu { try m.put(Int(IFLA_MTU), u32: UInt32(mtu)) }
-            if let master { try m.put(Int(IFLA_MASTER), u32: UInt32(try self.index(of: master, for: operation))) }
-        })
+            try LinkRequest.create(VethLink.self, name: name,
+                                   settings: VethLink.Peer(name: peer, index: peerIndex, mtu: peerMTU),
+                                   operation: operation, flags: up ? UInt32(IFF_UP.rawValue) : 0,
+                                   attributes: common)
         }
     }
 
@@ -164,15 +127,9 @@ public final class LinkWriter {
     /// Bridge port settings of `name` (AF_BRIDGE RTM_SETLINK, IFLA_PROTINFO), as `bridge link set`.
     public func setBridgePort(_ name: String, priority: Int? = nil, cost: Int? = nil) throws(NetlinkError) {
         let operation = "set bridge port \(name)"
-        var header = ifinfomsg()
-        header.ifi_family = UInt8(AF_BRIDGE)
-        header.ifi_index = Int32(try index(of: name, for: operation))
-        let m = try Message(type: Int(RTM_SETLINK), flags: 0, header: header, operation: operation)
-        try m.nest(Int(IFLA_PROTINFO)) { () throws(NetlinkError) in
-            if let priority { try m.put(Int(IFLA_BRPORT_PRIORITY), u16: UInt16(truncatingIfNeeded: priority)) }
-            if let cost { try m.put(Int(IFLA_BRPORT_COST), u32: UInt32(truncatingIfNeeded: cost)) }
-        }
-        try socket.request(m)
+        try socket.request(BridgeLink.portRequest(index: index(of: name, for: operation),
+                                                  BridgePortSettings(priority: priority, cost: cost),
+                                                  operation: operation))
     }
 
     // MARK: addresses and routes

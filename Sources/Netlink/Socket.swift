@@ -20,6 +20,11 @@ public final class NetlinkSocket {
             let fd = nl_socket_get_fd(raw)
             _ = setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &on, socklen_t(MemoryLayout<Int32>.size))
             _ = setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &on, socklen_t(MemoryLayout<Int32>.size))
+            // One recvmsg per read instead of two: libnl peeks at every message to size its buffer
+            // unless given one. 32 KiB holds any message: the kernel caps a dump's batch at the
+            // reader's buffer size, at most 32 KiB (netlink_recvmsg's max_recvmsg_len).
+            try libnl("set receive buffer size") { nl_socket_set_msg_buf_size(raw, 32768) }
+            nl_socket_disable_msg_peek(raw)
         } catch {
             nl_socket_free(raw)
             throw error

@@ -5,8 +5,9 @@
 // (lacp_rate of an active-backup bond, left from 802.3ad) and reports it: such a dormant option
 // can only be set back while a mode that uses it is on.
 
-/// The bond options of the model, by the kernel's name for them.
-public enum BondOption: String, CaseIterable, Sendable {
+/// The bond options of the model, by the kernel's name for them (sysfs, `ip`). Their rules are
+/// in `BondOptionSpec.all`.
+public enum BondOption: String, CaseIterable, Sendable, Comparable {
     case mode, miimon, updelay, downdelay, primary
     case primaryReselect = "primary_reselect"
     case arpInterval = "arp_interval"
@@ -15,62 +16,75 @@ public enum BondOption: String, CaseIterable, Sendable {
     case xmitHashPolicy = "xmit_hash_policy"
     case failOverMAC = "fail_over_mac"
     case minLinks = "min_links"
+    case useCarrier = "use_carrier"
+    case arpValidate = "arp_validate"
+    case arpAllTargets = "arp_all_targets"
+    case nsIP6Target = "ns_ip6_target"
+    case adSelect = "ad_select"
+    case adActorSysPrio = "ad_actor_sys_prio"
+    case adActorSystem = "ad_actor_system"
+    case adUserPortKey = "ad_user_port_key"
+    case lpInterval = "lp_interval"
+    case numPeerNotif = "num_grat_arp"
+    case peerNotifyDelay = "peer_notif_delay"
+    case packetsPerSlave = "packets_per_slave"
+    case tlbDynamicLB = "tlb_dynamic_lb"
+    case allSlavesActive = "all_slaves_active"
+    case resendIGMP = "resend_igmp"
+
+    public var spec: BondOptionSpec { BondOptionSpec[self] }
 
     /// Whether the kernel accepts the option in `mode` (kernel mode names; unknown modes accept
     /// everything, the kernel will say).
     public func accepted(inMode mode: String) -> Bool {
-        switch self {
-        case .lacpRate: return mode == "802.3ad"
-        case .primary: return ["active-backup", "balance-tlb", "balance-alb"].contains(mode)
-        case .arpInterval: return !["802.3ad", "balance-tlb", "balance-alb"].contains(mode)
-        default: return true
-        }
+        guard let modes = spec.modes, BondMode(rawValue: mode) != nil else { return true }
+        return modes.contains(mode)
     }
 
     /// Only set while the bond is down (BOND_OPTFLAG_IFDOWN).
-    public var needsBondDown: Bool { self == .mode || self == .lacpRate }
+    public var needsBondDown: Bool { spec.needsBondDown }
 
     /// Only set while the bond has no slaves (BOND_OPTFLAG_NOSLAVES).
-    public var needsNoSlaves: Bool { self == .mode || self == .failOverMAC }
+    public var needsNoSlaves: Bool { spec.needsNoSlaves }
+
+    public static func < (a: BondOption, b: BondOption) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
 }
 
 extension BondSettings {
     /// The options given here (non-nil; the mode always counts) that differ from `current`.
-    /// arp-ip-target compares as a set; the active slave is never an option to set.
+    /// Lists (arp-ip-target, ns-ip6-target) compare as sets; the active slave is never an
+    /// option to set.
     public func differingOptions(from current: BondSettings) -> Set<BondOption> {
-        var out: Set<BondOption> = []
-        func check<T: Equatable>(_ w: T?, _ c: T?, _ o: BondOption) { if let w, w != c { out.insert(o) } }
-        if mode != current.mode { out.insert(.mode) }
-        check(miimon, current.miimon, .miimon)
-        check(updelay, current.updelay, .updelay)
-        check(downdelay, current.downdelay, .downdelay)
-        check(primary, current.primary, .primary)
-        check(primaryReselect, current.primaryReselect, .primaryReselect)
-        check(arpInterval, current.arpInterval, .arpInterval)
-        if let t = arpIPTarget, Set(t) != Set(current.arpIPTarget ?? []) { out.insert(.arpIPTarget) }
-        check(lacpRate, current.lacpRate, .lacpRate)
-        check(xmitHashPolicy, current.xmitHashPolicy, .xmitHashPolicy)
-        check(failOverMAC, current.failOverMAC, .failOverMAC)
-        check(minLinks, current.minLinks, .minLinks)
+        var out: Set<BondOption> = mode != current.mode ? [.mode] : []
+        for (option, value) in options where !BondSettings.same(value, current.options[option]) {
+            out.insert(option)
+        }
         return out
+    }
+
+    static func same(_ want: BondValue, _ current: BondValue?) -> Bool {
+        if case .list(let w) = want {
+            return Set(w) == Set(current?.list ?? [])
+        }
+        return want == current
     }
 
     /// These settings with only `options` kept (the others nil; the mode is always kept, it is
     /// sent only when `options` contains `.mode`).
-    public func keeping(_ options: Set<BondOption>) -> BondSettings {
+    public func keeping(_ kept: Set<BondOption>) -> BondSettings {
         var s = BondSettings(mode: mode)
-        if options.contains(.miimon) { s.miimon = miimon }
-        if options.contains(.updelay) { s.updelay = updelay }
-        if options.contains(.downdelay) { s.downdelay = downdelay }
-        if options.contains(.primary) { s.primary = primary }
-        if options.contains(.primaryReselect) { s.primaryReselect = primaryReselect }
-        if options.contains(.arpInterval) { s.arpInterval = arpInterval }
-        if options.contains(.arpIPTarget) { s.arpIPTarget = arpIPTarget }
-        if options.contains(.lacpRate) { s.lacpRate = lacpRate }
-        if options.contains(.xmitHashPolicy) { s.xmitHashPolicy = xmitHashPolicy }
-        if options.contains(.failOverMAC) { s.failOverMAC = failOverMAC }
-        if options.contains(.minLinks) { s.minLinks = minLinks }
+        s.options = options.filter { kept.contains($0.key) }
         return s
+    }
+
+    /// Settings after `applied` (its given options) was set over these.
+    public func merging(_ applied: BondSettings) -> BondSettings {
+        var m = self
+        m.mode = applied.mode
+        m.options.merge(applied.options) { _, new in new }
+        return m
     }
 
     /// The kernel requests that turn a bond with `current` settings into these, as option sets
@@ -80,8 +94,11 @@ extension BondSettings {
     /// unchanged. On a mode change, the options the old mode accepts and the new one refuses
     /// (a dormant lacp_rate being restored) go first, in a request of their own.
     /// Options neither mode accepts cannot be set and are left out.
+    /// The delays counted in miimon intervals (updelay, downdelay, peer_notif_delay) cannot be
+    /// set while miimon is 0 (EPERM) and read back as 0 then: they are left out.
     public func requests(from current: BondSettings) -> [Set<BondOption>] {
-        let differing = differingOptions(from: current)
+        var differing = differingOptions(from: current)
+        if (miimon ?? current.miimon) == 0 { differing.subtract([.updelay, .downdelay, .peerNotifyDelay]) }
         guard differing.contains(.mode) else {
             let settable = differing.filter { $0.accepted(inMode: mode) }
             return settable.isEmpty ? [] : [settable]

@@ -23,7 +23,7 @@ extension Profile {
                 primary: bond.primary, primaryReselect: bond.primaryReselect?.rawValue,
                 arpInterval: bond.arpInterval, arpIPTarget: bond.arpIPTarget.isEmpty ? nil : bond.arpIPTarget,
                 lacpRate: bond.lacpRate?.rawValue, xmitHashPolicy: bond.xmitHashPolicy?.rawValue,
-                failOverMAC: bond.failOverMAC?.rawValue, minLinks: bond.minLinks)
+                failOverMAC: bond.failOverMAC?.rawValue, minLinks: bond.minLinks, options: bond.options)
             interfaces.append(Interface(name: bond.name, kind: .bond, master: bridge.name, mtu: mtu, bond: settings,
                                         port: portSettings(bond.name)))
         }

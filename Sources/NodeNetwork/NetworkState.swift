@@ -75,38 +75,91 @@ public struct BridgePortSettings: Codable, Sendable, Equatable {
 }
 
 /// Bond settings, with kernel names for values (mode "active-backup", lacp-rate "fast", ...).
-public struct BondSettings: Codable, Sendable, Equatable {
+/// Every option but the mode is in `options`, described by `BondOptionSpec.all`; nil (absent)
+/// = not given (desired) or not reported (read back).
+public struct BondSettings: Sendable, Equatable {
     public var mode: String
-    public var miimon: Int?
-    public var updelay: Int?
-    public var downdelay: Int?
-    public var primary: String?
-    public var primaryReselect: String?
-    public var arpInterval: Int?
-    public var arpIPTarget: [String]?
-    public var lacpRate: String?
-    public var xmitHashPolicy: String?
-    public var failOverMAC: String?
-    public var minLinks: Int?
+    public var options: [BondOption: BondValue] = [:]
     /// Read back from the kernel only.
     public var activeSlave: String?
+
+    public subscript(option: BondOption) -> BondValue? {
+        get { options[option] }
+        set { options[option] = newValue }
+    }
 
     public init(mode: String, miimon: Int? = nil, updelay: Int? = nil, downdelay: Int? = nil,
                 primary: String? = nil, primaryReselect: String? = nil, arpInterval: Int? = nil,
                 arpIPTarget: [String]? = nil, lacpRate: String? = nil, xmitHashPolicy: String? = nil,
-                failOverMAC: String? = nil, minLinks: Int? = nil, activeSlave: String? = nil) {
-        self.mode = mode; self.miimon = miimon; self.updelay = updelay; self.downdelay = downdelay
+                failOverMAC: String? = nil, minLinks: Int? = nil, activeSlave: String? = nil,
+                options more: [BondOption: BondValue] = [:]) {
+        self.mode = mode; self.activeSlave = activeSlave
+        self.miimon = miimon; self.updelay = updelay; self.downdelay = downdelay
         self.primary = primary; self.primaryReselect = primaryReselect; self.arpInterval = arpInterval
         self.arpIPTarget = arpIPTarget; self.lacpRate = lacpRate; self.xmitHashPolicy = xmitHashPolicy
-        self.failOverMAC = failOverMAC; self.minLinks = minLinks; self.activeSlave = activeSlave
+        self.failOverMAC = failOverMAC; self.minLinks = minLinks
+        options.merge(more) { _, new in new }
     }
 
-    enum CodingKeys: String, CodingKey {
-        case mode, miimon, updelay, downdelay, primary
-        case primaryReselect = "primary-reselect", arpInterval = "arp-interval"
-        case arpIPTarget = "arp-ip-target", lacpRate = "lacp-rate"
-        case xmitHashPolicy = "xmit-hash-policy", failOverMAC = "fail-over-mac"
-        case minLinks = "min-links", activeSlave = "active-slave"
+    private func int(_ o: BondOption) -> Int? { options[o]?.int }
+    private func name(_ o: BondOption) -> String? { options[o]?.name }
+    private mutating func set(_ o: BondOption, _ v: Int?) { options[o] = v.map(BondValue.int) }
+    private mutating func set(_ o: BondOption, _ v: String?) { options[o] = v.map(BondValue.name) }
+
+    public var miimon: Int? { get { int(.miimon) } set { set(.miimon, newValue) } }
+    public var updelay: Int? { get { int(.updelay) } set { set(.updelay, newValue) } }
+    public var downdelay: Int? { get { int(.downdelay) } set { set(.downdelay, newValue) } }
+    public var primary: String? { get { name(.primary) } set { set(.primary, newValue) } }
+    public var primaryReselect: String? { get { name(.primaryReselect) } set { set(.primaryReselect, newValue) } }
+    public var arpInterval: Int? { get { int(.arpInterval) } set { set(.arpInterval, newValue) } }
+    public var arpIPTarget: [String]? {
+        get { options[.arpIPTarget]?.list }
+        set { options[.arpIPTarget] = newValue.map(BondValue.list) }
+    }
+    public var lacpRate: String? { get { name(.lacpRate) } set { set(.lacpRate, newValue) } }
+    public var xmitHashPolicy: String? { get { name(.xmitHashPolicy) } set { set(.xmitHashPolicy, newValue) } }
+    public var failOverMAC: String? { get { name(.failOverMAC) } set { set(.failOverMAC, newValue) } }
+    public var minLinks: Int? { get { int(.minLinks) } set { set(.minLinks, newValue) } }
+}
+
+extension BondSettings: Codable {
+    struct Key: CodingKey {
+        var stringValue: String
+        init(_ s: String) { stringValue = s }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(mode, forKey: Key("mode"))
+        for spec in BondOptionSpec.all {
+            switch options[spec.option] {
+            case .int(let v): try c.encode(v, forKey: Key(spec.key))
+            case .name(let v): try c.encode(v, forKey: Key(spec.key))
+            case .flag(let v): try c.encode(v, forKey: Key(spec.key))
+            case .list(let v): try c.encode(v, forKey: Key(spec.key))
+            case nil: break
+            }
+        }
+        try c.encodeIfPresent(activeSlave, forKey: Key("active-slave"))
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: Key.self)
+        mode = try c.decode(String.self, forKey: Key("mode"))
+        activeSlave = try c.decodeIfPresent(String.self, forKey: Key("active-slave"))
+        for spec in BondOptionSpec.all where spec.option != .mode {
+            let k = Key(spec.key)
+            guard c.contains(k) else { continue }
+            switch spec.values {
+            case .count: options[spec.option] = .int(try c.decode(Int.self, forKey: k))
+            case .flag: options[spec.option] = .flag(try c.decode(Bool.self, forKey: k))
+            case .addresses: options[spec.option] = .list(try c.decode([String].self, forKey: k))
+            case .names, .interface, .mac: options[spec.option] = .name(try c.decode(String.self, forKey: k))
+            }
+        }
     }
 }
 

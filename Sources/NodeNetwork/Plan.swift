@@ -10,7 +10,10 @@ public enum Change: Sendable, Equatable {
     case create(Interface)
     case delete(name: String)
     case setBridge(name: String, BridgeSettings)
-    case setBond(name: String, BondSettings)
+    /// The wanted settings (for people) and the planner's decision: the kernel requests to
+    /// send, in order, as the options of each (`.mode` in one: the mode is sent in it). The
+    /// writer and the undo execute these; nothing decides again.
+    case setBond(name: String, BondSettings, sending: [Set<BondOption>])
     case setMaster(name: String, master: String)
     case releaseMaster(name: String)
     case setPort(name: String, BridgePortSettings)
@@ -26,7 +29,7 @@ public enum Change: Sendable, Equatable {
     public var interfaceName: String? {
         switch self {
         case .create(let i): return i.name
-        case .delete(let n), .setBridge(let n, _), .setBond(let n, _), .setMaster(let n, _),
+        case .delete(let n), .setBridge(let n, _), .setBond(let n, _, _), .setMaster(let n, _),
              .releaseMaster(let n), .setPort(let n, _), .setUp(let n), .setDown(let n),
              .setMTU(let n, _), .addAddress(let n, _), .removeAddress(let n, _):
             return n
@@ -64,7 +67,7 @@ public enum Change: Sendable, Equatable {
             }
         case .delete(let n): return "delete \(n)"
         case .setBridge(let n, let b): return "set bridge \(n) \(Change.describe(b))"
-        case .setBond(let n, let b): return "set bond \(n) \(Change.describe(b))"
+        case .setBond(let n, let b, _): return "set bond \(n) \(Change.describe(b))"
         case .setMaster(let n, let m): return "set \(n) master \(m)"
         case .releaseMaster(let n): return "set \(n) nomaster"
         case .setPort(let n, let p):
@@ -93,13 +96,7 @@ public enum Change: Sendable, Equatable {
 
     static func describe(_ b: BondSettings) -> String {
         var parts = ["mode \(b.mode)"]
-        func add(_ k: String, _ v: CustomStringConvertible?) { if let v { parts.append("\(k) \(v)") } }
-        add("miimon", b.miimon); add("updelay", b.updelay); add("downdelay", b.downdelay)
-        add("primary", b.primary); add("primary-reselect", b.primaryReselect)
-        add("arp-interval", b.arpInterval)
-        if let t = b.arpIPTarget { parts.append("arp-ip-target [\(t.joined(separator: ","))]") }
-        add("lacp-rate", b.lacpRate); add("xmit-hash-policy", b.xmitHashPolicy)
-        add("fail-over-mac", b.failOverMAC); add("min-links", b.minLinks)
+        for spec in BondOptionSpec.all { if let v = b[spec.option] { parts.append(spec.describe(v)) } }
         return parts.joined(separator: " ")
     }
 }
@@ -117,7 +114,7 @@ extension Change: Encodable {
         switch self {
         case .create(let i): try c.encode(i, forKey: .settings)
         case .setBridge(_, let b): try c.encode(b, forKey: .settings)
-        case .setBond(_, let b): try c.encode(b, forKey: .settings)
+        case .setBond(_, let b, _): try c.encode(b, forKey: .settings)
         case .setPort(_, let p): try c.encode(p, forKey: .settings)
         case .setMaster(_, let m): try c.encode(m, forKey: .master)
         case .setMTU(_, let m): try c.encode(m, forKey: .mtu)
@@ -217,8 +214,8 @@ public enum Plan {
                 }
                 out.append(.setBridge(name: want.name, wb))
             }
-            if let wb = want.bond, let cb = cur.bond, !bondMatches(wb, cb) {
-                let sent = Set(wb.requests(from: cb).joined())
+            if let wb = want.bond, let cb = cur.bond, case let requests = wb.requests(from: cb), !requests.isEmpty {
+                let sent = Set(requests.joined())
                 if sent.contains(where: \.needsNoSlaves) {
                     // Mode and fail_over_mac only change on a bond that is down and has no slaves.
                     bondsToRebuild.insert(want.name)
@@ -231,7 +228,7 @@ public enum Plan {
                     // lacp_rate only changes while the bond is down; its slaves stay.
                     out.append(.setDown(name: want.name))
                 }
-                out.append(.setBond(name: want.name, wb))
+                out.append(.setBond(name: want.name, wb, sending: requests))
             }
         }
 

@@ -116,11 +116,14 @@ public struct BondProfile: Codable, Sendable, Equatable {
     public var xmitHashPolicy: XmitHashPolicy?
     public var failOverMAC: FailOverMAC?
     public var minLinks: Int?
+    /// The options without a field above (use-carrier, arp-validate, …: `BondOptionSpec.all`).
+    public var options: [BondOption: BondValue] = [:]
 
     public init(name: String, mode: BondMode, miimon: Int? = nil, updelay: Int? = nil, downdelay: Int? = nil,
                 primary: String? = nil, primaryReselect: PrimaryReselect? = nil, arpInterval: Int? = nil,
                 arpIPTarget: [String] = [], lacpRate: LACPRate? = nil, xmitHashPolicy: XmitHashPolicy? = nil,
-                failOverMAC: FailOverMAC? = nil, minLinks: Int? = nil) {
+                failOverMAC: FailOverMAC? = nil, minLinks: Int? = nil, options: [BondOption: BondValue] = [:]) {
+        self.options = options
         self.name = name; self.mode = mode; self.miimon = miimon; self.updelay = updelay
         self.downdelay = downdelay; self.primary = primary; self.primaryReselect = primaryReselect
         self.arpInterval = arpInterval; self.arpIPTarget = arpIPTarget; self.lacpRate = lacpRate
@@ -133,6 +136,42 @@ public struct BondProfile: Codable, Sendable, Equatable {
         case lacpRate = "lacp-rate", xmitHashPolicy = "xmit-hash-policy", failOverMAC = "fail-over-mac"
         case minLinks = "min-links"
     }
+}
+
+extension BondProfile {
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        mode = try c.decode(BondMode.self, forKey: .mode)
+        miimon = try c.decodeIfPresent(Int.self, forKey: .miimon)
+        updelay = try c.decodeIfPresent(Int.self, forKey: .updelay)
+        downdelay = try c.decodeIfPresent(Int.self, forKey: .downdelay)
+        primary = try c.decodeIfPresent(String.self, forKey: .primary)
+        primaryReselect = try c.decodeIfPresent(PrimaryReselect.self, forKey: .primaryReselect)
+        arpInterval = try c.decodeIfPresent(Int.self, forKey: .arpInterval)
+        arpIPTarget = try c.decodeIfPresent([String].self, forKey: .arpIPTarget) ?? []
+        lacpRate = try c.decodeIfPresent(LACPRate.self, forKey: .lacpRate)
+        xmitHashPolicy = try c.decodeIfPresent(XmitHashPolicy.self, forKey: .xmitHashPolicy)
+        failOverMAC = try c.decodeIfPresent(FailOverMAC.self, forKey: .failOverMAC)
+        minLinks = try c.decodeIfPresent(Int.self, forKey: .minLinks)
+        // The other options, in BondSettings' coding (the same keys).
+        options = try BondSettings(from: decoder).options.filter { BondProfile.tableOnly.contains($0.key) }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var settings = BondSettings(mode: mode.rawValue, options: options)
+        settings.miimon = miimon; settings.updelay = updelay; settings.downdelay = downdelay
+        settings.primary = primary; settings.primaryReselect = primaryReselect?.rawValue
+        settings.arpInterval = arpInterval; settings.arpIPTarget = arpIPTarget
+        settings.lacpRate = lacpRate?.rawValue; settings.xmitHashPolicy = xmitHashPolicy?.rawValue
+        settings.failOverMAC = failOverMAC?.rawValue; settings.minLinks = minLinks
+        try settings.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+    }
+
+    /// The options kept in `options` (the others have a field).
+    static let tableOnly: Set<BondOption> = Set(BondOption.allCases.drop { $0 != .useCarrier })
 }
 
 public struct VethProfile: Codable, Sendable, Equatable {

@@ -20,6 +20,18 @@ extension ProfileParser {
         var xmitHashPolicy: Located<XmitHashPolicy>?
         var failOverMAC: FailOverMAC?
         var minLinks: Int?
+        /// The options read through the table (`parseTableBondOption`).
+        var options: [BondOption: Located<BondValue>] = [:]
+
+        /// The profile's bond, once name and mode are known.
+        var profile: BondProfile? {
+            guard let name, let mode else { return nil }
+            return BondProfile(
+                name: name.value, mode: mode.value, miimon: miimon, updelay: updelay, downdelay: downdelay,
+                primary: primary?.value, primaryReselect: primaryReselect, arpInterval: arpInterval?.value,
+                arpIPTarget: arpIPTarget.map(\.value), lacpRate: lacpRate?.value, xmitHashPolicy: xmitHashPolicy?.value,
+                failOverMAC: failOverMAC, minLinks: minLinks, options: options.mapValues(\.value))
+        }
     }
 
     mutating func parseBond(_ e: Entry) -> BondDraft? {
@@ -28,6 +40,7 @@ extension ProfileParser {
         var d = BondDraft(location: e.keyLocation)
         for f in entries {
             let path = "bond.\(f.key)"
+            bondKeyLocations[f.key == "num-unsol-na" ? "num-grat-arp" : f.key] = f.keyLocation
             let loc = reader.location(f.value)
             switch f.key {
             case "name":
@@ -50,45 +63,31 @@ extension ProfileParser {
                 }
             case "arp-ip-target":
                 d.arpIPTargetLocation = loc
-                guard let items = reader.sequence(f.value, path: path, example: "arp-ip-target: [192.0.2.1]",
-                                                  allowScalar: true) else { continue }
-                if items.count > 16 {
-                    reader.error(loc, "\(path) lists \(items.count) targets; the kernel takes at most 16",
-                                 fix: "keep 16 or fewer targets")
-                }
-                for (i, item) in items.enumerated() {
-                    guard let t = reader.string(item, path: "\(path)[\(i)]", example: "192.0.2.1") else { continue }
-                    if IPAddress.family(of: t) != .ipv4 {
-                        reader.error(reader.location(item), "\(path)[\(i)]: '\(t)' is not an IPv4 address",
-                                     fix: "write an IPv4 address without prefix, e.g. 192.0.2.1 (the bond's ARP monitor is IPv4 only)")
-                        continue
-                    }
-                    if t == "0.0.0.0" || t == "255.255.255.255" {
-                        // bond_option_arp_ip_target_add refuses them ("invalid option value").
-                        reader.error(reader.location(item), "\(path)[\(i)]: the kernel refuses \(t) as an ARP target",
-                                     fix: "name a host the bond can ARP for, e.g. the gateway")
-                        continue
-                    }
-                    d.arpIPTarget.append(Located(value: t, location: reader.location(item)))
-                }
+                d.arpIPTarget = (addresses(f.value, path: path, family: .ipv4) ?? []).map { Located(value: $0, location: loc) }
             case "lacp-rate":
                 if let v = reader.choice(f.value, path: path, as: LACPRate.self) { d.lacpRate = Located(value: v, location: loc) }
             case "xmit-hash-policy":
                 if let v = reader.choice(f.value, path: path, as: XmitHashPolicy.self) { d.xmitHashPolicy = Located(value: v, location: loc) }
             case "fail-over-mac":
                 d.failOverMAC = reader.choice(f.value, path: path, as: FailOverMAC.self)
-            default: // min-links
+            case "min-links":
                 d.minLinks = reader.int(f.value, path: path, range: 0...Int(Int32.max))
+            default:
+                _ = parseTableBondOption(f.key, f.value, into: &d)
             }
         }
+        requireNameAndMode(entries, at: e.keyLocation)
+        return d
+    }
+
+    mutating func requireNameAndMode(_ entries: [Entry], at location: SourceLocation) {
         if !entries.contains(where: { $0.key == "name" }) {
-            reader.error(e.keyLocation, "bond has no 'name'", fix: "add 'name: bond0' under bond")
+            reader.error(location, "bond has no 'name'", fix: "add 'name: bond0' under bond")
         }
         if !entries.contains(where: { $0.key == "mode" }) {
-            reader.error(e.keyLocation, "bond has no 'mode'",
+            reader.error(location, "bond has no 'mode'",
                          fix: "add 'mode: active-backup' (or one of: \(listing(BondMode.allCases.map(\.rawValue))))")
         }
-        return d
     }
 
     mutating func checkBondMode(_ bond: BondDraft, mode: Located<BondMode>) {
@@ -114,9 +113,9 @@ extension ProfileParser {
             reader.error(loc, "bond.miimon and bond.arp-interval exclude each other (the kernel turns one off)",
                          fix: "keep one link monitor: set miimon or arp-interval to 0")
         }
-        if arp > 0, bond.arpIPTarget.isEmpty, let loc = bond.arpInterval?.location {
+        if arp > 0, bond.arpIPTarget.isEmpty, bond.options[.nsIP6Target] == nil, let loc = bond.arpInterval?.location {
             reader.error(loc, "bond.arp-interval is set but arp-ip-target lists no address; every slave would be considered down",
-                         fix: "add 'arp-ip-target: [GATEWAY]' or set arp-interval to 0")
+                         fix: "add 'arp-ip-target: [GATEWAY]' (or ns-ip6-target) or set arp-interval to 0")
         }
         if arp == 0, !bond.arpIPTarget.isEmpty, let loc = bond.arpIPTargetLocation {
             reader.warning(loc, "bond.arp-ip-target has no effect without arp-interval",

@@ -14,7 +14,9 @@ public struct RenderedFile: Sendable, Equatable {
 
 public enum Renderer {
     /// Render `state` in `format`. `source` names the profile (and node) in header comments.
+    /// Throws the first `RenderRefusal` when `format` cannot carry a bond option of `state`.
     public static func render(_ state: NetworkState, format: RenderFormat, source: String) throws -> [RenderedFile] {
+        if let refusal = refusals(state, format: format).first { throw refusal }
         switch format {
         case .ip: return [RenderedFile(name: "ip.batch", contents: ipBatch(state, source: source))]
         case .interfaces: return [RenderedFile(name: "interfaces", contents: interfaces(state, source: source))]
@@ -39,6 +41,33 @@ public enum Renderer {
 
     // MARK: - ip -batch
 
+    static func ipMTU(_ i: Interface) -> String { i.mtu.map { " mtu \($0)" } ?? "" }
+
+    /// " stp_state … priority …" for `ip link add … type bridge` (timers in centiseconds).
+    static func ipBridgeOptions(_ s: BridgeSettings) -> String {
+        var line = " stp_state \(s.stp ? 1 : 0)"
+        if let p = s.priority { line += " priority \(p)" }
+        if let v = s.forwardDelay { line += " forward_delay \(Int((v * 100).rounded()))" }
+        if let v = s.helloTime { line += " hello_time \(Int((v * 100).rounded()))" }
+        if let v = s.maxAge { line += " max_age \(Int((v * 100).rounded()))" }
+        return line
+    }
+
+    /// veth pairs: created once, from the end that is not a bridge port.
+    static func ipVethPairs(_ state: NetworkState) -> [String] {
+        var lines: [String] = [], created = Set<String>()
+        for v in state.interfaces where v.kind == .veth && !created.contains(v.name) {
+            guard let peerName = v.peer else { continue }
+            let peer = state[peerName]
+            let (first, second) = (v.master != nil && peer?.master == nil && peer != nil) ? (peer!, v) : (v, peer)
+            var line = "link add name \(first.name)\(ipMTU(first)) type veth peer name \(peerName == first.name ? v.name : peerName)"
+            if let second { line += ipMTU(second) }
+            lines.append(line)
+            created.insert(v.name); created.insert(peerName)
+        }
+        return lines
+    }
+
     /// A script for `ip -batch -` (lines without the leading `ip`), in an order the kernel
     /// accepts: bridges and bonds are created with their options (a bond's mode can only be set
     /// while it has no slaves), slaves are set down before they are enslaved, veth pairs are
@@ -49,36 +78,12 @@ public enum Renderer {
         let bridges = state.interfaces.filter { $0.kind == .bridge }
         let bonds = state.interfaces.filter { $0.kind == .bond }
         let bridgeNames = Set(bridges.map(\.name)), bondNames = Set(bonds.map(\.name))
-        func mtu(_ i: Interface) -> String { i.mtu.map { " mtu \($0)" } ?? "" }
+        let mtu = ipMTU
 
-        for b in bridges {
-            var line = "link add name \(b.name) type bridge"
-            if let s = b.bridge {
-                line += " stp_state \(s.stp ? 1 : 0)"
-                if let p = s.priority { line += " priority \(p)" }
-                // ip takes the bridge timers in centiseconds.
-                if let v = s.forwardDelay { line += " forward_delay \(Int((v * 100).rounded()))" }
-                if let v = s.helloTime { line += " hello_time \(Int((v * 100).rounded()))" }
-                if let v = s.maxAge { line += " max_age \(Int((v * 100).rounded()))" }
-            }
-            lines.append(line)
-        }
+        for b in bridges { lines.append("link add name \(b.name) type bridge" + (b.bridge.map(ipBridgeOptions) ?? "")) }
         for b in bonds {
             var line = "link add name \(b.name)\(mtu(b)) type bond"
-            if let s = b.bond {
-                line += " mode \(s.mode)"
-                if let v = s.miimon { line += " miimon \(v)" }
-                if let v = s.updelay { line += " updelay \(v)" }
-                if let v = s.downdelay { line += " downdelay \(v)" }
-                if let v = s.primary { line += " primary \(v)" }
-                if let v = s.primaryReselect { line += " primary_reselect \(v)" }
-                if let v = s.arpInterval { line += " arp_interval \(v)" }
-                if let v = s.arpIPTarget, !v.isEmpty { line += " arp_ip_target \(v.joined(separator: ","))" }
-                if let v = s.lacpRate { line += " lacp_rate \(v)" }
-                if let v = s.xmitHashPolicy { line += " xmit_hash_policy \(v)" }
-                if let v = s.failOverMAC { line += " fail_over_mac \(v)" }
-                if let v = s.minLinks { line += " min_links \(v)" }
-            }
+            if let s = b.bond { line += ipBondOptions(s) }
             lines.append(line)
         }
         // Bond slaves: down, then enslave (the bond sets their MTU to its own).
@@ -86,17 +91,7 @@ public enum Renderer {
             lines.append("link set dev \(i.name) down")
             lines.append("link set dev \(i.name) master \(i.master!)")
         }
-        // veth pairs: created once, from the end that is not a bridge port.
-        var created = Set<String>()
-        for v in state.interfaces where v.kind == .veth && !created.contains(v.name) {
-            guard let peerName = v.peer else { continue }
-            let peer = state[peerName]
-            let (first, second) = (v.master != nil && peer?.master == nil && peer != nil) ? (peer!, v) : (v, peer)
-            var line = "link add name \(first.name)\(mtu(first)) type veth peer name \(peerName == first.name ? v.name : peerName)"
-            if let second { line += mtu(second) }
-            lines.append(line)
-            created.insert(v.name); created.insert(peerName)
-        }
+        lines += ipVethPairs(state)
         // Bridge ports.
         for i in state.interfaces where i.master.map(bridgeNames.contains) == true {
             if i.kind == .device, let m = i.mtu { lines.append("link set dev \(i.name) mtu \(m)") }
@@ -148,20 +143,7 @@ public enum Renderer {
             switch i.kind {
             case .bond:
                 body.append("bond-slaves \(slaves(i.name).joined(separator: " "))")
-                if let s = i.bond {
-                    body.append("bond-mode \(s.mode)")
-                    if let v = s.miimon { body.append("bond-miimon \(v)") }
-                    if let v = s.updelay { body.append("bond-updelay \(v)") }
-                    if let v = s.downdelay { body.append("bond-downdelay \(v)") }
-                    if let v = s.primary { body.append("bond-primary \(v)") }
-                    if let v = s.primaryReselect { body.append("bond-primary-reselect \(v)") }
-                    if let v = s.arpInterval { body.append("bond-arp-interval \(v)") }
-                    if let v = s.arpIPTarget, !v.isEmpty { body.append("bond-arp-ip-target \(v.joined(separator: " "))") }
-                    if let v = s.lacpRate { body.append("bond-lacp-rate \(v)") }
-                    if let v = s.xmitHashPolicy { body.append("bond-xmit-hash-policy \(v)") }
-                    if let v = s.failOverMAC { body.append("bond-fail-over-mac \(v)") }
-                    if let v = s.minLinks { body.append("bond-min-links \(v)") }
-                }
+                if let s = i.bond { body += ifupdown2BondLines(s) }
             case .bridge:
                 let ports = slaves(i.name)
                 body.append("bridge-ports \(ports.isEmpty ? "none" : ports.joined(separator: " "))")
@@ -257,19 +239,7 @@ public enum Renderer {
             if let v = s.helloTime { text += "HelloTimeSec=\(number(v))\n" }
             if let v = s.maxAge { text += "MaxAgeSec=\(number(v))\n" }
         }
-        if let s = i.bond {
-            text += "\n[Bond]\nMode=\(s.mode)\n"
-            if let v = s.miimon { text += "MIIMonitorSec=\(ms(v))\n" }
-            if let v = s.updelay { text += "UpDelaySec=\(ms(v))\n" }
-            if let v = s.downdelay { text += "DownDelaySec=\(ms(v))\n" }
-            if let v = s.primaryReselect { text += "PrimaryReselectPolicy=\(v)\n" }
-            if let v = s.arpInterval { text += "ARPIntervalSec=\(ms(v))\n" }
-            if let v = s.arpIPTarget, !v.isEmpty { text += "ARPIPTargets=\(v.joined(separator: " "))\n" }
-            if let v = s.lacpRate { text += "LACPTransmitRate=\(v)\n" }
-            if let v = s.xmitHashPolicy { text += "TransmitHashPolicy=\(v)\n" }
-            if let v = s.failOverMAC { text += "FailOverMACPolicy=\(v)\n" }
-            if let v = s.minLinks { text += "MinLinks=\(v)\n" }
-        }
+        if let s = i.bond { text += networkdBondSection(s) }
         return text
     }
 

@@ -147,10 +147,11 @@ public enum LocalMachine {
     /// /proc/net/tcp and tcp6. `ports` asks the kernel for local ports in that range only;
     /// `timeWait: false` leaves TIME_WAIT sockets out.
     public static func sockets(ports: ClosedRange<Int>? = nil, timeWait: Bool = true) -> [LocalSocket] {
-        if let both = InetDiag.dumpBoth(ports: ports, timeWait: timeWait) { return both }
-        if let v4 = InetDiag.dump(family: AF_INET, ports: ports, timeWait: timeWait),
-           let v6 = InetDiag.dump(family: AF_INET6, ports: ports, timeWait: timeWait) {
-            return v4 + v6
+        if let listed = SockDiag.tcpSockets(ports: ports, timeWait: timeWait) {
+            return listed.map {
+                LocalSocket(ip: $0.ip, port: $0.port, ipv6: $0.ipv6, listening: $0.listening, state: $0.state,
+                            inode: $0.inode, uid: $0.uid)
+            }
         }
         return procSockets().filter { (timeWait || $0.state != "TIME_WAIT") && (ports?.contains($0.port) ?? true) }
     }

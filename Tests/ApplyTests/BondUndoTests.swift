@@ -35,7 +35,7 @@ final class SimulatedBondKernel: NetworkBackend {
                 var b = BondSettings(mode: "balance-rr", miimon: 0, updelay: 0, downdelay: 0, primaryReselect: "always",
                                      arpInterval: 0, arpIPTarget: [], lacpRate: "slow", xmitHashPolicy: "layer2",
                                      failOverMAC: "none", minLinks: 0)
-                try set(i.bond ?? BondSettings(mode: "balance-rr"), on: &b, up: false, slaves: false, all: true)
+                try set(i.bond ?? BondSettings(mode: "balance-rr"), on: &b, up: false, slaves: false, sending: nil)
                 new.bond = b
             }
             if let b = i.bridge { new.bridge = b }
@@ -49,10 +49,10 @@ final class SimulatedBondKernel: NetworkBackend {
             state.interfaces.removeAll { $0.name == n || (peer != nil && $0.name == peer && $0.kind == .veth) }
             for k in state.interfaces.indices where state.interfaces[k].master == n { try release(k) }
             state.routes.removeAll { $0.device == n }
-        case .setBond(let n, let wanted):
+        case .setBond(let n, let wanted, let sending):
             let k = try index(n)
             guard var b = state.interfaces[k].bond else { throw Refused(description: "\(n) is no bond") }
-            try set(wanted, on: &b, up: state.interfaces[k].up, slaves: !slaves(of: n).isEmpty, all: false)
+            try set(wanted, on: &b, up: state.interfaces[k].up, slaves: !slaves(of: n).isEmpty, sending: sending)
             state.interfaces[k].bond = b
         case .setMaster(let n, let m):
             let k = try index(n)
@@ -99,31 +99,16 @@ final class SimulatedBondKernel: NetworkBackend {
 
     /// The bonding driver's checks, option by option in the kernel's order (mode first); like the
     /// kernel, options set before a refused one stay set.
-    private func set(_ s: BondSettings, on b: inout BondSettings, up: Bool, slaves: Bool, all: Bool) throws {
-        let given = all ? Set(BondOption.allCases).filter { $0 == .mode || s.keeping([$0]) != BondSettings(mode: s.mode) }
-                        : nil
-        // What LinkWriter sends: all given options on creation, else the differing ones.
-        let requests: [Set<BondOption>] = given.map { [$0] } ?? s.requests(from: b)
+    private func set(_ s: BondSettings, on b: inout BondSettings, up: Bool, slaves: Bool, sending: [Set<BondOption>]?) throws {
+        // What LinkWriter sends: all given options on creation, else what the change says.
+        let requests: [Set<BondOption>] = sending ?? [Set(s.options.keys).union([.mode])]
         for options in requests {
             for o in BondOption.allCases where options.contains(o) {
                 let mode = b.mode  // the mode, first in a request, is already set
                 if o.needsNoSlaves && slaves { throw Refused(description: "\(o.rawValue): the bond device has slaves") }
                 if o.needsBondDown && up { throw Refused(description: "\(o.rawValue): the bond is up") }
                 if o != .mode && !o.accepted(inMode: mode) { throw Refused(description: "\(o.rawValue): option not supported in mode \(mode)") }
-                switch o {
-                case .mode: b.mode = s.mode
-                case .miimon: b.miimon = s.miimon
-                case .updelay: b.updelay = s.updelay
-                case .downdelay: b.downdelay = s.downdelay
-                case .primary: b.primary = s.primary
-                case .primaryReselect: b.primaryReselect = s.primaryReselect
-                case .arpInterval: b.arpInterval = s.arpInterval
-                case .arpIPTarget: b.arpIPTarget = s.arpIPTarget
-                case .lacpRate: b.lacpRate = s.lacpRate
-                case .xmitHashPolicy: b.xmitHashPolicy = s.xmitHashPolicy
-                case .failOverMAC: b.failOverMAC = s.failOverMAC
-                case .minLinks: b.minLinks = s.minLinks
-                }
+                if o == .mode { b.mode = s.mode } else { b[o] = s[o] }
             }
         }
     }

@@ -10,6 +10,8 @@ struct ProbeReport: Decodable {
     var counts: Counts
     var error: String?
     var line: Int?
+    var sockets: [String]?
+    var indexes: [Int]?
 }
 
 func probe(_ ns: Namespace, _ script: String) throws -> (ProbeReport, Int32) {

@@ -9,6 +9,8 @@
 //   up NAME | down NAME | mtu NAME N | port NAME [priority=N] [cost=N]
 //   add-address NAME ADDR/PREFIX | del-address NAME ADDR/PREFIX
 //   add-route GATEWAY [DEV] | del-route GATEWAY [DEV] | read
+//   tcp-sockets [LO-HI]  (SockDiag's listing, into "sockets": "STATE ADDRESS PORT" each)
+//   index NAME           (InterfaceLookup's ifindex, into "indexes"; -1 when absent)
 import Foundation
 import Netlink
 import NodeNetwork
@@ -17,6 +19,8 @@ struct Report: Encodable {
     var counts: RequestCounts
     var error: String?
     var line: Int?
+    var sockets: [String]?
+    var indexes: [Int]?
 }
 
 func options(_ words: ArraySlice<String>) -> [String: String] {
@@ -50,7 +54,10 @@ do {
         case "create-bond":
             let o = options(a.dropFirst())
             try writer.createBond(a[0], settings: BondSettings(mode: o["mode"] ?? "", miimon: o["miimon"].flatMap { Int($0) }))
-        case "create-veth": try writer.createVeth(a[0], peer: a[1])
+        case "create-veth":
+            let o = options(a.dropFirst(2))
+            try writer.createVeth(a[0], peer: a[1], mtu: o["mtu"].flatMap { Int($0) },
+                                  peerMTU: o["peer-mtu"].flatMap { Int($0) }, master: o["master"], up: o["up"] == "1")
         case "delete": try writer.deleteLink(a[0])
         case "set-master": try writer.setMaster(a[0], master: a[1])
         case "release": try writer.setMaster(a[0], master: nil)
@@ -65,6 +72,12 @@ do {
         case "add-route": try writer.defaultRoute(Route(destination: "default", gateway: a[0], device: a.count > 1 ? a[1] : nil))
         case "del-route": try writer.defaultRoute(Route(destination: "default", gateway: a[0], device: a.count > 1 ? a[1] : nil), delete: true)
         case "read": _ = try LinkReader(socket: writer.socket).currentState()
+        case "tcp-sockets":
+            let bounds = a.first?.split(separator: "-").compactMap { Int($0) } ?? []
+            let ports = bounds.count == 2 ? bounds[0]...bounds[1] : nil
+            guard let listed = SockDiag.tcpSockets(ports: ports) else { fatalError("sock_diag did not answer") }
+            report.sockets = listed.map { "\($0.state) \($0.ip) \($0.port)" }
+        case "index": report.indexes = (report.indexes ?? []) + [InterfaceLookup.index(of: a[0]) ?? -1]
         default: fatalError("unknown probe verb \(verb)")
         }
     }

@@ -20,6 +20,14 @@ func temporaryDirectory() throws -> URL {
     func renderPrintsTheGolden(_ format: String) throws {
         for profile in try exampleProfiles() {
             let r = try xgScale(["render", "profiles/\(profile)"] + inventory + ["--format", format])
+            let refused = goldenDirectory.appendingPathComponent(
+                profile.replacingOccurrences(of: ".yaml", with: "") + "." + format + ".refused")
+            if FileManager.default.fileExists(atPath: refused.path) {
+                // The format cannot carry an option: exit 1, nothing on stdout, the diagnostics.
+                #expect(r.status == 1 && r.stdout.isEmpty, "\(profile) \(format)")
+                #expect(r.stderr == (try String(contentsOf: refused, encoding: .utf8)), "\(profile) \(format)")
+                continue
+            }
             #expect(r.status == 0, "\(r.stderr)")
             if format == "interfaces" && profile.contains("two-switches") || format == "interfaces" && profile.contains("active-backup") {
                 #expect(r.stderr == "xg-scale: warning: ifupdown2 reads 'vif0.0' as VLAN 0 of 'vif0' and reports an error for it (fix: use a name without '.' on nodes configured by ifupdown2)\n")

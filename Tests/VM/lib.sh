@@ -67,3 +67,15 @@ peer_of() {
         *) echo "unexpected active slave '$1'" >&2; return 1 ;;
     esac
 }
+
+# print_bond_sysfs [BOND]: every option file of /sys/class/net/BOND/bonding as "NAME VALUE"
+# (a file the mode does not serve, such as ad_actor_system outside 802.3ad, prints nothing).
+# Linux 6.1 has no sysfs file for ns_ip6_target: its line comes from `ip -d link show`.
+print_bond_sysfs() {
+    for f in /sys/class/net/${1:-bond0}/bonding/*; do
+        v=$(cat "$f" 2>/dev/null | tr '\n' ' ') || continue
+        echo "${f##*/} $v"
+    done
+    [ -e "/sys/class/net/${1:-bond0}/bonding/ns_ip6_target" ] ||
+        echo "ns_ip6_target $(ip -d link show "${1:-bond0}" | sed -n 's/.* ns_ip6_target \([^ ]*\).*/\1/p' | tr ',' ' ')"
+}

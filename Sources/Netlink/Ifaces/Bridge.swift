@@ -2,8 +2,13 @@ internal import CNetlink
 import NodeNetwork
 
 /// Linux bridge: bridge-level STP settings (IFLA_INFO_DATA, IFLA_BR_*) and port settings
-/// (IFLA_INFO_SLAVE_DATA of a port, IFLA_BRPORT_*). libnl 3.7 parses neither.
-enum BridgeLink {
+/// (IFLA_INFO_SLAVE_DATA of a port, IFLA_BRPORT_*), both ways. libnl 3.7 parses neither.
+enum BridgeLink: LinkKindUnit {
+    static let infoKind = "bridge"
+    static let interfaceKind = InterfaceKind.bridge
+    static var dataMaxType: Int32? { xg_ifla_br_max() }
+    static var slaveDataMaxType: Int32? { xg_ifla_brport_max() }
+
     /// Kernel timers are clock_t (jiffies_to_clock_t): centiseconds, USER_HZ = 100.
     static let userHZ = 100.0
 
@@ -46,11 +51,55 @@ enum BridgeLink {
         }
     }
 
+    static func parse(data: Attributes, into record: inout LinkRecord) {
+        record.bridge = settings(from: data)
+    }
+
+    static func parse(slaveData: Attributes, into record: inout LinkRecord) {
+        record.port = port(from: slaveData)
+    }
+
+    static func complete(_ interface: inout Interface, from record: LinkRecord, names: [Int: String]) {
+        if record.infoKind == infoKind { interface.bridge = record.bridge }
+        if record.slaveKind == infoKind { interface.port = record.port }
+    }
+
     static func port(from data: Attributes) -> BridgePortSettings {
         BridgePortSettings(
             priority: data.u16(Int(IFLA_BRPORT_PRIORITY)).map(Int.init),
             cost: data.u32(Int(IFLA_BRPORT_COST)).map(Int.init),
             state: data.u8(Int(IFLA_BRPORT_STATE)).flatMap { PortSTPState(kernelValue: Int($0)) })
+    }
+}
+
+extension BridgeLink {
+    static func put(_ settings: BridgeSettings, into m: Message, indexOf: (String) -> Int?) throws(NetlinkError) {
+        try put(settings, into: m)
+    }
+
+    /// IFLA_BR_* for the settings a profile can ask for (timers in centiseconds).
+    static func put(_ settings: BridgeSettings, into m: Message) throws(NetlinkError) {
+        func centiseconds(_ seconds: Double) -> UInt32 { UInt32((seconds * userHZ).rounded()) }
+        // Timers first: the kernel checks forward-delay against STP being on.
+        if let v = settings.forwardDelay { try m.put(Int(IFLA_BR_FORWARD_DELAY), u32: centiseconds(v)) }
+        if let v = settings.helloTime { try m.put(Int(IFLA_BR_HELLO_TIME), u32: centiseconds(v)) }
+        if let v = settings.maxAge { try m.put(Int(IFLA_BR_MAX_AGE), u32: centiseconds(v)) }
+        if let v = settings.priority { try m.put(Int(IFLA_BR_PRIORITY), u16: UInt16(truncatingIfNeeded: v)) }
+        try m.put(Int(IFLA_BR_STP_STATE), u32: settings.stp ? 1 : 0)
+    }
+
+    /// AF_BRIDGE RTM_SETLINK with IFLA_PROTINFO (IFLA_BRPORT_*), as `bridge link set` sends: the
+    /// port settings of the link `index` (priority and cost; the state is STP's).
+    static func portRequest(index: Int, _ port: BridgePortSettings, operation: String) throws(NetlinkError) -> Message {
+        var header = ifinfomsg()
+        header.ifi_family = UInt8(AF_BRIDGE)
+        header.ifi_index = Int32(index)
+        let m = try Message(type: Int(RTM_SETLINK), flags: 0, header: header, operation: operation)
+        try m.nest(Int(IFLA_PROTINFO)) { () throws(NetlinkError) in
+            if let v = port.priority { try m.put(Int(IFLA_BRPORT_PRIORITY), u16: UInt16(truncatingIfNeeded: v)) }
+            if let v = port.cost { try m.put(Int(IFLA_BRPORT_COST), u32: UInt32(truncatingIfNeeded: v)) }
+        }
+        return m
     }
 }
 

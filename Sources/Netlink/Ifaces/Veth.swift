@@ -1,6 +1,45 @@
-/// veth pairs: the peer is IFLA_LINK (its ifindex). When IFLA_LINK_NETNSID is present the peer
-/// lives in another network namespace, where that index means nothing here: no peer name then.
-enum VethLink {
+internal import CNetlink
+import NodeNetwork
+
+/// veth pairs: created with the peer's name (and index, MTU) in VETH_INFO_PEER. Read back, the
+/// peer is IFLA_LINK (its ifindex); when IFLA_LINK_NETNSID is present the peer lives in another
+/// network namespace, where that index means nothing here: no peer name then, only its netns id.
+enum VethLink: LinkKindUnit {
+    static let infoKind = "veth"
+    static let interfaceKind = InterfaceKind.veth
+
+    /// The other end, as a create request names it.
+    struct Peer {
+        var name: String
+        /// The index asked for (0: the kernel picks).
+        var index = 0
+        var mtu: Int?
+    }
+
+    /// VETH_INFO_PEER: a struct ifinfomsg followed by the peer's attributes.
+    static func put(_ peer: Peer, into m: Message, indexOf: (String) -> Int?) throws(NetlinkError) {
+        let operation = m.operation
+        let start = try libnl("\(operation): open peer") {
+            nla_nest_start(m.raw, Int32(VETH_INFO_PEER) | Int32(NLA_F_NESTED))
+        }
+        var peerHeader = ifinfomsg()
+        peerHeader.ifi_index = Int32(peer.index)
+        try libnl("\(operation): peer header") {
+            withUnsafeMutableBytes(of: &peerHeader) {
+                nlmsg_append(m.raw, $0.baseAddress, MemoryLayout<ifinfomsg>.size, Int32(NLMSG_ALIGNTO))
+            }
+        }
+        try m.put(Int(IFLA_IFNAME), string: peer.name)
+        try DeviceLink.put(DeviceLink.Common(mtu: peer.mtu), into: m)
+        try libnl("\(operation): close peer") { nla_nest_end(m.raw, start) }
+    }
+
+    static func complete(_ interface: inout Interface, from record: LinkRecord, names: [Int: String]) {
+        guard record.infoKind == infoKind else { return }
+        interface.peer = peerName(peerIndex: record.linkIndex, peerInOtherNamespace: record.linkInOtherNamespace,
+                                  names: names)
+    }
+
     static func peerName(peerIndex: Int?, peerInOtherNamespace: Bool, names: [Int: String]) -> String? {
         guard let peerIndex, !peerInOtherNamespace else { return nil }
         return names[peerIndex]

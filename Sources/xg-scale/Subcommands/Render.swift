@@ -19,8 +19,15 @@ extension XGScale {
                               `ip`), in an order the kernel accepts; the uplinks
                               must exist.
                   interfaces  /etc/network/interfaces stanzas for Debian's ifupdown2.
+                              Refused (exit 1, nothing written) when the profile
+                              sets a bond option ifupdown2 3.0.0 does not apply
+                              (arp-*, ns-ip6-target, ad-select, …; see
+                              xg-scale-profile(5)).
                   networkd    systemd-networkd .netdev/.network files; on stdout
-                              each file follows a line `# FILE: NAME`.
+                              each file follows a line `# FILE: NAME`. Refused
+                              when the profile sets use-carrier, ns-ip6-target,
+                              peer-notify-delay or arp-validate filter*, which
+                              systemd 252 cannot carry.
                   json        the desired network state, in the schema of
                               `xg-scale show --json`.
 
@@ -54,6 +61,14 @@ extension XGScale {
         func run() throws {
             let loaded = try input.load(trust: .any)
             let state = loaded.profile.desiredState()
+            let refusals = Renderer.refusals(state, format: format)
+            guard refusals.isEmpty else {
+                let start = SourceLocation(file: loaded.file, line: 1, column: 1)
+                printDiagnostics(refusals.map {
+                    Diagnostic(.error, at: loaded.bondKeyLocations[$0.option.spec.key] ?? start, $0.message, fix: $0.fix)
+                })
+                throw ExitCode.failure
+            }
             let files = try Renderer.render(state, format: format, source: input.sourceDescription)
             if format == .interfaces {
                 for caveat in Renderer.interfacesCaveats(state) {

@@ -1,10 +1,37 @@
-// TCP sockets through NETLINK_SOCK_DIAG (inet_diag, as `ss` reads them): one dump request per
-// address family, with the state mask and a local-port range filter run in the kernel. Much
-// cheaper than /proc/net/tcp, which the kernel formats as text for every socket.
-import DRBD
+// TCP sockets through NETLINK_SOCK_DIAG (inet_diag, as `ss` reads them): one dump request (both
+// families, or one per address family on kernels that refuse that), with the state mask and a
+// local-port range filter run in the kernel. Much cheaper than /proc/net/tcp, which the kernel
+// formats as text for every socket.
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// One TCP socket of the namespace, as inet_diag reports it.
+public struct TCPSocket: Sendable, Equatable, Hashable {
+    /// Local address in inet_ntop's form ("127.0.0.1", "::1").
+    public var ip: String
+    public var port: Int
+    public var ipv6: Bool
+    /// TCP state name (LISTEN, ESTABLISHED, ... as /proc/net/tcp names them).
+    public var state: String
+    public var listening: Bool { state == "LISTEN" }
+    /// Socket inode; 0 for kernel sockets.
+    public var inode: UInt64
+    public var uid: Int
+}
+
+/// TCP socket listing through NETLINK_SOCK_DIAG.
+public enum SockDiag {
+    /// Every TCP socket of the calling thread's network namespace (local port in `ports` when
+    /// given; TIME_WAIT ones only with `timeWait`). nil when the kernel does not answer
+    /// sock_diag at all: the caller falls back to /proc/net/tcp.
+    public static func tcpSockets(ports: ClosedRange<Int>? = nil, timeWait: Bool = true) -> [TCPSocket]? {
+        if let both = InetDiag.dump(family: 0, ports: ports, timeWait: timeWait) { return both }
+        guard let v4 = InetDiag.dump(family: AF_INET, ports: ports, timeWait: timeWait),
+              let v6 = InetDiag.dump(family: AF_INET6, ports: ports, timeWait: timeWait) else { return nil }
+        return v4 + v6
+    }
+}
 
 enum InetDiag {
     // linux/netlink.h, linux/sock_diag.h, linux/inet_diag.h
@@ -19,18 +46,11 @@ enum InetDiag {
                              "TIME_WAIT", "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "CLOSING",
                              "SYN_RECV"] // 12: TCP_NEW_SYN_RECV, shown as SYN_RECV like /proc
 
-    /// Every TCP socket of `family` (AF_INET or AF_INET6) in this network namespace, nil when
-    /// the kernel does not answer (no sock_diag): the caller falls back to /proc.
     static let tcpDiagGetSock: UInt16 = 18       // TCPDIAG_GETSOCK (the original request)
 
-    /// IPv4 and IPv6 sockets in one walk of the kernel's socket tables: the original
-    /// TCPDIAG_GETSOCK request dumps every family (AF_UNSPEC). nil when the kernel refuses it.
-    static func dumpBoth(ports: ClosedRange<Int>?, timeWait: Bool) -> [LocalSocket]? {
-        dump(family: 0, ports: ports, timeWait: timeWait)
-    }
-
-    /// `family` 0: both families through TCPDIAG_GETSOCK; AF_INET/AF_INET6: SOCK_DIAG_BY_FAMILY.
-    static func dump(family: Int32, ports: ClosedRange<Int>?, timeWait: Bool) -> [LocalSocket]? {
+    /// `family` 0: IPv4 and IPv6 in one walk of the kernel's socket tables through the original
+    /// TCPDIAG_GETSOCK request; AF_INET/AF_INET6: SOCK_DIAG_BY_FAMILY. nil when refused.
+    static func dump(family: Int32, ports: ClosedRange<Int>?, timeWait: Bool) -> [TCPSocket]? {
         let fd = socket(AF_NETLINK, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), netlinkSockDiag)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
@@ -63,7 +83,7 @@ enum InetDiag {
         let sent = req.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
         guard sent == req.count else { return nil }
 
-        var out: [LocalSocket] = []
+        var out: [TCPSocket] = []
         var buf = [UInt8](repeating: 0, count: 32768)
         while true {
             let n = buf.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -88,7 +108,7 @@ enum InetDiag {
     }
 
     /// struct inet_diag_msg at `o`.
-    private static func message(_ b: [UInt8], _ o: Int) -> LocalSocket? {
+    private static func message(_ b: [UInt8], _ o: Int) -> TCPSocket? {
         let family = Int32(b[o]), state = Int(b[o + 1])
         let port = Int(b[o + 4]) << 8 | Int(b[o + 5])  // network byte order
         let v6 = family == AF_INET6
@@ -98,7 +118,8 @@ enum InetDiag {
         }
         guard ok else { return nil }
         let name = state < stateNames.count ? stateNames[state] : String(state)
-        return LocalSocket(ip: LocalMachine.cstr(text), port: port, ipv6: v6, listening: state == 10,
-                           state: name, inode: UInt64(load32(b, o + 68)), uid: Int(load32(b, o + 64)))
+        let ip = String(decoding: text.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return TCPSocket(ip: ip, port: port, ipv6: v6, state: name,
+                         inode: UInt64(load32(b, o + 68)), uid: Int(load32(b, o + 64)))
     }
 }

@@ -1,0 +1,16 @@
+// Interface lookups by name in the calling thread's network namespace, for the engines (which
+// import no C networking call themselves).
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum InterfaceLookup {
+    /// The ifindex of `name`, nil when no interface has that name.
+    public static func index(of name: String) -> Int? {
+        let index = if_nametoindex(name)
+        return index == 0 ? nil : Int(index)
+    }
+
+    /// Whether an interface called `name` exists.
+    public static func exists(_ name: String) -> Bool { index(of: name) != nil }
+}
