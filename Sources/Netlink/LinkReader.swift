@@ -26,7 +26,9 @@ public final class LinkReader {
             }
         }
         let routes = try dumpDefaultRoutes(names: names)
-        return NetworkState(interfaces: interfaces, routes: routes)
+        var state = NetworkState(interfaces: interfaces, routes: routes)
+        BondProc.addChurnStates(to: &state)
+        return state
     }
 
     /// One link as the core's `Interface` (kind, master, options; no addresses), from the link
@@ -160,6 +162,7 @@ struct LinkRecord {
     var bond: BondLink.Raw?
     var port: BridgePortSettings?
     var slave: BondSlaveSettings?
+    var bondState: BondRuntime?
 
     /// Parse an RTM_NEWLINK message; nil for other message types.
     init?(message: UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) {
@@ -195,6 +198,7 @@ struct LinkRecord {
         case "bond":
             if let data = try info.nested(Int(IFLA_INFO_DATA), maxType: xg_ifla_bond_max(), operation: operation) {
                 bond = BondLink.settings(from: data)
+                bondState = try BondStateLink.runtime(from: data, operation: operation)
             }
         default: break
         }
@@ -208,6 +212,7 @@ struct LinkRecord {
             if let data = try info.nested(Int(IFLA_INFO_SLAVE_DATA), maxType: xg_ifla_bond_slave_max(),
                                           operation: operation) {
                 slave = BondLink.slave(from: data)
+                BondStateLink.complete(&slave!, from: data)
             }
         default: break
         }
@@ -231,6 +236,7 @@ struct LinkRecord {
             port: port, slave: slave, index: index, operstate: operstate, carrier: carrier,
             carrierUpCount: carrierUpCount, carrierDownCount: carrierDownCount, mac: mac)
         result.peerNetnsID = linkNetnsID
+        result.bondState = bondState
         if kind == .other { result.kernelKind = infoKind ?? (arpType == UInt16(ARPHRD_LOOPBACK) ? "loopback" : nil) }
         return result
     }
