@@ -184,7 +184,10 @@ public struct Classifier: Sendable {
                                            interface: n.name, group: n.master,
                                            from: from.rawValue, to: to.rawValue))
             }
-            if let from = o.slave?.miiStatus, let to = n.slave?.miiStatus, from != to {
+            if let arp = BondStateEvents.arpLink(o, n, bond: n.master.flatMap { newIndex[$0] }
+                .map { new.interfaces[$0] }, at: now) {
+                events.append(arp)
+            } else if let from = o.slave?.miiStatus, let to = n.slave?.miiStatus, from != to {
                 let sev: Severity = to == "down" ? .warning : to == "up" ? .notice : .info
                 events.append(MonitorEvent(time: now, event: .bondSlave, severity: sev,
                                            interface: n.name, group: n.master, from: from, to: to))
@@ -215,6 +218,7 @@ public struct Classifier: Sendable {
                 }
             }
         }
+        events += Self.bondStateEvents(old, new, only: only, oldIndex: oldIndex, newIndex: newIndex, at: now)
         // The old state's uplinks, discovered once for every removed interface, only when needed.
         lazy var oldUplinks = options.links == .uplinks ? uplinkNames(in: old) : []
         for name in only.map({ Array($0) }) ?? old.interfaces.map(\.name) where newIndex[name] == nil {
@@ -228,7 +232,8 @@ public struct Classifier: Sendable {
             }
         }
         // Causes before consequences: carrier, then slave MII, failover, STP ports, bridge.
-        let order: [EventKind] = [.linkDown, .linkUp, .linkFlapping, .bondSlave, .bondFailover,
+        let order: [EventKind] = [.linkDown, .linkUp, .linkFlapping, .bondSlave, .arpLink, .lacpChurn,
+                                  .lacpSlave, .lacpPartner, .lacpAggregator, .bondFailover,
                                   .stpState, .rootChange, .topologyChange]
         return events.enumerated().sorted {
             let a = order.firstIndex(of: $0.element.event)!, b = order.firstIndex(of: $1.element.event)!
