@@ -48,7 +48,7 @@ extension MonitorVMTests {
         let peth0 = try shownInterface(s["show-after"], "peth0")
         #expect((peth0["slave"] as? [String: Any])?["mii-status"] as? String == "down")
         #expect(peth0["carrier"] as? Bool == true)
-        #expect(s["show-text"]?.contains("arp-link down") == true, s["show-text"] ?? "")
+        #expect(s["show-text"]?.contains("arp-link down") == true, "\(s["show-text"] ?? "")")
         #expect(s["show-text"]?.contains("arp-validate all") == true)
 
         let events = jsonLines(s["events"])
@@ -117,7 +117,7 @@ extension MonitorVMTests {
         let firstKey = try #require(procValues(s["proc-first"], "Partner Key").first)
         let lastKey = try #require(procValues(s["proc-rebooted"], "Partner Key").first)
         #expect(firstKey != lastKey, "the rebooted switch has another port key")
-        #expect(s["show-text"]?.contains("partner 02:00:00:00:00:aa key \(firstKey)") == true, s["show-text"] ?? "")
+        #expect(s["show-text"]?.contains("partner 02:00:00:00:00:aa key \(firstKey)") == true, "\(s["show-text"] ?? "")")
 
         let events = jsonLines(s["events"])
         let partner = events.filter { $0["event"] as? String == "lacp-partner" }

@@ -62,6 +62,16 @@ extension XGScale {
                 replaces bond-slave for that change; fields monitor=arp, carrier=up, targets, \
                 validate).
 
+                Metrics (--metrics-file): xgscale_link_carrier, \
+                xgscale_link_carrier_changes_total, xgscale_link_flapping, \
+                xgscale_stp_port_state, xgscale_bond_active_slave, xgscale_redundancy_state, \
+                xgscale_monitor_events_dropped_total; for 802.3ad bonds \
+                xgscale_bond_ad_aggregator_id{bond}, xgscale_bond_ad_ports{bond} (ports in the \
+                active aggregator), xgscale_bond_ad_partner{bond} (1 while a partner answers), \
+                xgscale_bond_slave_ad_churned{bond,slave} (1 while churned); for bonds with ARP \
+                monitoring xgscale_bond_slave_arp_up{bond,slave} (1 when the ARP monitor judges \
+                the slave up).
+
                 JSON lines (--json), one object per event, flushed per line: time (RFC 3339 UTC, \
                 microseconds), event, severity, interface, group, from, to, and counters. \
                 Events: link-down, link-up, link-flapping, stp-state, topology-change, \
