@@ -19,8 +19,8 @@ public protocol ObservationSource: Sendable {
     /// Bridge-level STP data of every bridge (`.bridge(name:settings:)`): root and topology
     /// changes, which the kernel never notifies.
     func pollBridges() async throws -> [Observation]
-    /// Every bond and bond slave (`.link`): the LACP partner, the active aggregator and churn
-    /// states, which the kernel does not always notify.
+    /// Every bond and bond slave (`.bondRuntime`): the LACP partner, the active aggregator and
+    /// churn states, which the kernel does not always notify.
     func pollBonds() async throws -> [Observation]
 }
 

@@ -56,7 +56,9 @@ public final class NetlinkObservationSource: ObservationSource, @unchecked Senda
             if reader == nil { reader = try LinkReader() }
             return try reader!.bondLinks()
         }
-        return links.map { .link($0) }
+        return links.map {
+            .bondRuntime(interface: $0.name, master: $0.master, bond: $0.bondState, lacp: $0.slave?.lacp)
+        }
     }
 
     /// End the subscription (its reading thread closes the socket).

@@ -23,6 +23,10 @@ public enum Observation: Sendable, Equatable {
     case bridge(name: String, settings: BridgeSettings)
     /// The full state re-read after a receive-buffer overrun (ENOBUFS).
     case resync(NetworkState)
+    /// What the bond poll read of one bond (`bond`) or bond slave (`lacp`, with its `master`):
+    /// only the 802.3ad and ARP-monitor state, so that a poll read before a later notification
+    /// never takes carrier or MII back.
+    case bondRuntime(interface: String, master: String?, bond: BondRuntime?, lacp: BondSlaveLACP?)
 }
 
 /// Which interfaces get link-up/link-down/flapping events.
@@ -112,6 +116,11 @@ public struct Classifier: Sendable {
             guard let idx = positions[name] else { return [] }
             if new.interfaces[idx].bridge?.stp != settings.stp { discovered = nil }
             new.interfaces[idx].bridge = settings
+            touched = [name]
+        case .bondRuntime(let name, let master, let bond, let lacp):
+            guard let idx = positions[name], new.interfaces[idx].master == master else { return [] }
+            if new.interfaces[idx].kind == .bond { new.interfaces[idx].bondState = bond }
+            if new.interfaces[idx].slave != nil { new.interfaces[idx].slave?.lacp = lacp }
             touched = [name]
         }
         events += diff(old, new, only: touched, oldIndex: oldPositions, newIndex: positions,

@@ -119,6 +119,28 @@ func arpNode(mii0: String = "up", carrier0: Bool = true, active: String = "peth0
         #expect(ev.only(.arpLink).isEmpty && ev.only(.bondSlave).count == 1)
     }
 
+    @Test func theBondPollChangesOnlyLACPState() {
+        var clock = FakeClock()
+        var c = Classifier()
+        _ = c.observe(.snapshot(lacpNode()), at: clock.now)
+        // The poll reads the new partner: lacp-partner, nothing else.
+        let newer = lacpNode(partner: "02:00:00:00:00:bb")
+        let ev = c.observe(.bondRuntime(interface: "bond0", master: nil, bond: newer.interfaces[0].bondState,
+                                        lacp: nil), at: clock.advance(1))
+        #expect(ev.kinds == ["lacp-partner"])
+        // Churn read by the poll for a slave.
+        let churned = lacpNode(churn0: "churned").interfaces[1].slave?.lacp
+        let churn = c.observe(.bondRuntime(interface: "peth0", master: "bond0", bond: nil, lacp: churned),
+                              at: clock.advance(1))
+        #expect(churn.kinds == ["lacp-churn"])
+        // A slave the poll saw under another master (stale) is left alone.
+        #expect(c.observe(.bondRuntime(interface: "peth1", master: "bond9", bond: nil, lacp: nil),
+                          at: clock.advance(1)).isEmpty)
+        #expect(c.state?["peth1"]?.slave?.lacp != nil)
+        // Carrier and MII are never taken from the poll.
+        #expect(c.state?["peth0"]?.carrier == true && c.state?["peth0"]?.slave?.miiStatus == "up")
+    }
+
     @Test func metricsCarryAggregatorPortsPartnerChurnAndArpLink() {
         var lacp = lacpNode(churn0: "churned")
         lacp.interfaces[0].name = "bond1"
