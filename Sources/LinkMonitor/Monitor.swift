@@ -19,11 +19,19 @@ public protocol ObservationSource: Sendable {
     /// Bridge-level STP data of every bridge (`.bridge(name:settings:)`): root and topology
     /// changes, which the kernel never notifies.
     func pollBridges() async throws -> [Observation]
+    /// Every bond and bond slave (`.bondRuntime`): the LACP partner, the active aggregator and
+    /// churn states, which the kernel does not always notify.
+    func pollBonds() async throws -> [Observation]
+}
+
+extension ObservationSource {
+    /// A source without bonds to poll.
+    public func pollBonds() async throws -> [Observation] { [] }
 }
 
 public struct MonitorSettings: Sendable {
     public var classifier: ClassifierOptions
-    /// Interval of the bridge topology poll.
+    /// Interval of the bridge topology and bond state poll.
     public var topologyPoll: Duration
     public var metrics: MetricsFileWriter?
     /// How long to keep delivering queued events on a clean stop.
@@ -187,6 +195,7 @@ public final class Monitor: Sendable {
             }
             do {
                 for o in try await source.pollBridges() { cont.yield(.observation(o)) }
+                for o in try await source.pollBonds() { cont.yield(.observation(o)) }
                 if failing { cont.yield(.trouble("bridge topology poll works again")) }
                 failing = false
             } catch {

@@ -51,6 +51,16 @@ public final class NetlinkObservationSource: ObservationSource, @unchecked Senda
         return topology.map { .bridge(name: $0.name, settings: $0.settings) }
     }
 
+    public func pollBonds() async throws -> [Observation] {
+        let links = try lock.withLock { () throws -> [Interface] in
+            if reader == nil { reader = try LinkReader() }
+            return try reader!.bondLinks()
+        }
+        return links.map {
+            .bondRuntime(interface: $0.name, master: $0.master, bond: $0.bondState, lacp: $0.slave?.lacp)
+        }
+    }
+
     /// End the subscription (its reading thread closes the socket).
     public func stop() {
         lock.withLock { subscription?.stop() }

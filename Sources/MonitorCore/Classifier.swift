@@ -23,6 +23,10 @@ public enum Observation: Sendable, Equatable {
     case bridge(name: String, settings: BridgeSettings)
     /// The full state re-read after a receive-buffer overrun (ENOBUFS).
     case resync(NetworkState)
+    /// What the bond poll read of one bond (`bond`) or bond slave (`lacp`, with its `master`):
+    /// only the 802.3ad and ARP-monitor state, so that a poll read before a later notification
+    /// never takes carrier or MII back.
+    case bondRuntime(interface: String, master: String?, bond: BondRuntime?, lacp: BondSlaveLACP?)
 }
 
 /// Which interfaces get link-up/link-down/flapping events.
@@ -113,6 +117,11 @@ public struct Classifier: Sendable {
             if new.interfaces[idx].bridge?.stp != settings.stp { discovered = nil }
             new.interfaces[idx].bridge = settings
             touched = [name]
+        case .bondRuntime(let name, let master, let bond, let lacp):
+            guard let idx = positions[name], new.interfaces[idx].master == master else { return [] }
+            if new.interfaces[idx].kind == .bond { new.interfaces[idx].bondState = bond }
+            if new.interfaces[idx].slave != nil { new.interfaces[idx].slave?.lacp = lacp }
+            touched = [name]
         }
         events += diff(old, new, only: touched, oldIndex: oldPositions, newIndex: positions,
                        failover: failover, at: now)
@@ -184,7 +193,10 @@ public struct Classifier: Sendable {
                                            interface: n.name, group: n.master,
                                            from: from.rawValue, to: to.rawValue))
             }
-            if let from = o.slave?.miiStatus, let to = n.slave?.miiStatus, from != to {
+            if let arp = BondStateEvents.arpLink(o, n, bond: n.master.flatMap { newIndex[$0] }
+                .map { new.interfaces[$0] }, at: now) {
+                events.append(arp)
+            } else if let from = o.slave?.miiStatus, let to = n.slave?.miiStatus, from != to {
                 let sev: Severity = to == "down" ? .warning : to == "up" ? .notice : .info
                 events.append(MonitorEvent(time: now, event: .bondSlave, severity: sev,
                                            interface: n.name, group: n.master, from: from, to: to))
@@ -215,6 +227,7 @@ public struct Classifier: Sendable {
                 }
             }
         }
+        events += Self.bondStateEvents(old, new, only: only, oldIndex: oldIndex, newIndex: newIndex, at: now)
         // The old state's uplinks, discovered once for every removed interface, only when needed.
         lazy var oldUplinks = options.links == .uplinks ? uplinkNames(in: old) : []
         for name in only.map({ Array($0) }) ?? old.interfaces.map(\.name) where newIndex[name] == nil {
@@ -228,7 +241,8 @@ public struct Classifier: Sendable {
             }
         }
         // Causes before consequences: carrier, then slave MII, failover, STP ports, bridge.
-        let order: [EventKind] = [.linkDown, .linkUp, .linkFlapping, .bondSlave, .bondFailover,
+        let order: [EventKind] = [.linkDown, .linkUp, .linkFlapping, .bondSlave, .arpLink, .lacpChurn,
+                                  .lacpSlave, .lacpPartner, .lacpAggregator, .bondFailover,
                                   .stpState, .rootChange, .topologyChange]
         return events.enumerated().sorted {
             let a = order.firstIndex(of: $0.element.event)!, b = order.firstIndex(of: $1.element.event)!

@@ -27,6 +27,11 @@ extension Classifier {
         if prev.master == i.master {
             if i.port == nil { i.port = prev.port }
             if i.slave == nil { i.slave = prev.slave }
+            // A notification has no churn states on a 6.1 kernel (the bond poll reads them).
+            if i.slave?.lacp != nil, i.slave?.lacp?.actorChurnState == nil, let p = prev.slave?.lacp {
+                i.slave?.lacp?.actorChurnState = p.actorChurnState
+                i.slave?.lacp?.partnerChurnState = p.partnerChurnState
+            }
         }
         if i.kind == prev.kind {
             if i.bridge == nil { i.bridge = prev.bridge }

@@ -25,6 +25,16 @@ public enum EventKind: String, Sendable, CaseIterable, Codable {
     case groupConfig = "group-config"
     /// Events were dropped because the remote syslog queue was full (reported on resumption).
     case eventsDropped = "events-dropped"
+    /// 802.3ad: the LACP partner (system MAC or key) of a bond changed.
+    case lacpPartner = "lacp-partner"
+    /// 802.3ad: the bond's active aggregator changed (id or number of ports).
+    case lacpAggregator = "lacp-aggregator"
+    /// 802.3ad: a slave left (or joined) the bond's active aggregator.
+    case lacpSlave = "lacp-slave"
+    /// 802.3ad: a slave's churn machine says churned (or no longer).
+    case lacpChurn = "lacp-churn"
+    /// The ARP monitor judged a slave down (or up) while its carrier stayed up.
+    case arpLink = "arp-link"
 }
 
 public struct MonitorEvent: Sendable, Equatable {
@@ -113,6 +123,8 @@ public struct MonitorEvent: Sendable, Equatable {
             return "group \(g): \(fields["reason"] ?? "misconfigured")"
         case .eventsDropped:
             return "\(counters["dropped"] ?? 0) events dropped while the syslog server was unreachable"
+        case .lacpPartner, .lacpAggregator, .lacpSlave, .lacpChurn, .arpLink:
+            return bondStateSummary
         }
     }
 }

@@ -26,7 +26,9 @@ public final class LinkReader {
             }
         }
         let routes = try dumpDefaultRoutes(names: names)
-        return NetworkState(interfaces: interfaces, routes: routes)
+        var state = NetworkState(interfaces: interfaces, routes: routes)
+        BondProc.addChurnStates(to: &state)
+        return state
     }
 
     /// One link as the core's `Interface` (kind, master, options; no addresses), from the link
@@ -145,6 +147,7 @@ struct LinkRecord {
     var bond: BondLink.Raw?
     var port: BridgePortSettings?
     var slave: BondSlaveSettings?
+    var bondState: BondRuntime?
 
     /// Parse an RTM_NEWLINK message; nil for other message types.
     init?(message: UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) {

@@ -170,6 +170,11 @@ public struct BondSlaveSettings: Codable, Sendable, Equatable {
     /// "up", "going-down", "down", "going-back".
     public var miiStatus: String?
     public var linkFailureCount: Int?
+    /// The slave's own MAC (the bond may have changed its address).
+    public var permHWAddr: String?
+    public var queueID: Int?
+    /// 802.3ad: aggregator, LACP port states, churn states (BondRuntime.swift).
+    public var lacp: BondSlaveLACP?
 
     public init(state: String? = nil, miiStatus: String? = nil, linkFailureCount: Int? = nil) {
         self.state = state; self.miiStatus = miiStatus; self.linkFailureCount = linkFailureCount
@@ -179,6 +184,7 @@ public struct BondSlaveSettings: Codable, Sendable, Equatable {
         case state
         case miiStatus = "mii-status"
         case linkFailureCount = "link-failure-count"
+        case permHWAddr = "perm-hwaddr", queueID = "queue-id", lacp
     }
 }
 
@@ -213,6 +219,8 @@ public struct Interface: Codable, Sendable, Equatable {
     public var mac: String?
     /// The kernel's IFLA_INFO_KIND when `kind` is `.other` (e.g. "dummy", "tun", "vlan").
     public var kernelKind: String?
+    /// For a bond: what the driver reports of its 802.3ad aggregator and ARP monitor.
+    public var bondState: BondRuntime?
 
     public init(name: String, kind: InterfaceKind, up: Bool = true, master: String? = nil,
                 mtu: Int? = nil, addresses: [String]? = nil, bridge: BridgeSettings? = nil,
@@ -234,6 +242,7 @@ public struct Interface: Codable, Sendable, Equatable {
         case mac
         case kernelKind = "kernel-kind"
         case peerNetnsID = "peer-netnsid"
+        case bondState = "bond-state"
     }
 }
 

@@ -24,7 +24,7 @@ extension NetworkState {
         for interface in interfaces where interface.master == nil || !names.contains(interface.master!) {
             lines.append(Self.line(interface, indent: ""))
             for port in interfaces where port.master == interface.name {
-                lines.append(Self.line(port, indent: "  "))
+                lines.append(Self.line(port, indent: "  ", arpMonitored: interface.bondState?.arp != nil))
             }
         }
         for route in routes {
@@ -37,7 +37,8 @@ extension NetworkState {
         value == value.rounded() ? "\(Int(value))s" : "\(value)s"
     }
 
-    static func line(_ i: Interface, indent: String) -> String {
+    /// One link; `arpMonitored`: a slave of a bond whose ARP monitor (not MII) judges its link.
+    static func line(_ i: Interface, indent: String, arpMonitored: Bool = false) -> String {
         var fields: [String] = []
         let kind = i.kind == .other ? (i.kernelKind ?? "other") : i.kind.rawValue
         fields.append(kind)
@@ -54,7 +55,7 @@ extension NetworkState {
         }
         if let slave = i.slave {
             if let state = slave.state { fields.append(state) }
-            if let mii = slave.miiStatus { fields.append("mii \(mii)") }
+            if let mii = slave.miiStatus { fields.append((arpMonitored ? "arp-link " : "mii ") + mii) }
             if let failures = slave.linkFailureCount { fields.append("failures \(failures)") }
         }
         if let bridge = i.bridge {
@@ -86,6 +87,7 @@ extension NetworkState {
                 fields.append("xmit-hash \(policy)")
             }
         }
+        fields += bondRuntimeFields(i)
         if let peer = i.peer { fields.append("peer \(peer)") }
         if let addresses = i.addresses, !addresses.isEmpty { fields.append(addresses.joined(separator: " ")) }
         let name = (indent + i.name).padding(toLength: max(16, indent.count + i.name.count + 1),

@@ -9,8 +9,8 @@ import Testing
 import TestSupport
 
 /// The state without what the kernel alone decides (indexes, MACs, operstate, carrier and its
-/// counters, the slaves' MII and active/backup state, the active slave, bridge/root ids, STP
-/// port states): what must be equal before and after a rolled-back apply.
+/// counters, the slaves' MII and active/backup state, the active slave, the 802.3ad aggregator,
+/// bridge/root ids, STP port states): what must be equal before and after a rolled-back apply.
 func settable(_ state: NetworkState) -> NetworkState {
     var s = state
     s.interfaces = s.interfaces.map { i in
@@ -18,6 +18,7 @@ func settable(_ state: NetworkState) -> NetworkState {
         i.index = nil; i.mac = nil; i.operstate = nil; i.carrier = nil
         i.carrierUpCount = nil; i.carrierDownCount = nil; i.slave = nil
         i.bond?.activeSlave = nil
+        i.bondState?.ad = nil   // the 802.3ad aggregator and partner: the kernel's and LACP's
         i.bridge?.bridgeID = nil; i.bridge?.rootID = nil; i.bridge?.rootPort = nil
         i.bridge?.topologyChange = nil; i.bridge?.topologyChangeCount = nil; i.bridge?.rootPathCost = nil
         i.port?.state = nil

@@ -36,7 +36,8 @@ private func desiredForIfupdown2(_ name: String) throws -> NetworkState {
 }
 
 /// The state without what only says when or in which order things happened (indexes, MACs,
-/// counters, operstate, bridge and root ids, STP port state), for comparing two applies.
+/// counters, operstate, bridge and root ids, STP port state, 802.3ad aggregator and LACP
+/// state), for comparing two applies.
 private func comparable(_ state: NetworkState) -> NetworkState {
     var s = state
     s.interfaces = s.interfaces.map { i in
@@ -45,6 +46,8 @@ private func comparable(_ state: NetworkState) -> NetworkState {
         i.bridge?.bridgeID = nil; i.bridge?.rootID = nil; i.bridge?.rootPort = nil
         i.bridge?.topologyChange = nil; i.bridge?.topologyChangeCount = nil
         i.port?.state = nil
+        // 802.3ad aggregator ids, port and churn states, and a new veth's permanent MAC.
+        i.bondState?.ad = nil; i.slave?.lacp = nil; i.slave?.permHWAddr = nil
         return i
     }.sorted { $0.name < $1.name }
     return s

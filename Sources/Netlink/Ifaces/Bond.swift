@@ -181,10 +181,12 @@ extension BondLink: LinkKindUnit {
 
     static func parse(data: Attributes, into record: inout LinkRecord) throws(NetlinkError) {
         record.bond = settings(from: data)
+        record.bondState = try BondStateLink.runtime(from: data, operation: "dump links")
     }
 
     static func parse(slaveData: Attributes, into record: inout LinkRecord) throws(NetlinkError) {
         record.slave = slave(from: slaveData)
+        BondStateLink.complete(&record.slave!, from: slaveData)
     }
 
     /// Options with the active slave and primary named (the dump's indexes resolved); slave state.
@@ -194,6 +196,7 @@ extension BondLink: LinkKindUnit {
             settings.activeSlave = bond.activeSlaveIndex.flatMap { names[$0] }
             settings.primary = bond.primaryIndex.flatMap { names[$0] }
             interface.bond = settings
+            interface.bondState = record.bondState
         }
         if record.slaveKind == infoKind { interface.slave = record.slave }
     }

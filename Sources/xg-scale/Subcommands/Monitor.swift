@@ -48,11 +48,35 @@ extension XGScale {
                 Severities: redundancy DOWN = crit, DEGRADED = err (--degraded-severity warning), \
                 link down = warning, restored = notice, STP transitions = info.
 
+                Bonds (read from netlink notifications and, every --topology-poll, from a dump \
+                of the bonds with /proc/net/bonding for churn states): \
+                lacp-partner when an 802.3ad bond's LACP partner (system MAC or key) changes, \
+                a switch replaced, rebooted or mis-cabled (warning; notice when a partner \
+                appears where there was none); lacp-aggregator when the active aggregator \
+                changes or its number of ports does (warning; crit when its ports fall below \
+                max(min-links, 1); notice when ports are added); lacp-slave when a slave leaves \
+                the active aggregator (warning) or joins it (notice); lacp-churn when a slave's \
+                actor or partner churn state becomes churned (warning) or clears (notice); \
+                arp-link when a bond's ARP monitor judges a slave down (warning) or up (notice) \
+                while its carrier stays up: the ARP monitor decided, not the cable (this \
+                replaces bond-slave for that change; fields monitor=arp, carrier=up, targets, \
+                validate).
+
+                Metrics (--metrics-file): xgscale_link_carrier, \
+                xgscale_link_carrier_changes_total, xgscale_link_flapping, \
+                xgscale_stp_port_state, xgscale_bond_active_slave, xgscale_redundancy_state, \
+                xgscale_monitor_events_dropped_total; for 802.3ad bonds \
+                xgscale_bond_ad_aggregator_id{bond}, xgscale_bond_ad_ports{bond} (ports in the \
+                active aggregator), xgscale_bond_ad_partner{bond} (1 while a partner answers), \
+                xgscale_bond_slave_ad_churned{bond,slave} (1 while churned); for bonds with ARP \
+                monitoring xgscale_bond_slave_arp_up{bond,slave} (1 when the ARP monitor judges \
+                the slave up).
+
                 JSON lines (--json), one object per event, flushed per line: time (RFC 3339 UTC, \
                 microseconds), event, severity, interface, group, from, to, and counters. \
                 Events: link-down, link-up, link-flapping, stp-state, topology-change, \
                 root-change, bond-failover, bond-slave, redundancy, resync, group-config, \
-                events-dropped.
+                events-dropped, lacp-partner, lacp-aggregator, lacp-slave, lacp-churn, arp-link.
 
                 SIGTERM or SIGINT stops it cleanly: queued events are delivered (up to 2 s), \
                 exit status 0.
@@ -114,7 +138,7 @@ extension XGScale {
                                    valueName: "milliseconds"))
         var metricsInterval = 1000
 
-        @Option(help: ArgumentHelp("Seconds between reads of bridge root/topology data.", valueName: "seconds"))
+        @Option(help: ArgumentHelp("Seconds between reads of bridge root/topology data and of bond LACP/churn state.", valueName: "seconds"))
         var topologyPoll: Double = 2
 
         @Option(help: "A link is flapping after this many carrier changes within --flap-window.")

@@ -1,0 +1,58 @@
+import Foundation
+import NodeNetwork
+
+/// What only /proc/net/bonding tells on a 6.1 kernel: the 802.3ad churn states of each slave
+/// (netlink carries them from kernel 6.x on; when it does, those are kept).
+public enum BondProc {
+    /// "Actor/Partner Churn State" per "Slave Interface" of one /proc/net/bonding/BOND text.
+    public static func churnStates(_ text: String) -> [String: (actor: String?, partner: String?)] {
+        var result: [String: (actor: String?, partner: String?)] = [:]
+        var slave: String? = nil
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let key = parts[0].trimmingCharacters(in: .whitespaces)
+            let value = parts[1].trimmingCharacters(in: .whitespaces)
+            switch key {
+            case "Slave Interface": slave = value
+            case "Actor Churn State": if let s = slave { result[s, default: (nil, nil)].actor = value }
+            case "Partner Churn State": if let s = slave { result[s, default: (nil, nil)].partner = value }
+            default: break
+            }
+        }
+        return result
+    }
+
+    /// Fill in missing churn states of 802.3ad slaves from /proc/net/bonding of the calling
+    /// thread's network namespace (a bond whose file cannot be read is left as it is).
+    public static func addChurnStates(to state: inout NetworkState) {
+        for bond in state.interfaces where bond.bondState?.ad != nil {
+            let needs = state.interfaces.contains {
+                $0.master == bond.name && $0.slave?.lacp != nil && $0.slave?.lacp?.actorChurnState == nil
+            }
+            guard needs, let text = try? String(contentsOfFile: "/proc/thread-self/net/bonding/\(bond.name)",
+                                                encoding: .utf8) else { continue }
+            let churn = churnStates(text)
+            for i in state.interfaces.indices where state.interfaces[i].master == bond.name {
+                guard let c = churn[state.interfaces[i].name], state.interfaces[i].slave?.lacp != nil else { continue }
+                state.interfaces[i].slave!.lacp!.actorChurnState = c.actor
+                state.interfaces[i].slave!.lacp!.partnerChurnState = c.partner
+            }
+        }
+    }
+}
+
+extension LinkReader {
+    /// Every bond and bond slave of the namespace (one link dump, no addresses or routes), churn
+    /// states included: for a monitor's poll of what the kernel does not notify (the LACP
+    /// partner, the aggregator, churn). Empty when there is no bond.
+    public func bondLinks() throws(NetlinkError) -> [Interface] {
+        let links = try dumpLinks()
+        guard links.contains(where: { $0.infoKind == "bond" }) else { return [] }
+        let names = Dictionary(links.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
+        var state = NetworkState(interfaces: links.filter { $0.infoKind == "bond" || $0.slaveKind == "bond" }
+            .map { $0.interface(names: names) })
+        BondProc.addChurnStates(to: &state)
+        return state.interfaces
+    }
+}
