@@ -25,9 +25,9 @@ struct DrillScenarioRun {
     }
 
     /// Seconds to wait for redundancy to come back: twice the worst STP reconvergence, plus 60 s.
-    /// The 60 s: a bridge keeps FDB entries on a port STP has just blocked; a guest whose peer
-    /// only answers is then cut off until its ARP entry is re-resolved (reachable time 15-45 s,
-    /// then probes), which the lab shows after a restore.
+    /// The 60 s: after a restore the guests' traffic was measured cut up to ~35 s beyond STP's
+    /// reconvergence (suspected, not confirmed: FDB entries on a port STP has just blocked,
+    /// until ARP re-resolves them; reachable time 15-45 s, then probes).
     func settleTimeout(_ t: DrillTimers) -> Double {
         if case .stp(let s) = t { return Double(2 * (2 * s.forwardDelayMs + s.maxAgeMs + s.helloMs)) / 1000 + 60 }
         return 60

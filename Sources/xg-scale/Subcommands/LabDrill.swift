@@ -45,9 +45,10 @@ extension XGScale {
                 Restored: redundancy back to ok in the kernel and in the monitors' logs, and the \
                 probes flowing, for 2 x hello-time + 0.5 s on end (bond: 1 s), within \
                 2 x (2 x forward-delay + max-age + hello-time) + 60 s (bond: 60 s). The 60 s \
-                cover what the restore itself breaks: STP moves back to the better path, and a \
-                bridge keeps FDB entries on the port it has just blocked, so a guest's traffic \
-                can stay cut until its ARP entry is re-resolved (restore_outage_ms shows it). \
+                cover what the restore itself breaks: STP moves back to the better path, and \
+                guests' traffic was seen to stay cut up to ~35 s after a restore (suspected: FDB \
+                entries on the port STP just blocked, until ARP re-resolves; restore_outage_ms \
+                shows it). \
                 A scenario that leaves the lab without redundancy ends the drill (the rest are \
                 listed in notes).
 
