@@ -21,7 +21,7 @@ extension XGScale {
                   interfaces  /etc/network/interfaces stanzas for Debian's ifupdown2.
                               Refused (exit 1, nothing written) when the profile
                               sets a bond option ifupdown2 3.0.0 does not apply
-                              (arp-*, ns-ip6-target, ad-select, …; see
+                              (arp-*, ns-ip6-target, ad-select and others; see
                               xg-scale-profile(5)).
                   networkd    systemd-networkd .netdev/.network files; on stdout
                               each file follows a line `# FILE: NAME`. Refused
