@@ -53,7 +53,7 @@ extension BondVMTests {
         let profiles = packageRoot().appendingPathComponent("profiles")
         let files = ["bond-active-backup.yaml", "bond-802.3ad.yaml", "inventory.yaml"].map { profiles.appendingPathComponent($0) }
         let start = Date()
-        let r = try BondVM.boot(scenarioFile: "bond-apply.sh", files: files, timeout: 420)
+        let r = try BondVM.boot(scenarioFile: "bond-apply.sh", files: files, timeout: 900)
         let seconds = Date().timeIntervalSince(start)
         #expect(r.status == 0, "scenario failed (\(r.status)): \(r.stderr)")
         let s = BondVM.sections(r.stdout)
