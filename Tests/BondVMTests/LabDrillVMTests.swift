@@ -31,6 +31,7 @@ extension BondVMTests {
             let name = entry["scenario"] as? String ?? "?"
             let outage = entry["outage_ms"] as? Int ?? -1
             let bound = entry["bound_ms"] as? Int ?? -1
+            print("labDrillOfTheBondProfile: \(name) outage \(outage) ms, bound \(bound) ms, restore outage \(entry["restore_outage_ms"] ?? "-") ms, interval \(entry["interval_ms"] ?? "-") ms")
             #expect(bound == 100 + 200, "\(name): bound \(bound), basis \(entry["bound_basis"] ?? "-")")
             // At least one probe lost (the cut was felt), and no longer than the bond's bound.
             #expect(outage > 0 && outage <= bound, "\(name): outage \(outage) ms, bound \(bound) ms: \(entry)")
