@@ -68,11 +68,15 @@ struct DrillScenarioRun {
         let cutAt = ProbeClock.now()
         DrillUndo.shared.cut(cut)
         defer { DrillUndo.shared.undoAll() }
-        for c in cut { try DrillKernel.setLink(c.ns, c.dev, up: false) }
+        for ns in cut.map(\.ns).reduce(into: [String](), { if !$0.contains($1) { $0.append($1) } }) {
+            try DrillKernel.setLinks(ns, cut.filter { $0.ns == ns }.map(\.dev), up: false)
+        }
         progress("\(scenario.rawValue) (\(tag) timers): cut \(cut.map { "\($0.dev)@\($0.ns)" }.joined(separator: " ")); bound \(bound.ms) ms")
         holdCut(scenario, bound: bound, steady: hold(timers), since: cutAt, probes: probes)
-        try DrillUndo.shared.restoreLinks()
+        // Taken before the restore: a gap the restore causes (a bond failing back after updelay
+        // into a switch port STP still holds in listening) may start before `ip` returns (TCG).
         let restoreAt = ProbeClock.now()
+        try DrillUndo.shared.restoreLinks()
         let restored = waitRedundant(timeout: settleTimeout(timers), hold: hold(timers), probes: probes)
         progress("\(scenario.rawValue) (\(tag) timers): restored after \(Int(ProbeClock.now() - restoreAt)) s: \(restored ? "redundancy ok" : "redundancy NOT back")")
         let events = MonitorLogs.since(offsets, nodes: lab.state.nodes)

@@ -167,6 +167,9 @@ copy_with_libs "$(command -v busybox)" bin/busybox
 # Debian's busybox-static runs its own applets before anything on PATH (FEATURE_SH_STANDALONE),
 # so the real tools live in /usr/sbin and the scenario gets shell functions for them (prelude.sh).
 for tool in $HOST_TOOLS; do copy_with_libs "$(command -v "$tool")" "usr/sbin/$tool"; done
+# coreutils' env: `xg-scale lab drill` runs `/usr/bin/env ip ...`, and busybox's env would run
+# its own `ip` applet (no -j, no netns) instead of iproute2 on PATH.
+copy_with_libs /usr/bin/env usr/bin/env
 for applet in $(busybox --list); do [ "$applet" = busybox ] || ln -s busybox "$stage/bin/$applet"; done
 for tool in $HOST_TOOLS; do
     printf '%s() { /usr/sbin/%s "$@"; }\n' "$tool" "$tool"
