@@ -151,6 +151,24 @@ mutant - $F 's/clock.sleep(seconds: min(remaining, pollInterval))/clock.sleep(se
 mutant root Sources/Apply/SessionParts.swift 's/owned.interfaces = Array(Set(p.ownedBefore).union/owned.interfaces = Array(Set<String>().union/' 'TimedRevertTests|TimedRevertKernelTests|OwnershipKernelTests' \
     "the revert does not give ownership back"
 
+# Wave 2, session 2: the drill's bound and gaps, the bond option mode rule, the 802.3ad/ARP events.
+F=Sources/Lab/DrillBound.swift
+mutant - $F 's/let detection = scenario.nodeSeesCarrierLoss ? t.helloMs : t.maxAgeMs + t.helloMs/let detection = t.helloMs/' DrillPureTests \
+    "the inter-switch-link-cut bound forgets max-age"
+F=Sources/Lab/ProbeStream.swift
+mutant - $F 's/while j < received.count \&\& !received\[j\] { j += 1 }/while j < received.count \&\& !received[j] \&\& j < i + 1 { j += 1 }/' DrillPureTests \
+    "a run of lost probes counts as one probe"
+F=Sources/NodeNetwork/BondOptions.swift
+mutant - $F 's/return modes.contains(mode)$/return true/' 'BondOptionTableTests|BondPlanDecisionTests' \
+    "every bond option is taken in every mode"
+F=Sources/MonitorCore/BondStateEvents.swift
+mutant - $F 's/let severity: Severity = !was.hasPartner ? .notice : .warning/let severity: Severity = .notice/' BondStateEventTests \
+    "a changed LACP partner is only a notice"
+mutant - $F 's/let severity: Severity = ports < needed ? .crit/let severity: Severity = ports < 0 ? .crit/' BondStateEventTests \
+    "an aggregator below min-links is not crit"
+mutant - $F 's/let severity: Severity = to == "down" ? .warning/let severity: Severity = to == "down" ? .notice/' BondStateEventTests \
+    "an ARP-monitor link down is only a notice"
+
 [ "$LIST" = 1 ] && exit 0
 echo "== rebuilding the unmutated tree"
 $SWIFT build --build-tests >"$LOGS/restore.log" 2>&1 || echo "rebuild failed: see $LOGS/restore.log"
