@@ -79,3 +79,17 @@ print_bond_sysfs() {
     [ -e "/sys/class/net/${1:-bond0}/bonding/ns_ip6_target" ] ||
         echo "ns_ip6_target $(ip -d link show "${1:-bond0}" | sed -n 's/.* ns_ip6_target \([^ ]*\).*/\1/p' | tr ',' ' ')"
 }
+
+# The monitor scenarios: stop `xg-scale monitor` (pid $1, output in /tmp/monitor.json and
+# /tmp/monitor.err) with TERM and print its exit status, events and stderr as sections.
+stop_monitor_and_report() {
+    kill -TERM "$1"
+    status=0
+    wait "$1" || status=$?
+    echo "=== exit"
+    echo "$status"
+    echo "=== events"
+    cat /tmp/monitor.json
+    echo "=== stderr"
+    cat /tmp/monitor.err
+}

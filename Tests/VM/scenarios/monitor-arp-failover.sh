@@ -78,12 +78,4 @@ xg-scale show --json
 echo "=== show-text"
 xg-scale show
 
-kill -TERM "$monitor"
-status=0
-wait "$monitor" || status=$?
-echo "=== exit"
-echo "$status"
-echo "=== events"
-cat /tmp/monitor.json
-echo "=== stderr"
-cat /tmp/monitor.err
+stop_monitor_and_report "$monitor"

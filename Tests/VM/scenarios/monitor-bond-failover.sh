@@ -28,12 +28,4 @@ active_slave
 ip link set "$peer" up
 wait_for 20 redundancy degraded ok
 
-kill -TERM "$monitor"
-status=0
-wait "$monitor" || status=$?
-echo "=== exit"
-echo "$status"
-echo "=== events"
-cat /tmp/monitor.json
-echo "=== stderr"
-cat /tmp/monitor.err
+stop_monitor_and_report "$monitor"

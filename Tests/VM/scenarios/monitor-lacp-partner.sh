@@ -59,12 +59,4 @@ wait_for 30 in_sync
 wait_for 20 logged '"event":"lacp-partner".*"to":"02:00:00:00:00:cc'
 step rebooted
 
-kill -TERM "$monitor"
-status=0
-wait "$monitor" || status=$?
-echo "=== exit"
-echo "$status"
-echo "=== events"
-cat /tmp/monitor.json
-echo "=== stderr"
-cat /tmp/monitor.err
+stop_monitor_and_report "$monitor"
