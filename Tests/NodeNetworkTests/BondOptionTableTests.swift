@@ -189,4 +189,15 @@ let bondOptionCases: [BadCase] = [
         let want = BondSettings(mode: "balance-rr", miimon: 100, options: [.packetsPerSlave: .int(3)])
         #expect(want.requests(from: cur) == [[.mode, .packetsPerSlave]])
     }
+
+    @Test func aDormantOptionGoesBeforeTheModeThatRefusesItAndIsNeverSentInThatMode() {
+        // 802.3ad -> active-backup keeping lacp_rate fast dormant (as a rollback restores it): the
+        // lacp_rate request goes first, while 802.3ad still takes it, then the mode.
+        let ad = BondSettings(mode: "802.3ad", miimon: 100, lacpRate: "slow")
+        let ab = BondSettings(mode: "active-backup", miimon: 100, lacpRate: "fast")
+        #expect(ab.requests(from: ad) == [[.lacpRate], [.mode]])
+        // Without a mode change, an option the mode refuses is not sent at all.
+        let abSlow = BondSettings(mode: "active-backup", miimon: 100, lacpRate: "slow")
+        #expect(ab.requests(from: abSlow).isEmpty)
+    }
 }
