@@ -43,13 +43,18 @@ public enum BondProc {
 }
 
 extension LinkReader {
-    /// Every bond and bond slave of the namespace (one link dump, no addresses or routes), churn
-    /// states included: for a monitor's poll of what the kernel does not notify (the LACP
-    /// partner, the aggregator, churn). Empty when there is no bond.
+    /// Every bond and bond slave of the namespace, churn states included: for a monitor's poll of
+    /// what the kernel does not notify (the LACP partner, the aggregator, churn). One dump filtered
+    /// to kind bond, then one filtered to each bond's slaves, so a node without bonds (an STP node
+    /// with hundreds of guest ports) costs an empty answer per poll, not a dump of every link.
     public func bondLinks() throws(NetlinkError) -> [Interface] {
-        let links = try dumpLinks()
-        guard links.contains(where: { $0.infoKind == "bond" }) else { return [] }
-        let names = Dictionary(links.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let bonds = try dumpLinks(kind: BondLink.infoKind)
+        guard !bonds.isEmpty else { return [] }
+        var links = bonds
+        for bond in bonds { links += try dumpLinks(master: bond.index) }
+        var names = Dictionary(links.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
+        // A bond's own master (the bridge above it) is not in these dumps.
+        for link in links { if let m = link.masterIndex, names[m] == nil { names[m] = InterfaceLookup.name(of: m) } }
         var state = NetworkState(interfaces: links.filter { $0.infoKind == "bond" || $0.slaveKind == "bond" }
             .map { $0.interface(names: names) })
         BondProc.addChurnStates(to: &state)

@@ -41,7 +41,9 @@ public final class LinkReader {
     }
 
     /// RTM_GETLINK dump (AF_UNSPEC): one `LinkRecord` per link.
-    func dumpLinks() throws(NetlinkError) -> [LinkRecord] {
+    /// Every link, or (filtered by the kernel, as `ip link show type K` / `master M` ask) only the
+    /// links of one kind or with one master. Old kernels ignore the filters: they are applied here too.
+    func dumpLinks(kind: String? = nil, master: Int? = nil) throws(NetlinkError) -> [LinkRecord] {
         var links: [LinkRecord] = []
         try socket.dump({ () throws(NetlinkError) in
             links = []
@@ -52,9 +54,16 @@ public final class LinkReader {
             // RTEXT_FILTER_SKIP_STATS (1 << 3): no counters (IFLA_STATS*, IPv6 stats) are read,
             // and leaving them out makes the dump several times smaller.
             try m.put(Int(IFLA_EXT_MASK), u32: 1 << 3)
+            if let master { try m.put(Int(IFLA_MASTER), u32: UInt32(master)) }
+            if let kind {
+                try m.nest(Int(IFLA_LINKINFO)) { () throws(NetlinkError) in try m.put(Int(IFLA_INFO_KIND), string: kind) }
+            }
             return m
         }) { (message) throws(NetlinkError) in
-            if let link = try LinkRecord(message: message) { links.append(link) }
+            guard let link = try LinkRecord(message: message) else { return }
+            if let kind, link.infoKind != kind { return }
+            if let master, link.masterIndex != master { return }
+            links.append(link)
         }
         return links.sorted { $0.index < $1.index }
     }

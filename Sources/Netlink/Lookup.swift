@@ -11,6 +11,13 @@ public enum InterfaceLookup {
         return index == 0 ? nil : Int(index)
     }
 
+    /// The name of interface `index`, nil when none has that index.
+    public static func name(of index: Int) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(IF_NAMESIZE) + 1)
+        guard index > 0, index <= Int(UInt32.max), if_indextoname(UInt32(index), &buffer) != nil else { return nil }
+        return String(cString: buffer)
+    }
+
     /// Whether an interface called `name` exists.
     public static func exists(_ name: String) -> Bool { index(of: name) != nil }
 }
