@@ -85,7 +85,7 @@ func persistProfile(_ lab: Lab) throws -> [String] {
         let dir = try PersistDir(); defer { dir.close() }
         let target = dir.path + "/xg-scale"
         let r = try lab.xg(["apply"] + persistProfile(lab) + ["--persist", "interfaces", "--persist-path", target,
-                                                               "--confirm-within", "1"])
+                                                               "--confirm-within", "4"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(dir.bytes("xg-scale") != nil)
         let reverted = try waitUntil(timeout: 20, interval: 0.1) {

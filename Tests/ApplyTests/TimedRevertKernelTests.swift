@@ -27,7 +27,7 @@ func pendingWatchdog(_ lab: Lab) -> Int32? {
         let apply = Process()
         apply.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         apply.arguments = ["ip", "netns", "exec", lab.ns.name, xgScaleBinary(), "apply"]
-            + Lab.profileArgs("stp-two-switches.yaml") + ["--confirm-within", "2", "--json", "--state-dir", lab.stateDir]
+            + Lab.profileArgs("stp-two-switches.yaml") + ["--confirm-within", "6", "--json", "--state-dir", lab.stateDir]
         let out = Pipe()
         apply.standardOutput = out
         apply.standardError = FileHandle.nullDevice
@@ -65,7 +65,7 @@ func pendingWatchdog(_ lab: Lab) -> Int32? {
         let lab = try Lab("confirm")
         defer { lab.close() }
         let args = Lab.profileArgs("stp-two-switches.yaml")
-        let r = try lab.xg(["apply"] + args + ["--confirm-within", "3"])
+        let r = try lab.xg(["apply"] + args + ["--confirm-within", "60"])  // confirmed below, long before
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stderr.contains("xg-scale confirm"))
         let watchdog = try #require(pendingWatchdog(lab))
