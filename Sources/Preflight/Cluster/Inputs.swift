@@ -15,6 +15,8 @@ public struct ClusterOptions: Sendable {
     public var parallel = 16
     /// This executable, for --exec (the node side is this same binary).
     public var selfPath: String
+    /// How the caller's user names the DRBD inputs in a fix (the CLI's flags).
+    public var inputs: InputNames = .plain
     public init(configPath: String, selfPath: String) { self.configPath = configPath; self.selfPath = selfPath }
 }
 
@@ -27,9 +29,9 @@ public struct PreflightError: Error, CustomStringConvertible, Sendable {
 enum Inputs {
     /// The configuration with every --new file's resources added; any parse error stops.
     static func configuration(_ o: ClusterOptions) throws(PreflightError) -> Configuration {
-        var config = try load(o.configPath, what: "the DRBD configuration", option: "--config")
+        var config = try load(o.configPath, what: "the DRBD configuration", option: "--config", inputs: o.inputs)
         for f in o.newFiles {
-            let extra = try load(f, what: "the new resource file", option: "--new")
+            let extra = try load(f, what: "the new resource file", option: "--new", inputs: o.inputs)
             config.resources += extra.resources
             config.files += extra.files
             config.dialect = max(config.dialect, extra.dialect)
@@ -37,13 +39,13 @@ enum Inputs {
         return config
     }
 
-    static func load(_ path: String, what: String, option: String) throws(PreflightError) -> Configuration {
+    static func load(_ path: String, what: String, option: String, inputs: InputNames) throws(PreflightError) -> Configuration {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
               FileManager.default.isReadableFile(atPath: path) else {
             throw PreflightError("\(path): error: cannot read \(what) (fix: pass an existing file with \(option))")
         }
-        let loaded = ConfigLoader.load(path, from: DiskFileSource())
+        let loaded = ConfigLoader.load(path, from: DiskFileSource(), inputs: inputs)
         if let e = loaded.errors.first {
             let more = loaded.errors.count > 1 ? " (\(loaded.errors.count - 1) more; 'xg-scale drbd check --config \(path)' lists them all)" : ""
             throw PreflightError("\(e.location.file):\(e.location.line): error: \(e.message) (fix: \(e.fix))\(more)")

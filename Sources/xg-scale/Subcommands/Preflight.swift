@@ -97,7 +97,7 @@ extension XGScale {
             guard parallel >= 1 else { fail("error: --parallel must be at least 1 (fix: pass e.g. --parallel 16)") }
             var o = ClusterOptions(configPath: absolutePath(config), selfPath: selfExecutable())
             o.newFiles = newFiles.map(absolutePath); o.resources = resources; o.inventoryPath = inventory
-            o.execTemplate = execTemplate; o.timeoutMs = timeout; o.parallel = parallel
+            o.execTemplate = execTemplate; o.timeoutMs = timeout; o.parallel = parallel; o.inputs = .xgScale
             let report: ClusterReport
             do { report = try ClusterPreflight.run(o) } catch { fail(error.description) }
             print(json ? try JSONOutput.string(report) : PreflightText.render(report), terminator: "")
@@ -120,7 +120,7 @@ extension XGScale {
         )
 
         func run() throws {
-            let status = NodeSide.run()
+            let status = NodeSide.run(inputs: .xgScale)
             if status != 0 { throw ExitCode(status) }
         }
     }
