@@ -16,7 +16,7 @@ public enum NodeSide {
         let input = LineReader(fd: 0)
         // The task must arrive promptly; the lifetime it names starts then.
         guard let line = input.next(deadline: .now + .seconds(60)),
-              let task = try? JSONDecoder().decode(NodeTask.self, from: line) else {
+              let task = try? JSONDecoder().decode(NodeTask.self, from: Data(line)) else {
             printErr("preflight-node: no task on stdin (it is started by 'xg-scale preflight')")
             return 1
         }
@@ -34,7 +34,7 @@ public enum NodeSide {
                               findings: findings(task, sockets: socks, inputs: inputs), listeners: server.statuses,
                               ruleset: nftRuleset())
         guard emit(facts) else { server.stop(); return 0 }
-        guard let l = input.next(deadline: deadline), let plan = try? JSONDecoder().decode(ConnectPlan.self, from: l) else {
+        guard let l = input.next(deadline: deadline), let plan = try? JSONDecoder().decode(ConnectPlan.self, from: Data(l)) else {
             server.stop()
             return 0
         }
