@@ -1,7 +1,7 @@
 // Conflict checks over a Configuration. Pure: facts about the local machine (interfaces,
 // sockets, device sizes, the module's minor_count) come in as values from the engine.
 
-/// The names of every check, in the order they run.
+/// The names of every check: those of `Checker`, in the order they run, then the preflight's.
 public enum CheckName: String, CaseIterable, Codable, Sendable {
     case parseError = "parse-error"
     case duplicateResource = "duplicate-resource"
@@ -14,6 +14,9 @@ public enum CheckName: String, CaseIterable, Codable, Sendable {
     case metaDiskTooSmall = "meta-disk-too-small"
     case addressNotLocal = "address-not-local"
     case portInUse = "port-in-use"
+    /// Not run by `Checker`: the cluster preflight's, from a node's ephemeral port range (a
+    /// port an outgoing connection may take before DRBD binds it).
+    case portEphemeral = "port-ephemeral"
 }
 
 public enum Checker {

@@ -68,7 +68,7 @@ public enum NodeSide {
     static func printErr(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
 
     /// `drbd check`'s findings for this node, and the port-ephemeral warnings.
-    static func findings(_ task: NodeTask, sockets: [LocalSocket], inputs: InputNames) -> [NodeFinding] {
+    static func findings(_ task: NodeTask, sockets: [LocalSocket], inputs: InputNames) -> [Finding] {
         var facts = LocalFacts(addresses: LocalMachine.interfaceAddresses(), sockets: sockets,
                                sizeOf: { LocalMachine.size(of: $0) })
         let ports = Set(task.own.map(\.port))
@@ -79,7 +79,6 @@ public enum NodeSide {
                                    inputs: inputs)
         // This node's findings, and those of the configuration as a whole (no host).
         var out = Checker.check(task.configuration, options: options).filter { $0.host == nil || $0.host == task.node }
-            .map(NodeFinding.init)
         out += EphemeralPorts.findings(task, range: EphemeralPorts.localRange(), reserved: EphemeralPorts.reserved())
         return out
     }

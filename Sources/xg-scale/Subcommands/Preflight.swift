@@ -157,7 +157,7 @@ enum PreflightText {
         for n in r.nodes {
             if let e = n.error { out += "node \(n.node): unreachable: \(e)\n" }
             for f in n.findings {
-                out += "node \(n.node): \(f.file):\(f.line): \(f.severity.rawValue): \(f.check): \(f.message) (fix: \(f.fix))\n"
+                out += "node \(n.node): \(f.file):\(f.line): \(f.severity.rawValue): \(f.check.rawValue): \(f.message) (fix: \(f.fix))\n"
             }
         }
         let counts = r.counts.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ")
