@@ -19,7 +19,8 @@ let package = Package(
             providers: [.apt(["libnl-3-dev", "libnl-route-3-dev"])]
         ),
         // Swift over libnl: the only importer of CNetlink.
-        .target(name: "Netlink", dependencies: ["CNetlink", "NodeNetwork"]),
+        // /proc/net/bonding (what netlink does not carry on 6.1) is read through SystemIO.
+        .target(name: "Netlink", dependencies: ["CNetlink", "NodeNetwork", "SystemIO"]),
         // The shared vocabulary of the cores: SourceLocation, Diagnostic (+ severity), IPAddress.
         // Pure values, no I/O, no dependencies; NodeNetwork and DRBD re-export it.
         .target(name: "Vocabulary"),

@@ -64,40 +64,17 @@ public enum TimedRevert {
         let log = try store.openWatchdogLog()
         defer { close(log) }
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        // POSIX_SPAWN_SETSID (glibc 2.26): the child leads a new session, so the applying
-        // shell's hangup or process-group kill does not reach it. Default signal handling too.
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        let setsid: Int32 = 0x80
-        posix_spawnattr_setflags(&attributes, Int16(setsid | Int32(POSIX_SPAWN_SETSIGDEF) | Int32(POSIX_SPAWN_SETSIGMASK)))
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, log, 1)
-        posix_spawn_file_actions_adddup2(&actions, log, 2)
-
-        // Nothing but 0-2 may reach the watchdog: an inherited pipe end (the caller's stdout
-        // capture, say) would keep a reader waiting for EOF until the deadline.
-        if let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
-            for fd in fds.compactMap({ Int32($0) }) where fd > 2 {
-                let flags = fcntl(fd, F_GETFD)
-                if flags >= 0 { _ = fcntl(fd, F_SETFD, flags | FD_CLOEXEC) }
-            }
+        // A new session (setsid): the applying shell's hangup or process-group kill does not
+        // reach it. Nothing but 0-2 may reach it either: an inherited pipe end (the caller's
+        // stdout capture, say) would keep a reader waiting for EOF until the deadline.
+        let child: Child
+        do {
+            child = try Child(arguments, stdin: .null, stdout: .descriptor(log), stderr: .descriptor(log),
+                              newSession: true, closeOthers: true)
+        } catch let e as SystemError {
+            throw StateError.io("cannot start the watchdog: \(e.reason)")
         }
-        let argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, exe, &actions, &attributes, argv, environ)
-        guard rc == 0 else { throw StateError.io("cannot start the watchdog: \(String(cString: strerror(rc)))") }
+        let pid = child.pid
         // glibc's posix_spawn returns once the child has exec'd: /proc shows the watchdog.
         guard let identity = Processes.identity(of: pid) else {
             throw StateError.io("the watchdog (pid \(pid)) exited at once; see \(store.watchdogLogPath)")

@@ -8,7 +8,7 @@ import Darwin
 
 public struct AddressChoice: Sendable, Equatable {
     public var endpoint: Endpoint
-    /// Why this address: "given with --address", "the only address ...", or the shared network.
+    /// Why this address: "given with ADDRESS" (as the caller names that input), "the only address ...", or the shared network.
     public var reason: String
     /// True when the configuration offered several addresses for the host.
     public var chosen: Bool
@@ -33,21 +33,22 @@ enum AddressChooser {
 
     /// One address per host: `fixed` ones as given, the others the combination whose addresses
     /// share the longest network prefix (same family first), the earliest written on a tie.
-    static func choose(hosts: [String], fixed: [String: Endpoint], in config: Configuration) throws(AllocationError) -> [AddressChoice] {
+    static func choose(hosts: [String], fixed: [String: Endpoint], in config: Configuration,
+                       inputs: InputNames) throws(AllocationError) -> [AddressChoice] {
         var options: [[Endpoint]] = []
         for h in hosts {
             if let e = fixed[h] { options.append([e]); continue }
             let c = candidates(config, host: h)
             guard !c.isEmpty else {
                 throw AllocationError(message: "no address known for host \(h): it has no section with an address in the configuration",
-                                      fix: "pass --address \(h)=IP")
+                                      fix: "pass \(inputs.address) \(h)=IP")
             }
             options.append(c)
         }
         let pick = options.reduce(1) { $0 * $1.count } <= exhaustiveLimit ? exhaustive(options) : greedy(options)
         return hosts.indices.map { i in
             let e = options[i][pick[i]]
-            if fixed[hosts[i]] != nil { return AddressChoice(endpoint: e, reason: "given with --address", chosen: false) }
+            if fixed[hosts[i]] != nil { return AddressChoice(endpoint: e, reason: "given with \(inputs.address)", chosen: false) }
             if options[i].count == 1 {
                 return AddressChoice(endpoint: e, reason: "the only address of \(hosts[i]) in the configuration", chosen: false)
             }

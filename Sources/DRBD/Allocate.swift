@@ -13,6 +13,8 @@ public struct AllocationRequest: Sendable {
     /// Addresses given on the command line, by host.
     public var addresses: [String: String] = [:]
     public var dialect: Dialect?
+    /// How the caller names the request's inputs in an error's fix ("pass a wider --port-range").
+    public var inputs: InputNames = .plain
     public init(name: String, hosts: [String]) { self.name = name; self.hosts = hosts }
 }
 
@@ -74,7 +76,8 @@ public enum Allocator {
         }
         // Addresses: command line first, else the host's address in existing resources on the
         // network of the other hosts' chosen addresses.
-        let choices = try AddressChooser.choose(hosts: req.hosts, fixed: try givenAddresses(req), in: config)
+        let choices = try AddressChooser.choose(hosts: req.hosts, fixed: try givenAddresses(req), in: config,
+                                                 inputs: req.inputs)
         let addrs = choices.map(\.endpoint)
         let port = try freePort(req, addresses: addrs, in: config, sockets: sockets)
         let metaDev = (req.meta == nil || req.meta == "internal") ? nil : req.meta
@@ -87,7 +90,7 @@ public enum Allocator {
         if let md = metaDev {
             if used.metaWhole {
                 throw AllocationError(message: "meta device \(md) is used whole (flexible) by an existing resource",
-                                      fix: "pass another --meta device or --meta internal")
+                                      fix: "pass another \(req.inputs.meta) device or \(req.inputs.meta) internal")
             }
             metaIndex = (0...).first { !used.metaIndexes.contains($0) }
         }

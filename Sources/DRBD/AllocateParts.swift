@@ -13,8 +13,8 @@ extension Allocator {
                                   fix: "choose another name")
         }
         guard req.hosts.count >= 2, Set(req.hosts).count == req.hosts.count else {
-            throw AllocationError(message: "--hosts needs at least two different host names",
-                                  fix: "pass --hosts A,B[,C]")
+            throw AllocationError(message: "\(req.inputs.hosts) needs at least two different host names",
+                                  fix: "pass \(req.inputs.hosts) A,B[,C]")
         }
         for h in req.hosts where !isName(h) {
             throw AllocationError(message: "'\(h)' is not a usable host name", fix: "pass host names as in 'uname -n'")
@@ -29,8 +29,9 @@ extension Allocator {
             let v6 = text.contains(":")
             let raw = v6 && text.hasPrefix("[") ? String(text.dropFirst().dropLast()) : text
             guard let ip = IPAddress.canonical(raw, ipv6: v6) else {
-                throw AllocationError(message: "--address \(h)=\(text) is not an IP address",
-                                      fix: "pass --address \(h)=10.0.0.1 or --address \(h)=fd00::1")
+                let address = req.inputs.address
+                throw AllocationError(message: "\(address) \(h)=\(text) is not an IP address",
+                                      fix: "pass \(address) \(h)=10.0.0.1 or \(address) \(h)=fd00::1")
             }
             fixed[h] = Endpoint(family: v6 ? .ipv6 : .ipv4, ip: ip, port: 0)
         }
@@ -55,7 +56,7 @@ extension Allocator {
         }
         guard let port = req.portRange.first(where: { !taken.contains($0) }) else {
             throw AllocationError(message: "every port in \(req.portRange.lowerBound)-\(req.portRange.upperBound) is taken on these hosts",
-                                  fix: "pass a wider --port-range")
+                                  fix: "pass a wider \(req.inputs.portRange)")
         }
         return port
     }
@@ -88,15 +89,15 @@ extension Allocator {
     static func backingDisk(_ req: AllocationRequest, in config: Configuration, metaDevice metaDev: String?,
                             inUse: Set<String>) throws(AllocationError) -> String {
         guard let diskPattern = req.disk ?? derivedDiskPattern(config) else {
-            throw AllocationError(message: "no --disk given, and the existing disks do not follow one '/dev/VG/RESOURCE' pattern",
-                                  fix: "pass --disk /dev/VG/\(req.name)")
+            throw AllocationError(message: "no \(req.inputs.disk) given, and the existing disks do not follow one '/dev/VG/RESOURCE' pattern",
+                                  fix: "pass \(req.inputs.disk) /dev/VG/\(req.name)")
         }
         let diskPath = diskPattern.replacingAll("{name}", with: req.name)
-        try checkWord(diskPath, option: "--disk", example: "/dev/vg0/\(req.name)", allowing: "none")
-        if let md = metaDev { try checkWord(md, option: "--meta", example: "/dev/sdb1", allowing: "internal") }
+        try checkWord(diskPath, option: req.inputs.disk, example: "/dev/vg0/\(req.name)", allowing: "none")
+        if let md = metaDev { try checkWord(md, option: req.inputs.meta, example: "/dev/sdb1", allowing: "internal") }
         if inUse.contains(diskPath) {
             throw AllocationError(message: "backing disk \(diskPath) is already used on these hosts",
-                                  fix: "pass another --disk")
+                                  fix: "pass another \(req.inputs.disk)")
         }
         return diskPath
     }

@@ -1,7 +1,7 @@
 // Conflict checks over a Configuration. Pure: facts about the local machine (interfaces,
 // sockets, device sizes, the module's minor_count) come in as values from the engine.
 
-/// The names of every check, in the order they run.
+/// The names of every check: those of `Checker`, in the order they run, then the preflight's.
 public enum CheckName: String, CaseIterable, Codable, Sendable {
     case parseError = "parse-error"
     case duplicateResource = "duplicate-resource"
@@ -14,6 +14,9 @@ public enum CheckName: String, CaseIterable, Codable, Sendable {
     case metaDiskTooSmall = "meta-disk-too-small"
     case addressNotLocal = "address-not-local"
     case portInUse = "port-in-use"
+    /// Not run by `Checker`: the cluster preflight's, from a node's ephemeral port range (a
+    /// port an outgoing connection may take before DRBD binds it).
+    case portEphemeral = "port-ephemeral"
 }
 
 public enum Checker {
@@ -26,8 +29,8 @@ public enum Checker {
         guard let config = loaded.configuration else { return out }
         out += duplicateResources(config)
         out += unknownHost(config, options)
-        out += portConflicts(config)
-        out += perHostConflicts(config)
+        out += portConflicts(config, inputs: options.inputs)
+        out += perHostConflicts(config, inputs: options.inputs)
         out += minorCount(config, options)
         if let local = options.local, let host = options.host {
             out += metaDiskTooSmall(config, host: host, local)
@@ -73,8 +76,8 @@ public enum Checker {
         return [Finding(.error, .unknownHost, resource: nil, host: host,
                         at: SourceLocation(file: c.files.first ?? loc.file, line: 1, column: 1),
                         "no resource has a section for this host (\(hostList(known, floating)))",
-                        fix: known.isEmpty ? "run the check on a machine that holds one of the floating addresses, or pass --no-local to check from a coordinator"
-                                           : "pass --host with one of those names, or add 'on \(host) { ... }' sections")]
+                        fix: known.isEmpty ? "run the check on a machine that holds one of the floating addresses, or pass \(o.inputs.noLocal) to check from a coordinator"
+                                           : "pass \(o.inputs.host) with one of those names, or add 'on \(host) { ... }' sections")]
     }
 
     /// "hosts in the configuration: a, b; floating addresses: 10.0.0.1, ..." (the parts that exist).
@@ -102,7 +105,7 @@ public enum Checker {
         var text: String
     }
 
-    static func perHostConflicts(_ c: Configuration) -> [Finding] {
+    static func perHostConflicts(_ c: Configuration, inputs: InputNames) -> [Finding] {
         var minors: [MachineNumber: Use] = [:]
         var metas: [MachineText: Use] = [:]      // (machine, "dev[idx]")
         var metaDevs: [MachineText: (Use, Bool)] = [:] // (machine, dev) -> (first use, flexible)
@@ -127,7 +130,7 @@ public enum Checker {
                             if let u = minors[MachineNumber(machine: m, number: minor)] {
                                 out.append(Finding(.error, .minorConflict, resource: r.name, host: m, at: vl,
                                                    "minor \(minor) (volume \(v.number)) is already used by resource \(u.resource) volume \(u.volume) (\(u.location.file):\(u.location.line))",
-                                                   fix: "use a free minor, e.g. from 'xg-scale drbd allocate'"))
+                                                   fix: "use a free minor, e.g. from '\(inputs.allocate)'"))
                             } else { minors[MachineNumber(machine: m, number: minor)] = Use(resource: r.name, volume: v.number, location: vl) }
                         }
                         if let d = v.disk, d != "none" {
@@ -156,7 +159,7 @@ public enum Checker {
                                 if let u = metas[k] {
                                     out.append(Finding(.error, .metaIndexConflict, resource: r.name, host: m, at: ml,
                                                        "meta-disk \(dev) index \(i) is already used by resource \(u.resource) volume \(u.volume) (\(u.location.file):\(u.location.line))",
-                                                       fix: "use a free index on \(dev), e.g. from 'xg-scale drbd allocate --meta \(dev)'"))
+                                                       fix: "use a free index on \(dev), e.g. from '\(inputs.allocate) \(inputs.meta) \(dev)'"))
                                 } else { metas[k] = use }
                             }
                             if metaDevs[devKey] == nil { metaDevs[devKey] = (use, flexible) }

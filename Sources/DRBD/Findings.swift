@@ -93,7 +93,9 @@ public struct CheckOptions: Sendable {
     public var minorCount: Int?
     /// Facts about this machine; nil runs only the configuration checks.
     public var local: LocalFacts?
-    public init(host: String? = nil, minorCount: Int? = nil, local: LocalFacts? = nil) {
-        self.host = host; self.minorCount = minorCount; self.local = local
+    /// How the caller names its inputs in a finding's fix ("pass --host ...").
+    public var inputs: InputNames
+    public init(host: String? = nil, minorCount: Int? = nil, local: LocalFacts? = nil, inputs: InputNames = .plain) {
+        self.host = host; self.minorCount = minorCount; self.local = local; self.inputs = inputs
     }
 }

@@ -10,9 +10,10 @@ public struct LoadResult: Sendable {
 }
 
 public enum ConfigLoader {
-    /// Read `path` (absolute) and everything it includes from `source`.
-    public static func load(_ path: String, from source: any ConfigFileSource) -> LoadResult {
-        var parser = SyntaxParser(source: source)
+    /// Read `path` (absolute) and everything it includes from `source`; `inputs` names the
+    /// configuration file in a fix as the caller's user knows it.
+    public static func load(_ path: String, from source: any ConfigFileSource, inputs: InputNames = .plain) -> LoadResult {
+        var parser = SyntaxParser(source: source, inputs: inputs)
         do {
             let statements = try parser.parseMain(path)
             var interp = Interpreter()

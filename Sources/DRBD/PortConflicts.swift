@@ -32,7 +32,7 @@ extension Checker {
         var v6: Bool
     }
 
-    static func portConflicts(_ c: Configuration) -> [Finding] {
+    static func portConflicts(_ c: Configuration, inputs: InputNames) -> [Finding] {
         var all: [PortEndpoint] = []
         all.reserveCapacity(c.resources.count * 2)
         for r in c.resources {
@@ -47,7 +47,7 @@ extension Checker {
         while start < order.count {
             var end = start + 1
             while end < order.count && all[order[end]].endpoint.port == all[order[start]].endpoint.port { end += 1 }
-            if end - start > 1 { out += conflictsOnOnePort(order[start..<end].map { all[$0] }) }
+            if end - start > 1 { out += conflictsOnOnePort(order[start..<end].map { all[$0] }, inputs: inputs) }
             start = end
         }
         return out
@@ -55,7 +55,7 @@ extension Checker {
 
     /// Every endpoint of one port, in configuration order: each reported once per (resource,
     /// machine) with the earliest endpoint before it that it clashes with.
-    static func conflictsOnOnePort(_ eps: [PortEndpoint]) -> [Finding] {
+    static func conflictsOnOnePort(_ eps: [PortEndpoint], inputs: InputNames) -> [Finding] {
         var byAddress: [String: FirstTwo] = [:]          // non-wildcard endpoints by ip
         var byAddressResource: [String: [Int]] = [:]     // ip + "|" + resource: the same resource's
         var wildcards: [BucketKey: FirstTwo] = [:]       // (machine, wildcard ip, v6)
@@ -92,7 +92,7 @@ extension Checker {
             }
             if let i = candidates.min() {
                 let key = "\(b.resource)|\(b.machine)"
-                if reported.insert(key).inserted { out.append(finding(eps[i], b)) }
+                if reported.insert(key).inserted { out.append(finding(eps[i], b, inputs: inputs)) }
             }
             func add(_ table: inout [BucketKey: FirstTwo], _ k: BucketKey) {
                 if table[k] == nil { table[k] = FirstTwo(first: j) } else { table[k]!.add(j, eps) }
@@ -108,7 +108,7 @@ extension Checker {
         return out
     }
 
-    static func finding(_ a: PortEndpoint, _ b: PortEndpoint) -> Finding {
+    static func finding(_ a: PortEndpoint, _ b: PortEndpoint, inputs: InputNames) -> Finding {
         let port = b.endpoint.port
         let sameSocket = a.endpoint.ip == b.endpoint.ip && !a.endpoint.isWildcard
         let how = sameSocket ? "address \(b.endpoint.hostPort) is also used"
@@ -117,6 +117,6 @@ extension Checker {
             : "by resource \(a.resource) (\(a.location.file):\(a.location.line))"
         return Finding(.error, .portConflict, resource: b.resource, host: b.machine, at: b.location,
                        "\(how) \(other)",
-                       fix: "give resource \(b.resource) a free port, e.g. with 'xg-scale drbd allocate'")
+                       fix: "give resource \(b.resource) a free port, e.g. with '\(inputs.allocate)'")
     }
 }

@@ -132,11 +132,13 @@ public struct Statement: Hashable, Sendable {
 /// Parses a file into statements, expanding `include "GLOB";` (relative to the including file).
 public struct SyntaxParser {
     public let source: any ConfigFileSource
+    /// How the caller names the configuration file in a fix.
+    public let inputs: InputNames
     /// Every file read, in order.
     public private(set) var files: [String] = []
     private var depth = 0
 
-    public init(source: any ConfigFileSource) { self.source = source }
+    public init(source: any ConfigFileSource, inputs: InputNames = .plain) { self.source = source; self.inputs = inputs }
 
     public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
@@ -173,7 +175,7 @@ public struct SyntaxParser {
             throw ConfigError(at,
                               includedFrom == nil ? "cannot read configuration file \(path)"
                                   : "include file \(path) does not exist or cannot be read",
-                              fix: includedFrom == nil ? "pass an existing file with --config"
+                              fix: includedFrom == nil ? "pass an existing file with \(inputs.config)"
                                   : "create the file, correct the path, or use a glob pattern")
         }
         bytesRead += text.utf8.count

@@ -1,29 +1,22 @@
 // What the drill reads from and does to the lab's kernel, through iproute2 (`ip -n NS -j -d`,
 // `bridge -n NS -j`): the independent, stable reading every admin has, in the lab's namespaces only.
 import Foundation
+import SystemIO
 
 struct DrillKernel {
-    /// Run a program (argv, no shell); stdout, or a DrillError naming the command and its stderr.
+    /// Run a program (argv, no shell; through env(1), so looked up in PATH); stdout, or a
+    /// DrillError naming the command and its stderr. Both outputs are read together, and
+    /// `input` is fed while they are, so no pipe can fill up and stall it.
     @discardableResult
     static func run(_ argv: [String], input: String? = nil) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = argv
-        let out = Pipe(), err = Pipe(), inPipe = Pipe()
-        p.standardOutput = out; p.standardError = err
-        p.standardInput = input == nil ? FileHandle.nullDevice : inPipe
-        do { try p.run() } catch { throw DrillError("cannot run \(argv[0]): \(error)") }
-        if let input {
-            inPipe.fileHandleForWriting.write(Data(input.utf8))
-            try? inPipe.fileHandleForWriting.close()
+        let r: Command.Result
+        do { r = try Command.run(["/usr/bin/env"] + argv, stdin: input.map { Array($0.utf8) }, timeout: Command.labTimeout) } catch {
+            throw DrillError("cannot run \(argv[0]): \(error)")
         }
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else {
-            throw DrillError("`\(argv.joined(separator: " "))` failed: \(errText.trimmingCharacters(in: .whitespacesAndNewlines))")
+        guard r.status == 0 else {
+            throw DrillError("`\(argv.joined(separator: " "))` failed: \(r.stderrText.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
-        return String(decoding: data, as: UTF8.self)
+        return r.stdoutText
     }
 
     static func json(_ argv: [String]) throws -> [[String: Any]] {

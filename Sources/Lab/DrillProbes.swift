@@ -6,24 +6,31 @@ import SystemIO
 
 final class ProbeProcess: @unchecked Sendable {
     let label: String
-    private let process = Process()
-    private let input = Pipe(), output = Pipe(), errors = Pipe()
+    private let child: Child
     private let lock = NSLock()
     private var lines: [String] = []
     private var partial = ""
+    private let errors = OutputBuffer(maxBytes: 65536)
+    private var outDrain: Drain?, errDrain: Drain?
 
     init(label: String, namespace: String, executable: String, arguments: [String]) throws {
         self.label = label
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         let outside = (try? NetworkNamespace.identity()).map { ["--outside", String($0)] } ?? []
-        process.arguments = ["ip", "netns", "exec", namespace, executable, "lab-probe"] + outside + arguments
-        process.standardInput = input; process.standardOutput = output; process.standardError = errors
-        output.fileHandleForReading.readabilityHandler = { [weak self] h in self?.take(h.availableData) }
-        do { try process.run() } catch { throw DrillError("cannot start the \(label) probe: \(error)") }
-        DrillUndo.shared.started(process)
+        let argv = ["/usr/bin/env", "ip", "netns", "exec", namespace, executable, "lab-probe"] + outside + arguments
+        do { child = try Child(argv, stdin: .pipe, stdout: .pipe, stderr: .pipe) } catch {
+            throw DrillError("cannot start the \(label) probe: \(error)")
+        }
+        DrillUndo.shared.started(child)
+        do {
+            outDrain = try child.drain(child.stdout!) { [weak self] in self?.take($0) }
+            errDrain = try child.drain(child.stderr!) { [errors] in errors.append($0) }
+        } catch {
+            stop()
+            throw DrillError("cannot start the \(label) probe: \(error)")
+        }
     }
 
-    private func take(_ data: Data) {
+    private func take(_ data: [UInt8]) {
         lock.lock(); defer { lock.unlock() }
         partial += String(decoding: data, as: UTF8.self)
         while let nl = partial.firstIndex(of: "\n") {
@@ -38,10 +45,12 @@ final class ProbeProcess: @unchecked Sendable {
         let end = ProbeClock.now() + timeout
         while ProbeClock.now() < end {
             if seen.contains(word) { return }
-            if !process.isRunning { break }
+            if !child.isRunning { break }
             usleep(10_000)
         }
-        let why = String(decoding: errors.fileHandleForReading.availableDataIfExited(process), as: UTF8.self)
+        // Its stderr once it has ended (all of it: the reader reaches end of file).
+        let ended = !child.isRunning && errDrain?.wait(timeout: .seconds(1)) != false
+        let why = ended ? errors.text : ""
         stop()
         throw DrillError("the \(label) probe did not report '\(word)' within \(Int(timeout)) s\(why.isEmpty ? "" : ": " + why.trimmingCharacters(in: .whitespacesAndNewlines))")
     }
@@ -56,29 +65,22 @@ final class ProbeProcess: @unchecked Sendable {
 
     /// Close stdin, wait for the end, and decode the report (the last line).
     func finish() throws -> ProbeReport {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
-        DrillUndo.shared.ended(process)
-        output.fileHandleForReading.readabilityHandler = nil
-        take(output.fileHandleForReading.readDataToEndOfFile())
+        child.closeStdin()
+        let status = child.wait() ?? -1
+        DrillUndo.shared.ended(child)
+        outDrain?.wait(timeout: .seconds(5))
         guard let last = seen.last, let report = try? JSONDecoder().decode(ProbeReport.self, from: Data(last.utf8)) else {
-            throw DrillError("the \(label) probe ended without a report (exit \(process.terminationStatus))")
+            throw DrillError("the \(label) probe ended without a report (exit \(status))")
         }
         return report
     }
 
     func stop() {
-        try? input.fileHandleForWriting.close()
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        DrillUndo.shared.ended(process)
-        output.fileHandleForReading.readabilityHandler = nil
+        child.closeStdin()
+        child.signal(SIGTERM)
+        child.wait()
+        DrillUndo.shared.ended(child)
     }
-}
-
-extension FileHandle {
-    /// What the process wrote to this pipe, once it has ended (empty while it runs).
-    func availableDataIfExited(_ p: Process) -> Data { p.isRunning ? Data() : readDataToEndOfFile() }
 }
 
 /// A stream from a near namespace to an address in a far one.

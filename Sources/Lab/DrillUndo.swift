@@ -2,6 +2,7 @@
 // error or SIGINT/SIGTERM in the middle of a scenario still leaves the lab as it found it.
 import Dispatch
 import Foundation
+import SystemIO
 
 final class DrillUndo: @unchecked Sendable {
     static let shared = DrillUndo()
@@ -9,16 +10,16 @@ final class DrillUndo: @unchecked Sendable {
     private var links: [(ns: String, dev: String)] = []
     private var timers: [(ns: String, bridge: String, timers: STPTimers)] = []
     private var sources: [DispatchSourceSignal] = []
-    private var probes: [ObjectIdentifier: Process] = [:]
+    private var probes: [ObjectIdentifier: Child] = [:]
 
-    func started(_ p: Process) { lock.withLock { probes[ObjectIdentifier(p)] = p } }
-    func ended(_ p: Process) { _ = lock.withLock { probes.removeValue(forKey: ObjectIdentifier(p)) } }
+    func started(_ p: Child) { lock.withLock { probes[ObjectIdentifier(p)] = p } }
+    func ended(_ p: Child) { _ = lock.withLock { probes.removeValue(forKey: ObjectIdentifier(p)) } }
 
     /// End every probe still running (SIGTERM, then wait).
     func stopProbes() {
-        let running = lock.withLock { () -> [Process] in defer { probes = [:] }; return Array(probes.values) }
-        for p in running where p.isRunning { p.terminate() }
-        for p in running { p.waitUntilExit() }
+        let running = lock.withLock { () -> [Child] in defer { probes = [:] }; return Array(probes.values) }
+        for p in running { p.signal(SIGTERM) }
+        for p in running { p.wait() }
     }
 
     func cut(_ l: [(ns: String, dev: String)]) { lock.withLock { links = l } }

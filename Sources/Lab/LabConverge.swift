@@ -2,6 +2,7 @@
 // listening or learning, read from `bridge -n NS -j link`, polled, with a bound derived from
 // the timers (never a fixed sleep).
 import Foundation
+import SystemIO
 
 extension LabEngine {
     /// Seconds it took; throws when the tree has not settled within 2 x forward-delay + max-age + 10 s.
@@ -36,8 +37,8 @@ extension LabEngine {
 
     /// Every bridge port in the namespace (of `bridge`, or of any bridge) with its STP state.
     static func portStates(_ namespace: String, bridge: String? = nil) -> [LabPortStatus] {
-        guard let r = try? Command.run([Command.bridge, "-n", namespace, "-j", "link", "show"]), r.status == 0,
-              let a = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]] else { return [] }
+        guard let r = try? Command.labRun([Command.bridge, "-n", namespace, "-j", "link", "show"]), r.status == 0,
+              let a = try? JSONSerialization.jsonObject(with: Data(r.stdout)) as? [[String: Any]] else { return [] }
         return a.filter { p in bridge.map { p["master"] as? String == $0 } ?? (p["master"] != nil) }.compactMap { p in
             (p["ifname"] as? String).map { LabPortStatus(name: $0, state: p["state"] as? String) }
         }

@@ -2,6 +2,7 @@
 // target's namespace (a node, NODE-vm, switch1 or switch2), so every thread of it is inside,
 // stdin/stdout pass straight through and its exit status is the caller's.
 import Foundation
+import SystemIO
 
 extension LabEngine {
     /// The namespace of `target` in the lab, or an error listing the valid targets.

@@ -128,8 +128,8 @@ extension LabEngine {
 
     /// `ip -n NS -j -d link show` as JSON objects ([] when it cannot be read).
     static func links(_ namespace: String) -> [[String: Any]] {
-        guard let r = try? Command.run([Command.ip, "-n", namespace, "-j", "-d", "link", "show"]), r.status == 0,
-              let a = try? JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]] else { return [] }
+        guard let r = try? Command.labRun([Command.ip, "-n", namespace, "-j", "-d", "link", "show"]), r.status == 0,
+              let a = try? JSONSerialization.jsonObject(with: Data(r.stdout)) as? [[String: Any]] else { return [] }
         return a
     }
 

@@ -82,9 +82,9 @@ public enum LabEngine {
         if let inventory = request.inventoryPath { argv += ["--inventory", inventory, "--node", node.name] }
         let dir = store.path("\(node.name).apply")
         argv += ["--state-dir", dir, "--json"]
-        let r = try Command.run(argv, environment: ["XG_SCALE_LOCK_DIR": store.directory])
+        let r = try Command.labRun(argv, environment: ["XG_SCALE_LOCK_DIR": store.directory])
         guard r.status == 0 else {
-            let why = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+            let why = r.stderrText.trimmingCharacters(in: .whitespacesAndNewlines)
             throw LabError("applying \(request.profilePath) in node \(node.name) (\(node.namespace)) failed (exit \(r.status)): \(why)")
         }
     }
@@ -117,7 +117,7 @@ public enum LabEngine {
     static func moduleAvailable(_ module: String) -> Bool {
         if FileManager.default.fileExists(atPath: "/sys/module/\(module)") { return true }
         let modprobe = ["/usr/sbin/modprobe", "/sbin/modprobe"].first { FileManager.default.isExecutableFile(atPath: $0) }
-        guard let modprobe, let r = try? Command.run([modprobe, "-q", module]) else { return false }
+        guard let modprobe, let r = try? Command.labRun([modprobe, "-q", module]) else { return false }
         return r.status == 0
     }
 
@@ -130,6 +130,6 @@ public enum LabEngine {
     /// The names `ip netns list` shows.
     static func existingNamespaces() throws -> [String] {
         let r = try Command.check([Command.ip, "netns", "list"])
-        return r.stdout.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
+        return r.stdoutText.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
     }
 }

@@ -2,6 +2,7 @@
 // created in one lab namespace with its peer moved straight into another, so no interface ever
 // appears in the machine's own namespace.
 import NodeNetwork
+import SystemIO
 
 enum LabWiring {
     /// Both switches: a bridge with kernel STP and the profile's timers (the root's timers rule

@@ -1,5 +1,6 @@
 import Foundation
 import NodeNetwork
+import SystemIO
 
 /// What only /proc/net/bonding tells on a 6.1 kernel: the 802.3ad churn states of each slave
 /// (netlink carries them from kernel 6.x on; when it does, those are kept).
@@ -30,9 +31,9 @@ public enum BondProc {
             let needs = state.interfaces.contains {
                 $0.master == bond.name && $0.slave?.lacp != nil && $0.slave?.lacp?.actorChurnState == nil
             }
-            guard needs, let text = try? String(contentsOfFile: "/proc/thread-self/net/bonding/\(bond.name)",
-                                                encoding: .utf8) else { continue }
-            let churn = churnStates(text)
+            guard needs, let bytes = try? Files.read("/proc/thread-self/net/bonding/\(bond.name)",
+                                                     what: "bond status", maxBytes: 1 << 20) else { continue }
+            let churn = churnStates(String(decoding: bytes, as: UTF8.self))
             for i in state.interfaces.indices where state.interfaces[i].master == bond.name {
                 guard let c = churn[state.interfaces[i].name], state.interfaces[i].slave?.lacp != nil else { continue }
                 state.interfaces[i].slave!.lacp!.actorChurnState = c.actor

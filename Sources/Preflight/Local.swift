@@ -237,8 +237,10 @@ public enum Preflight {
         return lo <= hi ? lo...hi : nil
     }
 
-    public static func check(configPath: String, host: String?, minorCount: Int?, local: Bool = true) -> [Finding] {
-        let loaded = ConfigLoader.load(configPath, from: DiskFileSource())
+    /// `inputs`: how the caller's user names the inputs a fix points to (the CLI's flags).
+    public static func check(configPath: String, host: String?, minorCount: Int?, local: Bool = true,
+                             inputs: InputNames) -> [Finding] {
+        let loaded = ConfigLoader.load(configPath, from: DiskFileSource(), inputs: inputs)
         var facts = local ? LocalMachine.facts(ports: loaded.configuration.flatMap(portRange)) : nil
         if var f = facts, f.sockets.contains(where: { !$0.isKernelSocket }) {
             // Name the process behind sockets that sit on a DRBD port (few): cheap, and it makes
@@ -252,7 +254,8 @@ public enum Preflight {
         // From a coordinator (--no-local without --host) every host's view is checked and no
         // host is "this" one, so unknown-host does not apply.
         let options = CheckOptions(host: host ?? (local ? LocalMachine.hostname() : nil),
-                                   minorCount: LocalMachine.moduleMinorCount() ?? minorCount, local: facts)
+                                   minorCount: LocalMachine.moduleMinorCount() ?? minorCount, local: facts,
+                                   inputs: inputs)
         return Checker.check(loaded, options: options)
     }
 }

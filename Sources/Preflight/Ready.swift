@@ -4,9 +4,15 @@ import DRBD
 import SystemIO
 import Foundation
 
-/// Could not tell whether the resource is ready (exit 1): the error names what and the fix.
+/// Could not tell whether the resource is ready (exit 1): a `Diagnostic` naming what and the
+/// fix, at the configuration file when it is about it; printed after the command's name, so
+/// without a severity word.
 public struct ReadyProbeError: Error, CustomStringConvertible {
-    public var description: String
+    public var diagnostic: Diagnostic
+    init(at file: String = "", _ message: String, fix: String) {
+        diagnostic = Diagnostic(.error, at: SourceLocation(file: file, line: 0, column: 0), message, fix: fix)
+    }
+    public var description: String { diagnostic.text(severity: false) }
 }
 
 public enum ReadyProbe {
@@ -35,7 +41,7 @@ public enum ReadyProbe {
         }
         let proc: ProcDRBD
         do { proc = try ProcDRBD.parse(procText, source: sources.procDRBD) } catch {
-            throw ReadyProbeError(description: "\(error) (fix: check that \(sources.procDRBD) is DRBD's)")
+            throw ReadyProbeError("\(error)", fix: "check that \(sources.procDRBD) is DRBD's")
         }
         let config = readConfig(configPath)
         if proc.major >= 9 {
@@ -45,15 +51,15 @@ public enum ReadyProbe {
         }
         // 8.x: /proc/drbd lists minors only; the configuration says which are this resource's.
         guard let config else {
-            throw ReadyProbeError(description: "\(configPath): cannot read a valid DRBD configuration, needed with DRBD \(proc.version) to find \(resource)'s minors (fix: pass --config FILE; see xg-scale drbd check)")
+            throw ReadyProbeError(at: configPath, "cannot read a valid DRBD configuration, needed with DRBD \(proc.version) to find \(resource)'s minors", fix: "pass --config FILE; see xg-scale drbd check")
         }
         guard config.resources.contains(where: { $0.name == resource }) else {
-            throw ReadyProbeError(description: "\(configPath): no resource \(resource) (fix: check the name; resources: \(config.resources.map(\.name).sorted().joined(separator: ", ")))")
+            throw ReadyProbeError(at: configPath, "no resource \(resource)", fix: "check the name; resources: \(config.resources.map(\.name).sorted().joined(separator: ", "))")
         }
         let me = host ?? LocalMachine.hostname()
         let minors = config.minors(of: resource, on: me)
         guard !minors.isEmpty else {
-            throw ReadyProbeError(description: "\(configPath): resource \(resource) has no volume with a minor on host \(me) (fix: pass --host NAME as in its 'on NAME' section)")
+            throw ReadyProbeError(at: configPath, "resource \(resource) has no volume with a minor on host \(me)", fix: "pass --host NAME as in its 'on NAME' section")
         }
         let peer = config.resources.first { $0.name == resource }?.hosts.flatMap(\.names).filter { $0 != me }.first ?? "peer"
         return Readiness.judge(resource, state: proc.state(of: resource, minors: minors, peer: peer),
@@ -69,17 +75,17 @@ public enum ReadyProbe {
     static func statusJSON(_ resource: String, drbdsetup: String) throws -> ResourceState? {
         let run: Command.Result
         do { run = try Command.run([drbdsetup, "status", resource, "--json"], timeout: .seconds(30)) } catch {
-            throw ReadyProbeError(description: "cannot run \(drbdsetup): \(error) (fix: install drbd-utils)")
+            throw ReadyProbeError("cannot run \(drbdsetup): \(error)", fix: "install drbd-utils")
         }
         let data = Data(run.stdout), errText = run.stderrText
         if run.status != 0 {
             if errText.contains("No such resource") || errText.contains("Unknown resource") { return nil }
             let why = run.timedOut ? "did not answer within 30 s" : "exited \(run.status)"
-            throw ReadyProbeError(description: "\(drbdsetup) status \(resource) --json \(why): \(errText.split(separator: "\n").first ?? "") (fix: run it by hand to see why)")
+            throw ReadyProbeError("\(drbdsetup) status \(resource) --json \(why): \(errText.split(separator: "\n").first ?? "")", fix: "run it by hand to see why")
         }
         let resources: [StatusResource]
         do { resources = try JSONDecoder().decode([StatusResource].self, from: data) } catch {
-            throw ReadyProbeError(description: "\(drbdsetup) status --json printed something that is not its JSON: \(error) (fix: check drbd-utils' version, 9.x needed)")
+            throw ReadyProbeError("\(drbdsetup) status --json printed something that is not its JSON: \(error)", fix: "check drbd-utils' version, 9.x needed")
         }
         return resources.first { $0.name == resource }?.state
     }

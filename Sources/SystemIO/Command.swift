@@ -1,6 +1,7 @@
-// Run a short-lived helper program (drbdsetup, nft) from an argv, never a shell string: stdin
-// from /dev/null, stdout and stderr drained together with poll(2) (so a child that fills one
-// pipe while we wait on the other cannot deadlock), bounded in bytes and in time.
+// Run a short-lived helper program (drbdsetup, nft, ip) from an argv, never a shell string:
+// stdin from /dev/null or fed from bytes, stdout and stderr drained together with poll(2) (so a
+// child that fills one pipe while we wait on the other, or on its stdin, cannot deadlock),
+// bounded in bytes and in time.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -20,23 +21,39 @@ public enum Command {
     }
 
     /// Run `argv` (argv[0] looked up in PATH when it has no slash) and collect its output.
-    /// Output past `maxBytes` per stream is read and dropped. Throws `SystemError` only when the
-    /// program cannot be started (not found, not executable).
-    public static func run(_ argv: [String], timeout: Duration = .seconds(30),
-                           maxBytes: Int = 16 << 20) throws -> Result {
+    /// `environment` is added to ours (replacing a variable of the same name). `stdin`: bytes
+    /// written to the child's stdin while its output is read (nil: /dev/null). Output past
+    /// `maxBytes` per stream is read and dropped. Throws `SystemError` only when the program
+    /// cannot be started (not found, not executable).
+    public static func run(_ argv: [String], environment: [String: String] = [:], stdin: [UInt8]? = nil,
+                           timeout: Duration = .seconds(30), maxBytes: Int = 16 << 20) throws -> Result {
         precondition(!argv.isEmpty, "Command.run needs a program")
-        let out = try pipePair(argv[0]), err = try pipePair(argv[0])
-        let pid: pid_t
-        do { pid = try spawn(argv, stdout: out.write, stderr: err.write) } catch {
+        let out = try Spawn.pipePair(for: argv[0]), err = try Spawn.pipePair(for: argv[0])
+        let input: (read: Int32, write: Int32)?
+        do { input = try stdin.map { _ in try Spawn.pipePair(for: argv[0]) } } catch {
             for fd in [out.read, out.write, err.read, err.write] { close(fd) }
             throw error
         }
+        let pid: pid_t
+        do {
+            pid = try Spawn.start(argv, stdio: .init(stdin: input?.read, stdout: out.write, stderr: err.write),
+                                  environment: environment)
+        } catch {
+            for fd in [out.read, out.write, err.read, err.write] + (input.map { [$0.read, $0.write] } ?? []) { close(fd) }
+            throw error
+        }
         close(out.write); close(err.write)
-        defer { close(out.read); close(err.read) }
+        var feed: Feed? = nil
+        if let input {
+            close(input.read)
+            _ = fcntl(input.write, F_SETFL, fcntl(input.write, F_GETFL) | O_NONBLOCK)
+            feed = Feed(fd: input.write, bytes: stdin ?? [])
+        }
+        defer { close(out.read); close(err.read); feed?.close() }
         var result = Result(status: 0, stdout: [], stderr: [], timedOut: false)
         let deadline = ContinuousClock.now.advanced(by: timeout)
-        result.timedOut = !drain([(out.read, \Result.stdout), (err.read, \Result.stderr)], into: &result,
-                                 deadline: deadline, maxBytes: maxBytes)
+        result.timedOut = !drain([(out.read, \Result.stdout), (err.read, \Result.stderr)], feeding: &feed,
+                                 into: &result, deadline: deadline, maxBytes: maxBytes)
         if result.timedOut { kill(pid, SIGKILL) }
         // A child that closed its output but lives on is bounded by the same deadline.
         let (status, killed) = wait(pid, deadline: deadline)
@@ -45,45 +62,40 @@ public enum Command {
         return result
     }
 
-    private static func pipePair(_ program: String) throws -> (read: Int32, write: Int32) {
-        var fds: [Int32] = [-1, -1]
-        try posix("create a pipe for", program) { pipe(&fds) }
-        // Close-on-exec, so that no other child inherits our ends (pipe2 is not in Glibc's module).
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        return (fds[0], fds[1])
-    }
-
-    private static func spawn(_ argv: [String], stdout: Int32, stderr: Int32) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdout, 1)
-        posix_spawn_file_actions_adddup2(&actions, stderr, 2)
-        // The child starts with no signal blocked and every signal at its default action, whatever
-        // the caller (a service loop, a test runner) blocked or ignored.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t(), all = sigset_t()
-        sigemptyset(&none); sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var cArgs = argv.map { strdup($0) } + [nil]
-        defer { for p in cArgs { free(p) } }
-        var pid: pid_t = 0
-        let rc = argv[0].contains("/")
-            ? posix_spawn(&pid, argv[0], &actions, &attributes, &cArgs, environ)
-            : posix_spawnp(&pid, argv[0], &actions, &attributes, &cArgs, environ)
-        guard rc == 0 else {
-            throw SystemError("run", argv[0], errno: rc, fix: "install \(argv[0]) or give its full path")
+    /// The bytes still to write to a child's stdin (non-blocking), closed once all are written
+    /// or the child closed its end.
+    struct Feed {
+        let fd: Int32
+        let bytes: [UInt8]
+        var offset = 0
+        var open = true
+        init(fd: Int32, bytes: [UInt8]) {
+            self.fd = fd; self.bytes = bytes
+            if bytes.isEmpty { close() }
         }
-        return pid
+
+        /// Write what the pipe takes now; close it once everything is written or refused.
+        mutating func writeSome() {
+            while open && offset < bytes.count {
+                let (n, e) = bytes.withUnsafeBytes { Spawn.writeNoSignal(fd, UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+                if n > 0 { offset += n; continue }
+                if e == EINTR { continue }
+                if e == EAGAIN { return }
+                break  // EPIPE: the child closed its stdin
+            }
+            close()
+        }
+
+        mutating func close() {
+            guard open else { return }
+            _ = systemClose(fd)
+            open = false
+        }
     }
 
-    /// Read every stream until all reach end of file; false when the deadline came first.
-    private static func drain(_ streams: [(fd: Int32, into: WritableKeyPath<Result, [UInt8]>)],
+    /// Read every stream until all reach end of file, feeding stdin in the same poll(2) loop;
+    /// false when the deadline came first.
+    private static func drain(_ streams: [(fd: Int32, into: WritableKeyPath<Result, [UInt8]>)], feeding feed: inout Feed?,
                               into result: inout Result, deadline: ContinuousClock.Instant,
                               maxBytes: Int) -> Bool {
         var open = streams
@@ -91,9 +103,12 @@ public enum Command {
         while !open.isEmpty {
             let left = ContinuousClock.now.duration(to: deadline)
             guard left > .zero else { return false }
+            let feeding = feed?.open == true
             var polls = open.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+            if feeding { polls.append(pollfd(fd: feed!.fd, events: Int16(POLLOUT), revents: 0)) }
             let ms = Int32(min(max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000), 60_000))
             if poll(&polls, nfds_t(polls.count), ms) <= 0 { continue }
+            if feeding, polls.removeLast().revents != 0 { feed!.writeSome() }
             for (i, p) in polls.enumerated().reversed() where p.revents != 0 {
                 let n = read(p.fd, &chunk, chunk.count)
                 if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
@@ -122,3 +137,6 @@ public enum Command {
         return (signal == 0 ? (status >> 8) & 0xff : 128 + signal, killed)
     }
 }
+
+/// close(2), for types with a `close` member of their own.
+func systemClose(_ fd: Int32) -> Int32 { close(fd) }

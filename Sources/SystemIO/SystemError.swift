@@ -34,10 +34,10 @@ public struct SystemError: Error, CustomStringConvertible, Equatable, Sendable {
         self.fix = fix
     }
 
-    public var description: String {
-        let head = operation == "refuse" ? "\(path): \(reason)" : "cannot \(operation) \(path): \(reason)"
-        return fix.isEmpty ? head : "\(head) (fix: \(fix))"
-    }
+    /// What went wrong, without the fix: "cannot open PATH: REASON", or "PATH: REASON" for a refusal.
+    public var summary: String { operation == "refuse" ? "\(path): \(reason)" : "cannot \(operation) \(path): \(reason)" }
+
+    public var description: String { fix.isEmpty ? summary : "\(summary) (fix: \(fix))" }
 }
 
 /// Run a call that returns -1 and sets errno, retrying on EINTR; throw `SystemError` otherwise.

@@ -26,6 +26,7 @@ import TestSupport
     @Test func aGivenAddressPullsTheOthersOntoItsNetwork() throws {
         var req = AllocationRequest(name: "new", hosts: ["n1", "n2"])
         req.addresses = ["n1": "192.168.1.1"]
+        req.inputs = cliSpelling
         let a = try Allocator.allocate(req, in: mixedConfig())
         #expect(a.hosts.map(\.address) == ["192.168.1.1", "192.168.1.2"])
         #expect(a.hosts[0].addressReason == "given with --address")

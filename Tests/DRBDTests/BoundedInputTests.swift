@@ -100,7 +100,7 @@ import TestSupport
                 text += "}\n"
             }
             let c = try #require(load(text).configuration, "round \(round)")
-            let ours = Checker.check(c, options: CheckOptions()).filter { $0.check == .portConflict }
+            let ours = Checker.check(c, options: CheckOptions(inputs: cliSpelling)).filter { $0.check == .portConflict }
             #expect(ours == pairwisePortConflicts(c), "round \(round):\n\(text)")
         }
     }
@@ -144,14 +144,17 @@ import TestSupport
         let c = try config(resource)
         var req = AllocationRequest(name: "vm", hosts: ["a", "b"])
         req.disk = disk
+        // The core names the disk as the caller's user spells it (the CLI hands in --disk).
+        req.inputs.disk = "disk-path"
         do {
             let a = try Allocator.allocate(req, in: c)
             Issue.record("allocated:\n\(a.text)")
         } catch {
-            #expect(error.message.hasPrefix("--disk '"), "\(error)")
+            #expect(error.message.hasPrefix("disk-path '"), "\(error)")
             #expect(error.message.contains(why), "\(error)")
             #expect(!error.message.contains("\n"))
-            #expect(error.fix.contains("--disk /dev/vg0/vm"))
+            #expect(error.fix.contains("disk-path /dev/vg0/vm"))
+            #expect(!error.description.contains("--"), "\(error)")
         }
         req.disk = "/dev/vg0/{name}"
         req.meta = disk

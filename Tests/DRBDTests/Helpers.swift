@@ -9,6 +9,12 @@ func load(_ files: [String: String], main: String = "/etc/drbd.conf") -> LoadRes
 
 func load(_ text: String) -> LoadResult { load(["/etc/drbd.conf": text]) }
 
+/// The DRBD inputs spelled as xg-scale's CLI hands them in (InputNames.xgScale in
+/// Sources/xg-scale), for core tests whose expected texts are the ones users see.
+let cliSpelling = InputNames(config: "--config", host: "--host", noLocal: "--no-local", hosts: "--hosts",
+                             address: "--address", portRange: "--port-range", disk: "--disk", meta: "--meta",
+                             allocate: "xg-scale drbd allocate")
+
 func fixturesRoot() -> String { packageRoot().appendingPathComponent("Tests/Fixtures/drbd").path }
 
 /// The corpus: every main configuration file under Tests/Fixtures/drbd (not the included ones).

@@ -15,7 +15,8 @@ public enum ClusterPreflight {
         let only = try Inputs.selection(o.resources, in: config)
         let pairs = PairDerivation.pairs(config, resources: only)
         guard !pairs.isEmpty else {
-            throw PreflightError("\(config.files.first ?? o.configPath): error: no resource has two hosts with addresses to connect (fix: check the 'on HOST { address ...; }' sections, or --resource)")
+            throw PreflightError(at: config.files.first ?? o.configPath, "no resource has two hosts with addresses to connect",
+                                 fix: "check the 'on HOST { address ...; }' sections, or --resource")
         }
         let nodes = PairDerivation.nodes(config, pairs: pairs, resources: only)
         let transport = try Inputs.transport(o)
@@ -23,7 +24,7 @@ public enum ClusterPreflight {
         for n in nodes {
             do { argvs[n] = try transport.argv(for: n) } catch {
                 let loc = config.resources.lazy.compactMap { r in r.hosts.first { $0.names.contains(n) }?.location }.first
-                throw PreflightError("\(loc.map { "\($0.file):\($0.line): " } ?? "")error: \(error.description)")
+                throw PreflightError(at: loc?.file ?? "", line: loc?.line ?? 0, error)
             }
         }
         let isSSH = o.execTemplate == nil

@@ -26,17 +26,17 @@ public enum EphemeralPorts {
         }
     }
 
-    static func findings(_ task: NodeTask, range: ClosedRange<Int>?, reserved: [ClosedRange<Int>]) -> [NodeFinding] {
+    static func findings(_ task: NodeTask, range: ClosedRange<Int>?, reserved: [ClosedRange<Int>]) -> [Finding] {
         guard let range else { return [] }
-        var out: [NodeFinding] = []
+        var out: [Finding] = []
         var seen = Set<Int>()
         for r in task.configuration.resources {
             for e in r.endpoints where e.machine == task.node && range.contains(e.endpoint.port) {
                 let p = e.endpoint.port
                 guard !reserved.contains(where: { $0.contains(p) }), seen.insert(p).inserted else { continue }
-                out.append(NodeFinding(severity: .warning, check: "port-ephemeral", resource: r.name, host: task.node,
-                                       at: e.endpoint.location ?? r.location,
-                                       message: "port \(p) lies in net.ipv4.ip_local_port_range \(range.lowerBound)-\(range.upperBound) and is not in ip_local_reserved_ports: any outgoing connection may take it before DRBD binds it",
+                out.append(Finding(.warning, .portEphemeral, resource: r.name, host: task.node,
+                                   at: e.endpoint.location ?? r.location,
+                                   "port \(p) lies in net.ipv4.ip_local_port_range \(range.lowerBound)-\(range.upperBound) and is not in ip_local_reserved_ports: any outgoing connection may take it before DRBD binds it",
                                        fix: "reserve it: sysctl -w net.ipv4.ip_local_reserved_ports=\(p) (add to /etc/sysctl.d), or move the DRBD port below \(range.lowerBound)"))
             }
         }

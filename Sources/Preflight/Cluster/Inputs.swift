@@ -15,21 +15,59 @@ public struct ClusterOptions: Sendable {
     public var parallel = 16
     /// This executable, for --exec (the node side is this same binary).
     public var selfPath: String
+    /// How the caller's user names the DRBD inputs in a fix (the CLI's flags).
+    public var inputs: InputNames = .plain
     public init(configPath: String, selfPath: String) { self.configPath = configPath; self.selfPath = selfPath }
 }
 
-/// A problem that stops the preflight before it starts: printed once, exit 1.
+/// A problem that stops the preflight before it starts: printed once, exit 1. It is a
+/// `Diagnostic` (where, what, the fix) like every problem in a user's file; the place is said as
+/// far as it is known (FILE:LINE:COL, FILE:LINE, FILE, or nothing for a command-line value).
 public struct PreflightError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ d: String) { description = d }
+    public var diagnostic: Diagnostic
+    /// Said after the fix (how many more problems the file has, say).
+    public var note: String?
+    /// The place is in the message already, and no severity is said (a refused inventory value).
+    private var placeInMessage = false
+
+    public init(_ diagnostic: Diagnostic, note: String? = nil) { self.diagnostic = diagnostic; self.note = note }
+
+    /// An error at `file` (line and column 0: the file as a whole; "" for no file).
+    init(at file: String, line: Int = 0, column: Int = 0, _ message: String, fix: String?, note: String? = nil) {
+        self.init(Diagnostic(.error, at: SourceLocation(file: file, line: line, column: column), message, fix: fix), note: note)
+    }
+
+    /// A problem whose text names its place itself.
+    init(placed message: String, fix: String) {
+        self.init(at: "", message, fix: fix)
+        placeInMessage = true
+    }
+
+    /// A transport that cannot be built, at `file`:`line` when a file gave it.
+    init(at file: String = "", line: Int = 0, _ e: TransportError) { self.init(at: file, line: line, e.message, fix: e.fix) }
+
+    public var description: String {
+        diagnostic.text(place: !placeInMessage, severity: !placeInMessage) + (note.map { " (\($0))" } ?? "")
+    }
+}
+
+extension Diagnostic {
+    /// The house style `FILE:LINE:COL: error: WHAT (fix: HOW)` with the place said as far as it
+    /// is known: a 0 column or line, or an empty file, is left out with its colon.
+    func text(place: Bool = true, severity: Bool = true) -> String {
+        let l = location
+        let at = !place || l.file.isEmpty ? ""
+            : l.file + (l.line > 0 ? ":\(l.line)" + (l.column > 0 ? ":\(l.column)" : "") : "") + ": "
+        return at + (severity ? "\(self.severity.rawValue): " : "") + message + (fix.map { " (fix: \($0))" } ?? "")
+    }
 }
 
 enum Inputs {
     /// The configuration with every --new file's resources added; any parse error stops.
     static func configuration(_ o: ClusterOptions) throws(PreflightError) -> Configuration {
-        var config = try load(o.configPath, what: "the DRBD configuration", option: "--config")
+        var config = try load(o.configPath, what: "the DRBD configuration", option: "--config", inputs: o.inputs)
         for f in o.newFiles {
-            let extra = try load(f, what: "the new resource file", option: "--new")
+            let extra = try load(f, what: "the new resource file", option: "--new", inputs: o.inputs)
             config.resources += extra.resources
             config.files += extra.files
             config.dialect = max(config.dialect, extra.dialect)
@@ -37,18 +75,18 @@ enum Inputs {
         return config
     }
 
-    static func load(_ path: String, what: String, option: String) throws(PreflightError) -> Configuration {
+    static func load(_ path: String, what: String, option: String, inputs: InputNames) throws(PreflightError) -> Configuration {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
               FileManager.default.isReadableFile(atPath: path) else {
-            throw PreflightError("\(path): error: cannot read \(what) (fix: pass an existing file with \(option))")
+            throw PreflightError(at: path, "cannot read \(what)", fix: "pass an existing file with \(option)")
         }
-        let loaded = ConfigLoader.load(path, from: DiskFileSource())
+        let loaded = ConfigLoader.load(path, from: DiskFileSource(), inputs: inputs)
         if let e = loaded.errors.first {
-            let more = loaded.errors.count > 1 ? " (\(loaded.errors.count - 1) more; 'xg-scale drbd check --config \(path)' lists them all)" : ""
-            throw PreflightError("\(e.location.file):\(e.location.line): error: \(e.message) (fix: \(e.fix))\(more)")
+            let more = loaded.errors.count > 1 ? "\(loaded.errors.count - 1) more; 'xg-scale drbd check --config \(path)' lists them all" : nil
+            throw PreflightError(at: e.location.file, line: e.location.line, e.message, fix: e.fix, note: more)
         }
-        guard let c = loaded.configuration else { throw PreflightError("\(path): error: nothing could be read (fix: check the file)") }
+        guard let c = loaded.configuration else { throw PreflightError(at: path, "nothing could be read", fix: "check the file") }
         return c
     }
 
@@ -57,7 +95,8 @@ enum Inputs {
         guard !names.isEmpty else { return nil }
         let known = Set(c.resources.map(\.name))
         for n in names where !known.contains(n) {
-            throw PreflightError("\(c.files.first ?? ""): error: no resource '\(n)' in the configuration (fix: use one of: \(known.sorted().joined(separator: ", ")))")
+            throw PreflightError(at: c.files.first ?? "", "no resource '\(n)' in the configuration",
+                                 fix: "use one of: \(known.sorted().joined(separator: ", "))")
         }
         return Set(names)
     }
@@ -71,17 +110,18 @@ enum Inputs {
         var out: [String: NodeAccess] = [:]
         for n in inv.nodes {
             for name in ["ansible_host", "ansible_user", "ansible_port"] {
-                if let why = n.refused[name] { throw PreflightError("\(why) (fix: \(ValueRule.fix))") }
+                if let why = n.refused[name] { throw PreflightError(placed: why, fix: ValueRule.fix) }
             }
             let vars = inv.vars.merging(n.vars) { $1 }
             var a = NodeAccess(sshTarget: vars["ssh-target"] ?? ansibleTarget(vars, node: n.name), remoteBinary: vars["xg-scale"])
             if let cmd = vars["ssh-command"] {
                 do { a.sshCommand = try Transport.parseTemplate(cmd, what: "\(path): nodes.\(n.name).vars.ssh-command", needsNode: false) }
-                catch { throw PreflightError("\(path):\(n.location.line): error: \(error.description)") }
+                catch { throw PreflightError(at: path, line: n.location.line, error) }
             }
             if let port = vars["ansible_port"] {
                 guard let p = Int(port), (1...65535).contains(p) else {
-                    throw PreflightError("\(path):\(n.location.line): error: ansible_port of \(n.name) is '\(port)', not a port number (fix: write a number from 1 to 65535)")
+                    throw PreflightError(at: path, line: n.location.line, "ansible_port of \(n.name) is '\(port)', not a port number",
+                                         fix: "write a number from 1 to 65535")
                 }
                 a.sshCommand = (a.sshCommand ?? ["ssh"]) + ["-p", String(p)]
             }
@@ -101,9 +141,12 @@ enum Inputs {
             return text
         }
         let main: String?
-        do { main = try text(path, what: "inventory") } catch { throw PreflightError("error: \(error)") }
+        do { main = try text(path, what: "inventory") } catch {
+            let e = error as? SystemError
+            throw PreflightError(at: "", e?.summary ?? "\(error)", fix: e.flatMap { $0.fix.isEmpty ? nil : $0.fix })
+        }
         guard let main else {
-            throw PreflightError("\(path): error: cannot read the inventory (fix: pass an existing file with --inventory)")
+            throw PreflightError(at: path, "cannot read the inventory", fix: "pass an existing file with --inventory")
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         do {
@@ -115,7 +158,7 @@ enum Inputs {
                 }
             }, listing: { rel in UserFiles.listFolder(folder.appendingPathComponent(rel).path) })
         } catch {
-            throw PreflightError(error.errors.first.map { "\($0)" } ?? "\(path): error: invalid inventory")
+            throw error.errors.first.map { PreflightError($0) } ?? PreflightError(at: path, "invalid inventory", fix: nil)
         }
     }
 
@@ -129,7 +172,7 @@ enum Inputs {
     static func transport(_ o: ClusterOptions) throws(PreflightError) -> Transport {
         if let t = o.execTemplate {
             do { return .exec(template: try Transport.parseTemplate(t, what: "--exec", needsNode: true), selfPath: o.selfPath) }
-            catch { throw PreflightError("error: \(error.description)") }
+            catch { throw PreflightError(error) }
         }
         return .ssh(access: try access(o.inventoryPath), connectTimeoutSeconds: 10)
     }

@@ -9,13 +9,14 @@ import Glibc
 #endif
 
 public enum NodeSide {
-    /// Serve one coordinator on stdin/stdout. Returns the exit status.
-    public static func run() -> Int32 {
+    /// Serve one coordinator on stdin/stdout. Returns the exit status. `inputs`: how the
+    /// findings' fixes name the DRBD inputs (the CLI's flags).
+    public static func run(inputs: InputNames) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
         let input = LineReader(fd: 0)
         // The task must arrive promptly; the lifetime it names starts then.
         guard let line = input.next(deadline: .now + .seconds(60)),
-              let task = try? JSONDecoder().decode(NodeTask.self, from: line) else {
+              let task = try? JSONDecoder().decode(NodeTask.self, from: Data(line)) else {
             printErr("preflight-node: no task on stdin (it is started by 'xg-scale preflight')")
             return 1
         }
@@ -30,10 +31,10 @@ public enum NodeSide {
         let server = EchoServer(task.listen, sockets: socks)
         server.start()
         let facts = NodeFacts(node: task.node, hostname: LocalMachine.hostname(),
-                              findings: findings(task, sockets: socks), listeners: server.statuses,
+                              findings: findings(task, sockets: socks, inputs: inputs), listeners: server.statuses,
                               ruleset: nftRuleset())
         guard emit(facts) else { server.stop(); return 0 }
-        guard let l = input.next(deadline: deadline), let plan = try? JSONDecoder().decode(ConnectPlan.self, from: l) else {
+        guard let l = input.next(deadline: deadline), let plan = try? JSONDecoder().decode(ConnectPlan.self, from: Data(l)) else {
             server.stop()
             return 0
         }
@@ -67,17 +68,17 @@ public enum NodeSide {
     static func printErr(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
 
     /// `drbd check`'s findings for this node, and the port-ephemeral warnings.
-    static func findings(_ task: NodeTask, sockets: [LocalSocket]) -> [NodeFinding] {
+    static func findings(_ task: NodeTask, sockets: [LocalSocket], inputs: InputNames) -> [Finding] {
         var facts = LocalFacts(addresses: LocalMachine.interfaceAddresses(), sockets: sockets,
                                sizeOf: { LocalMachine.size(of: $0) })
         let ports = Set(task.own.map(\.port))
         for i in facts.sockets.indices where ports.contains(facts.sockets[i].port) && !facts.sockets[i].isKernelSocket {
             facts.sockets[i].owner = LocalMachine.owner(ofSocketInode: facts.sockets[i].inode)
         }
-        let options = CheckOptions(host: task.node, minorCount: LocalMachine.moduleMinorCount(), local: facts)
+        let options = CheckOptions(host: task.node, minorCount: LocalMachine.moduleMinorCount(), local: facts,
+                                   inputs: inputs)
         // This node's findings, and those of the configuration as a whole (no host).
         var out = Checker.check(task.configuration, options: options).filter { $0.host == nil || $0.host == task.node }
-            .map(NodeFinding.init)
         out += EphemeralPorts.findings(task, range: EphemeralPorts.localRange(), reserved: EphemeralPorts.reserved())
         return out
     }

@@ -69,10 +69,10 @@ public struct PairReport: Codable, Sendable {
 public struct NodeReport: Codable, Sendable {
     public var node: String
     public var reachable: Bool
-    public var findings: [NodeFinding]
+    public var findings: [Finding]
     /// Why the node could not be reached (extension; null when reachable).
     public var error: String?
-    public init(node: String, reachable: Bool, findings: [NodeFinding], error: String?) {
+    public init(node: String, reachable: Bool, findings: [Finding], error: String?) {
         self.node = node; self.reachable = reachable; self.findings = findings; self.error = error
     }
     enum CodingKeys: String, CodingKey { case node, reachable, findings, error }

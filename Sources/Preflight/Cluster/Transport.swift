@@ -4,9 +4,13 @@
 // values: names that a shell would read specially are refused.
 import Foundation
 
+/// A node that cannot be reached safely: what is wrong and the fix (a `PreflightError` adds the
+/// place, when a file gave the value).
 public struct TransportError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ d: String) { description = d }
+    public var message: String
+    public var fix: String
+    public init(_ message: String, fix: String) { self.message = message; self.fix = fix }
+    public var description: String { "\(message) (fix: \(fix))" }
 }
 
 /// How to reach one node (from the inventory: vars ssh-target, ssh-command, xg-scale).
@@ -38,14 +42,14 @@ public enum Transport: Sendable, Equatable {
     public static func parseTemplate(_ text: String, what: String, needsNode: Bool) throws(TransportError) -> [String] {
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard !words.isEmpty else {
-            throw TransportError("\(what) is empty (fix: pass a command, e.g. --exec 'ip netns exec {node}')")
+            throw TransportError("\(what) is empty", fix: "pass a command, e.g. --exec 'ip netns exec {node}'")
         }
         let shellSyntax = "'\"\\`$;&|<>()*?!~#\n"
         if let bad = text.first(where: { shellSyntax.contains($0) }) {
-            throw TransportError("\(what) '\(text)' contains '\(bad)': it is split on blanks into an argv and run without a shell, so quoting, variables and redirections mean nothing (fix: write the words plainly, e.g. 'ip netns exec {node}')")
+            throw TransportError("\(what) '\(text)' contains '\(bad)': it is split on blanks into an argv and run without a shell, so quoting, variables and redirections mean nothing", fix: "write the words plainly, e.g. 'ip netns exec {node}'")
         }
         if needsNode && !words.contains(where: { $0.contains("{node}") }) {
-            throw TransportError("\(what) '\(text)' has no {node} (fix: put {node} where the node's name goes, e.g. 'ip netns exec {node}')")
+            throw TransportError("\(what) '\(text)' has no {node}", fix: "put {node} where the node's name goes, e.g. 'ip netns exec {node}'")
         }
         return words
     }
@@ -53,7 +57,7 @@ public enum Transport: Sendable, Equatable {
     /// The argv that starts the node side for `node`.
     public func argv(for node: String) throws(TransportError) -> [String] {
         guard Transport.isSafeName(node) else {
-            throw TransportError("host name '\(node)' has characters a shell would interpret or starts with '-' (fix: use letters, digits, '.', '_' and '-' in drbd.conf host names)")
+            throw TransportError("host name '\(node)' has characters a shell would interpret or starts with '-'", fix: "use letters, digits, '.', '_' and '-' in drbd.conf host names")
         }
         switch self {
         case .exec(let template, let selfPath):
@@ -62,11 +66,11 @@ public enum Transport: Sendable, Equatable {
             let a = access[node] ?? NodeAccess()
             let target = a.sshTarget ?? node
             guard Transport.isSafeName(target, extra: "@:") else {
-                throw TransportError("ssh target '\(target)' of node \(node) has characters a shell would interpret (fix: use user@host with letters, digits, '.', '_', '-')")
+                throw TransportError("ssh target '\(target)' of node \(node) has characters a shell would interpret", fix: "use user@host with letters, digits, '.', '_', '-'")
             }
             let remote = a.remoteBinary ?? "xg-scale"
             guard Transport.isSafeName(remote, extra: "/+") || remote.hasPrefix("/") && Transport.isSafeName(String(remote.dropFirst()), extra: "/+") else {
-                throw TransportError("xg-scale path '\(remote)' of node \(node) has characters a shell would interpret (fix: give a plain path)")
+                throw TransportError("xg-scale path '\(remote)' of node \(node) has characters a shell would interpret", fix: "give a plain path")
             }
             return (a.sshCommand ?? ["ssh"]) + ["-o", "BatchMode=yes", "-o", "ConnectTimeout=\(timeout)", "-T",
                                                  target, remote, "preflight-node"]

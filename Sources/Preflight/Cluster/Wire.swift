@@ -44,47 +44,16 @@ public struct ListenStatus: Codable, Sendable {
     }
 }
 
-/// A finding as `drbd check` prints it (same JSON keys); `check` is free text so the cluster
-/// checks (port-ephemeral) sit beside the configuration's.
-public struct NodeFinding: Codable, Sendable, Hashable {
-    public var severity: Diagnostic.Severity
-    public var check: String
-    public var resource: String?
-    public var host: String?
-    public var file: String
-    public var line: Int
-    public var column: Int
-    public var message: String
-    public var fix: String
-
-    public init(_ f: Finding) {
-        severity = f.severity; check = f.check.rawValue; resource = f.resource; host = f.host
-        file = f.file; line = f.line; column = f.column; message = f.message; fix = f.fix
-    }
-    public init(severity: Diagnostic.Severity, check: String, resource: String?, host: String?, at loc: SourceLocation?,
-                message: String, fix: String) {
-        self.severity = severity; self.check = check; self.resource = resource; self.host = host
-        file = loc?.file ?? ""; line = loc?.line ?? 0; column = loc?.column ?? 0
-        self.message = message; self.fix = fix
-    }
-    enum CodingKeys: String, CodingKey { case severity, check, resource, host, file, line, column, message, fix }
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(severity, forKey: .severity); try c.encode(check, forKey: .check)
-        try c.encode(resource, forKey: .resource); try c.encode(host, forKey: .host)
-        try c.encode(file, forKey: .file); try c.encode(line, forKey: .line); try c.encode(column, forKey: .column)
-        try c.encode(message, forKey: .message); try c.encode(fix, forKey: .fix)
-    }
-}
-
 public struct NodeFacts: Codable, Sendable {
     public var node: String
     public var hostname: String
-    public var findings: [NodeFinding]
+    /// `drbd check`'s findings for this node and the cluster's own (port-ephemeral): DRBD's
+    /// `Finding`, the same JSON keys on the wire as in `drbd check --json`.
+    public var findings: [Finding]
     public var listeners: [ListenStatus]
     /// `nft -j list ruleset` output, nil when nft is missing or failed.
     public var ruleset: String?
-    public init(node: String, hostname: String, findings: [NodeFinding], listeners: [ListenStatus], ruleset: String?) {
+    public init(node: String, hostname: String, findings: [Finding], listeners: [ListenStatus], ruleset: String?) {
         self.node = node; self.hostname = hostname; self.findings = findings; self.listeners = listeners; self.ruleset = ruleset
     }
 }

@@ -169,7 +169,8 @@ extension XGScale.Drbd {
             let path = absolute(config)
             do { try requireReadable(path) } catch { drbdFail("\(error)") }
             if let m = minorCount, m < 1 { drbdFail("error: --minor-count must be at least 1 (fix: pass the module's minor_count, e.g. --minor-count 32)") }
-            let findings = Preflight.check(configPath: path, host: host, minorCount: minorCount, local: !noLocal)
+            let findings = Preflight.check(configPath: path, host: host, minorCount: minorCount, local: !noLocal,
+                                           inputs: .xgScale)
             if json {
                 print(try JSONOutput.string(FindingsReport(findings: findings)), terminator: "")
             } else {
@@ -259,6 +260,7 @@ extension XGScale.Drbd {
             }
             var req = AllocationRequest(name: name, hosts: hosts.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) })
             req.portRange = lo...hi
+            req.inputs = .xgScale
             req.disk = disk
             req.meta = meta
             for a in address {
@@ -270,7 +272,7 @@ extension XGScale.Drbd {
                 guard let v = Dialect(rawValue: d) else { drbdFail("error: --dialect '\(d)' is unknown (fix: pass 8.3, 8.4 or 9)") }
                 req.dialect = v
             }
-            let loaded = ConfigLoader.load(path, from: DiskFileSource())
+            let loaded = ConfigLoader.load(path, from: DiskFileSource(), inputs: .xgScale)
             if let e = loaded.errors.first {
                 drbdFail("\(e.location): error: \(e.message) (fix: \(e.fix); run 'xg-scale drbd check' to see every problem)")
             }

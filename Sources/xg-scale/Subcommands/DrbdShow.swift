@@ -48,7 +48,7 @@ extension XGScale.Drbd {
         func run() throws {
             let path = absolute(config)
             do { try requireReadable(path) } catch { drbdFail("\(error)") }
-            let loaded = ConfigLoader.load(path, from: DiskFileSource())
+            let loaded = ConfigLoader.load(path, from: DiskFileSource(), inputs: .xgScale)
             guard loaded.errors.isEmpty, let model = loaded.configuration else {
                 drbdFail(loaded.errors.map { "\($0)" }.joined(separator: "\n"))
             }

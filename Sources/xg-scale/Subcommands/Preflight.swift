@@ -97,7 +97,7 @@ extension XGScale {
             guard parallel >= 1 else { fail("error: --parallel must be at least 1 (fix: pass e.g. --parallel 16)") }
             var o = ClusterOptions(configPath: absolutePath(config), selfPath: selfExecutable())
             o.newFiles = newFiles.map(absolutePath); o.resources = resources; o.inventoryPath = inventory
-            o.execTemplate = execTemplate; o.timeoutMs = timeout; o.parallel = parallel
+            o.execTemplate = execTemplate; o.timeoutMs = timeout; o.parallel = parallel; o.inputs = .xgScale
             let report: ClusterReport
             do { report = try ClusterPreflight.run(o) } catch { fail(error.description) }
             print(json ? try JSONOutput.string(report) : PreflightText.render(report), terminator: "")
@@ -120,7 +120,7 @@ extension XGScale {
         )
 
         func run() throws {
-            let status = NodeSide.run()
+            let status = NodeSide.run(inputs: .xgScale)
             if status != 0 { throw ExitCode(status) }
         }
     }
@@ -157,7 +157,7 @@ enum PreflightText {
         for n in r.nodes {
             if let e = n.error { out += "node \(n.node): unreachable: \(e)\n" }
             for f in n.findings {
-                out += "node \(n.node): \(f.file):\(f.line): \(f.severity.rawValue): \(f.check): \(f.message) (fix: \(f.fix))\n"
+                out += "node \(n.node): \(f.file):\(f.line): \(f.severity.rawValue): \(f.check.rawValue): \(f.message) (fix: \(f.fix))\n"
             }
         }
         let counts = r.counts.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: ", ")
