@@ -60,14 +60,10 @@ public enum Change: Sendable, Equatable {
     /// One line for humans, close to the `ip` command that would do the same.
     public var summary: String {
         switch self {
-        case .create(let i):
-            switch i.kind {
-            case .veth: return "create veth \(i.name) peer \(i.peer ?? "?")"
-            default: return "create \(i.kind.rawValue) \(i.name)"
-            }
+        case .create(let i): return i.kind.unit.createSummary(i)
         case .delete(let n): return "delete \(n)"
-        case .setBridge(let n, let b): return "set bridge \(n) \(Change.describe(b))"
-        case .setBond(let n, let b, _): return "set bond \(n) \(Change.describe(b))"
+        case .setBridge(let n, let b): return "set bridge \(n) \(BridgeKind.describe(b))"
+        case .setBond(let n, let b, _): return "set bond \(n) \(BondKind.describe(b))"
         case .setMaster(let n, let m): return "set \(n) master \(m)"
         case .releaseMaster(let n): return "set \(n) nomaster"
         case .setPort(let n, let p):
@@ -83,21 +79,6 @@ public enum Change: Sendable, Equatable {
         case .addRoute(let r): return "add route \(r.destination) via \(r.gateway)" + (r.device.map { " dev \($0)" } ?? "")
         case .removeRoute(let r): return "remove route \(r.destination) via \(r.gateway)" + (r.device.map { " dev \($0)" } ?? "")
         }
-    }
-
-    static func describe(_ b: BridgeSettings) -> String {
-        var parts = ["stp \(b.stp ? "on" : "off")"]
-        if let v = b.priority { parts.append("priority \(v)") }
-        if let v = b.forwardDelay { parts.append("forward-delay \(Plan.format(v))") }
-        if let v = b.helloTime { parts.append("hello-time \(Plan.format(v))") }
-        if let v = b.maxAge { parts.append("max-age \(Plan.format(v))") }
-        return parts.joined(separator: " ")
-    }
-
-    static func describe(_ b: BondSettings) -> String {
-        var parts = ["mode \(b.mode)"]
-        for spec in BondOptionSpec.all { if let v = b[spec.option] { parts.append(spec.describe(v)) } }
-        return parts.joined(separator: " ")
     }
 }
 
@@ -177,10 +158,8 @@ public enum Plan {
     /// addresses and up are separate steps.
     static func creation(of want: Interface) -> Interface {
         var i = Interface(name: want.name, kind: want.kind, up: false)
-        i.bridge = want.bridge
-        i.bond = want.bond
-        i.peer = want.peer
         i.mtu = want.mtu
+        want.kind.unit.creationSettings(from: want, into: &i)
         return i
     }
 
@@ -200,17 +179,9 @@ public enum Plan {
         }.map { state.interfaces[$0] }
     }
 
+    /// Same STP state, and every setting `want` gives is the same (timers within one tick).
     public static func bridgeMatches(_ want: BridgeSettings, _ cur: BridgeSettings) -> Bool {
-        func close(_ w: Double?, _ c: Double?) -> Bool {
-            guard let w else { return true }
-            guard let c else { return false }
-            return abs(w - c) <= timerTolerance
-        }
-        return want.stp == cur.stp
-            && (want.priority == nil || want.priority == cur.priority)
-            && close(want.forwardDelay, cur.forwardDelay)
-            && close(want.helloTime, cur.helloTime)
-            && close(want.maxAge, cur.maxAge)
+        BridgeKind.matches(want, cur)
     }
 
     /// Same mode, and every option `want` gives that the mode uses is the same (arp-ip-target as

@@ -49,7 +49,7 @@ struct PlanBuilder {
         for name in owned.sorted() where !wanted.contains(name) {
             guard let cur = lookup(name) else { continue }
             // Deleting one end of a veth deletes both: skip the peer if already planned.
-            if cur.kind == .veth, let peer = cur.peer, out.contains(.delete(name: peer)) { continue }
+            if let peer = cur.kind.unit.partner(of: cur), out.contains(.delete(name: peer)) { continue }
             out.append(.delete(name: name))
         }
     }
@@ -59,66 +59,36 @@ struct PlanBuilder {
         for want in desired.interfaces {
             if created.contains(want.name) { continue }
             if let cur = lookup(want.name) {
-                // An uplink is whatever link exists under that name (a NIC, a veth in a lab, a
-                // Xen vif...): the profile never changes its kind.
-                if cur.kind == want.kind || want.kind == .device { continue }
+                // An uplink is whatever link exists under that name: its kind is never changed.
+                if cur.kind == want.kind || want.kind.unit.takesAnyExistingLink { continue }
                 if owned.contains(want.name) {
                     out.append(.delete(name: want.name))
                 } else {
                     throw PlanError.kindConflict(name: want.name, existing: cur.kind, wanted: want.kind)
                 }
-            } else if want.kind == .device || want.kind == .other {
+            } else if !want.kind.unit.isCreated {
                 throw PlanError.missingDevice(want.name)
             }
             out.append(.create(Plan.creation(of: want)))
             created.insert(want.name)
-            if want.kind == .veth, let peer = want.peer { created.insert(peer) }
+            if let peer = want.kind.unit.partner(of: want) { created.insert(peer) }
         }
     }
 
-    /// 3. Options of existing bridges and bonds.
+    /// 3. The settings of each existing interface's kind (a bridge's STP, a bond's options).
     mutating func changeSettings() {
         for want in desired.interfaces where !created.contains(want.name) {
             guard let cur = lookup(want.name) else { continue }
-            if let wb = want.bridge, let cb = cur.bridge { changeBridge(want.name, wb, cb) }
-            if let wb = want.bond, let cb = cur.bond { changeBond(want.name, wb, cb, up: cur.up) }
+            want.kind.unit.changeSettings(want, cur, in: &self)
         }
     }
 
-    mutating func changeBridge(_ name: String, _ wb: BridgeSettings, _ cb: BridgeSettings) {
-        guard !Plan.bridgeMatches(wb, cb) else { return }
-        // The kernel applies forward-delay before stp_state and refuses a delay outside
-        // 2-30 s while STP is on: turn STP off first when leaving that range with it.
-        if cb.stp, !wb.stp, let d = wb.forwardDelay, !Plan.stpForwardDelayRange.contains(d) {
-            out.append(.setBridge(name: name, BridgeSettings(stp: false)))
-        }
-        out.append(.setBridge(name: name, wb))
-    }
-
-    mutating func changeBond(_ name: String, _ wb: BondSettings, _ cb: BondSettings, up: Bool) {
-        let requests = wb.requests(from: cb)
-        guard !requests.isEmpty else { return }
-        let sent = Set(requests.joined())
-        if sent.contains(where: \.needsNoSlaves) {
-            // Mode and fail_over_mac only change on a bond that is down and has no slaves.
-            bondsToRebuild.insert(name)
-            for slave in current.interfaces where slave.master == name {
-                out.append(.releaseMaster(name: slave.name))
-                if !wanted.contains(slave.name) { foreignSlaves.append(slave) }
-            }
-            if up { out.append(.setDown(name: name)) }
-        } else if sent.contains(where: \.needsBondDown), up {
-            // lacp_rate only changes while the bond is down; its slaves stay.
-            out.append(.setDown(name: name))
-        }
-        out.append(.setBond(name: name, wb, sending: requests))
-    }
-
-    /// 4. Masters: release from a wrong master, enslave (bond slaves go down first: kernels
-    ///    from 6.1 leave a combined down+master request down, so they are two steps); then the
+    /// 4. Masters: release from a wrong master, enslave (ports of a master whose kind takes
+    ///    them only while down, a bond, go down first in a step of their own); then the
     ///    foreign slaves of rebuilt bonds go back.
     mutating func setMasters() {
         let desiredKind = Dictionary(desired.interfaces.map { ($0.name, $0.kind) }, uniquingKeysWith: { a, _ in a })
+        func joinsDown(_ kind: InterfaceKind?) -> Bool { kind?.unit.portsJoinDown ?? false }
         for want in desired.interfaces {
             let cur = existing(want)
             var curMaster = cur?.master
@@ -129,10 +99,10 @@ struct PlanBuilder {
             if want.master == curMaster { continue }
             if let m = curMaster {
                 out.append(.releaseMaster(name: want.name))
-                if lookup(m)?.kind == .bond { mayBeDown.insert(want.name) }
+                if joinsDown(lookup(m)?.kind) { mayBeDown.insert(want.name) }
             }
             if let m = want.master {
-                if desiredKind[m] == .bond, cur?.up == true, !out.contains(.setDown(name: want.name)) {
+                if joinsDown(desiredKind[m]), cur?.up == true, !out.contains(.setDown(name: want.name)) {
                     out.append(.setDown(name: want.name))
                 }
                 out.append(.setMaster(name: want.name, master: m))
