@@ -68,7 +68,7 @@ mutant() {
     fi
 }
 
-F=Sources/NodeNetwork/ProfileLoader.swift
+F=Sources/NodeNetwork/ProfileBridge.swift
 mutant - $F 's/range: 2\.\.\.30, unit: " seconds"/range: 2...29, unit: " seconds"/' BoundsTests \
     "forward-delay range excludes its upper bound"
 mutant - $F 's/range: 1\.\.\.10, unit: " seconds"/range: 2...10, unit: " seconds"/' BoundsTests \
@@ -80,8 +80,8 @@ mutant - Sources/NodeNetwork/ProfileHost.swift 's/range: 68\.\.\.65535, unit: " 
 mutant - Sources/NodeNetwork/ProfileBond.swift 's/d.minLinks = reader.int(f.value, path: path, range: 0\.\.\.Int(Int32.max))/d.minLinks = reader.int(f.value, path: path, range: 1...Int(Int32.max))/' BoundsTests \
     "min-links refuses 0"
 
-F=Sources/NodeNetwork/Plan.swift
-mutant - $F 's/if lookup(m)?.kind == .bond { mayBeDown.insert(want.name) }/if lookup(m)?.kind == .bond { }/' PlanEdgeTests \
+F=Sources/NodeNetwork/PlanSteps.swift
+mutant - $F 's/if joinsDown(lookup(m)?.kind) { mayBeDown.insert(want.name) }/if joinsDown(lookup(m)?.kind) { }/' PlanEdgeTests \
     "a slave released from a bond is left down"
 mutant - $F 's/out.contains(.delete(name: peer)) { continue }/out.contains(.delete(name: peer)) { }/' PlanEdgeTests \
     "both ends of an owned veth pair deleted"
@@ -89,13 +89,13 @@ mutant - $F 's/let currentRoutes = current.routes.filter { !($0.device.map(gone.
     "a route through a deleted link is removed again"
 mutant - $F 's/for name in owned.sorted() where !wanted.contains(name) {/for name in owned.sorted() {/' 'PlanTests|PlanEdgeTests' \
     "owned interfaces still wanted are deleted"
-mutant - $F 's/public static let timerTolerance = 0.011/public static let timerTolerance = 0.0/' PlanTests \
+mutant - Sources/NodeNetwork/Plan.swift 's/public static let timerTolerance = 0.011/public static let timerTolerance = 0.0/' PlanTests \
     "bridge timers read back one tick off are not in sync"
 
-F=Sources/NodeNetwork/Renderers.swift
-mutant - $F 's/linkMTU: i.kind == .device || peerEnds.contains(i.name)/linkMTU: i.kind == .device/' GoldenTests \
+F=Sources/NodeNetwork/Kinds/VethKind.swift
+mutant - $F 's/return (second?.name ?? peerName) == v.name/return false/' GoldenTests \
     "networkd: the veth peer's MTU is lost"
-mutant - $F 's/text += "\\n\[Peer\]\\nName=\\(secondName)\\n"/text += "\\n[Peer]\\nName=\\(secondName)\\n"; if let m = second?.mtu { text += "MTUBytes=\\(m)\\n" }/' GoldenTests \
+mutant - $F 's/text += "\\n\[Peer\]\\nName=\\(second?.name ?? peerName)\\n"/text += "\\n[Peer]\\nName=\\(second?.name ?? peerName)\\n"; if let m = second?.mtu { text += "MTUBytes=\\(m)\\n" }/' GoldenTests \
     "networkd: MTUBytes back in [Peer] (systemd 252 ignores it)"
 
 F=Sources/DRBD/PortConflicts.swift

@@ -60,14 +60,10 @@ public enum Change: Sendable, Equatable {
     /// One line for humans, close to the `ip` command that would do the same.
     public var summary: String {
         switch self {
-        case .create(let i):
-            switch i.kind {
-            case .veth: return "create veth \(i.name) peer \(i.peer ?? "?")"
-            default: return "create \(i.kind.rawValue) \(i.name)"
-            }
+        case .create(let i): return i.kind.unit.createSummary(i)
         case .delete(let n): return "delete \(n)"
-        case .setBridge(let n, let b): return "set bridge \(n) \(Change.describe(b))"
-        case .setBond(let n, let b, _): return "set bond \(n) \(Change.describe(b))"
+        case .setBridge(let n, let b): return "set bridge \(n) \(BridgeKind.describe(b))"
+        case .setBond(let n, let b, _): return "set bond \(n) \(BondKind.describe(b))"
         case .setMaster(let n, let m): return "set \(n) master \(m)"
         case .releaseMaster(let n): return "set \(n) nomaster"
         case .setPort(let n, let p):
@@ -83,21 +79,6 @@ public enum Change: Sendable, Equatable {
         case .addRoute(let r): return "add route \(r.destination) via \(r.gateway)" + (r.device.map { " dev \($0)" } ?? "")
         case .removeRoute(let r): return "remove route \(r.destination) via \(r.gateway)" + (r.device.map { " dev \($0)" } ?? "")
         }
-    }
-
-    static func describe(_ b: BridgeSettings) -> String {
-        var parts = ["stp \(b.stp ? "on" : "off")"]
-        if let v = b.priority { parts.append("priority \(v)") }
-        if let v = b.forwardDelay { parts.append("forward-delay \(Plan.format(v))") }
-        if let v = b.helloTime { parts.append("hello-time \(Plan.format(v))") }
-        if let v = b.maxAge { parts.append("max-age \(Plan.format(v))") }
-        return parts.joined(separator: " ")
-    }
-
-    static func describe(_ b: BondSettings) -> String {
-        var parts = ["mode \(b.mode)"]
-        for spec in BondOptionSpec.all { if let v = b[spec.option] { parts.append(spec.describe(v)) } }
-        return parts.joined(separator: " ")
     }
 }
 
@@ -160,190 +141,25 @@ public enum Plan {
     ///   snapshot); otherwise routes the profile does not name are left alone.
     public static func changes(from current: NetworkState, to desired: NetworkState,
                                owned: Set<String> = [], exactRoutes: Bool = false) throws -> [Change] {
-        var out: [Change] = []
-        let wanted = Set(desired.interfaces.map(\.name))
-        // Interfaces of `current` by name (the first of a name, as `NetworkState[_:]`): the
-        // steps below look every desired interface up, and a linear search each time made the
-        // plan quadratic in the number of interfaces.
-        var currentIndex: [String: Int] = [:]
-        currentIndex.reserveCapacity(current.interfaces.count)
-        for (i, c) in current.interfaces.enumerated() where currentIndex[c.name] == nil { currentIndex[c.name] = i }
-        func lookup(_ name: String) -> Interface? { currentIndex[name].map { current.interfaces[$0] } }
-
-        // 1. Delete owned interfaces the profile no longer wants (frees names and ports first).
-        for name in owned.sorted() where !wanted.contains(name) {
-            guard let cur = lookup(name) else { continue }
-            // Deleting one end of a veth deletes both: skip the peer if already planned.
-            if cur.kind == .veth, let peer = cur.peer, out.contains(.delete(name: peer)) { continue }
-            out.append(.delete(name: name))
-        }
-
-        // 2. Create what is missing; recreate owned interfaces of the wrong kind.
-        var created: Set<String> = []
-        for want in desired.interfaces {
-            if created.contains(want.name) { continue }
-            if let cur = lookup(want.name) {
-                // An uplink is whatever link exists under that name (a NIC, a veth in a lab, a
-                // Xen vif...): the profile never changes its kind.
-                if cur.kind == want.kind || want.kind == .device { continue }
-                if owned.contains(want.name) {
-                    out.append(.delete(name: want.name))
-                } else {
-                    throw PlanError.kindConflict(name: want.name, existing: cur.kind, wanted: want.kind)
-                }
-            } else if want.kind == .device || want.kind == .other {
-                throw PlanError.missingDevice(want.name)
-            }
-            out.append(.create(creation(of: want)))
-            created.insert(want.name)
-            if want.kind == .veth, let peer = want.peer { created.insert(peer) }
-        }
-
-        // 3. Options of existing bridges and bonds.
-        var bondsToRebuild: Set<String> = []
-        // Slaves of a rebuilt bond the profile does not name: released for the mode change only,
-        // they are enslaved again afterwards (they end as they were).
-        var foreignSlaves: [Interface] = []
-        for want in desired.interfaces where !created.contains(want.name) {
-            guard let cur = lookup(want.name) else { continue }
-            if let wb = want.bridge, let cb = cur.bridge, !bridgeMatches(wb, cb) {
-                // The kernel applies forward-delay before stp_state and refuses a delay outside
-                // 2-30 s while STP is on: turn STP off first when leaving that range with it.
-                if cb.stp, !wb.stp, let d = wb.forwardDelay, !stpForwardDelayRange.contains(d) {
-                    out.append(.setBridge(name: want.name, BridgeSettings(stp: false)))
-                }
-                out.append(.setBridge(name: want.name, wb))
-            }
-            if let wb = want.bond, let cb = cur.bond, case let requests = wb.requests(from: cb), !requests.isEmpty {
-                let sent = Set(requests.joined())
-                if sent.contains(where: \.needsNoSlaves) {
-                    // Mode and fail_over_mac only change on a bond that is down and has no slaves.
-                    bondsToRebuild.insert(want.name)
-                    for slave in current.interfaces where slave.master == want.name {
-                        out.append(.releaseMaster(name: slave.name))
-                        if !wanted.contains(slave.name) { foreignSlaves.append(slave) }
-                    }
-                    if cur.up { out.append(.setDown(name: want.name)) }
-                } else if sent.contains(where: \.needsBondDown), cur.up {
-                    // lacp_rate only changes while the bond is down; its slaves stay.
-                    out.append(.setDown(name: want.name))
-                }
-                out.append(.setBond(name: want.name, wb, sending: requests))
-            }
-        }
-
-        // 4. Masters: release from a wrong master, enslave (bond slaves go down first: kernels
-        //    from 6.1 leave a combined down+master request down, so they are two steps).
-        let desiredKind = Dictionary(desired.interfaces.map { ($0.name, $0.kind) }, uniquingKeysWith: { a, _ in a })
-        var enslaved: Set<String> = []
-        var mayBeDown: Set<String> = []  // released from a bond: the kernel may have closed them
-        for want in desired.interfaces {
-            let cur = created.contains(want.name) ? nil : lookup(want.name)
-            var curMaster = cur?.master
-            if let m = curMaster, bondsToRebuild.contains(m) || created.contains(m) {
-                curMaster = nil  // already released above, or the master was recreated
-                mayBeDown.insert(want.name)
-            }
-            if want.master == curMaster { continue }
-            if let m = curMaster {
-                out.append(.releaseMaster(name: want.name))
-                if lookup(m)?.kind == .bond { mayBeDown.insert(want.name) }
-            }
-            if let m = want.master {
-                if desiredKind[m] == .bond, cur?.up == true, !out.contains(.setDown(name: want.name)) {
-                    out.append(.setDown(name: want.name))
-                }
-                out.append(.setMaster(name: want.name, master: m))
-                enslaved.insert(want.name)
-            }
-        }
-
-        for slave in foreignSlaves {
-            guard let m = slave.master else { continue }
-            if slave.up { out.append(.setDown(name: slave.name)) }
-            out.append(.setMaster(name: slave.name, master: m))
-            if !slave.up { out.append(.setDown(name: slave.name)) }  // enslaving opens it
-        }
-
-        // 5. Bridge port settings.
-        for want in desired.interfaces {
-            guard let wp = want.port, wp.priority != nil || wp.cost != nil else { continue }
-            let cp = (created.contains(want.name) || enslaved.contains(want.name)) ? nil : lookup(want.name)?.port
-            let samePriority = wp.priority == nil || wp.priority == cp?.priority
-            let sameCost = wp.cost == nil || wp.cost == cp?.cost
-            if !(samePriority && sameCost) {
-                out.append(.setPort(name: want.name, BridgePortSettings(priority: wp.priority, cost: wp.cost)))
-            }
-        }
-
-        // 6. MTU.
-        for want in desired.interfaces {
-            guard let mtu = want.mtu else { continue }
-            let cur = created.contains(want.name) ? nil : lookup(want.name)
-            if cur?.mtu != mtu { out.append(.setMTU(name: want.name, mtu: mtu)) }
-        }
-
-        // 7. Up/down: slaves and ports first, then their masters (a bond comes up with slaves).
-        var downed: Set<String> = []
-        for case .setDown(let n) in out { downed.insert(n) }
-        for want in upOrder(desired) {
-            let cur = created.contains(want.name) ? nil : lookup(want.name)
-            let wasDowned = downed.contains(want.name) || mayBeDown.contains(want.name)
-            let isUp = (cur?.up ?? false) && !wasDowned
-            if want.up && !isUp { out.append(.setUp(name: want.name)) }
-            if !want.up && isUp { out.append(.setDown(name: want.name)) }
-        }
-
-        // 8. Addresses on the interfaces the profile names.
-        for want in desired.interfaces {
-            guard let addrs = want.addresses else { continue }
-            let cur = created.contains(want.name) ? [] : (lookup(want.name)?.addresses ?? [])
-            let wantSet = Set(addrs.map(normalizeAddress)), curSet = Set(cur.map(normalizeAddress))
-            for a in cur where !wantSet.contains(normalizeAddress(a)) && !isLinkLocal(a) {
-                out.append(.removeAddress(name: want.name, address: a))
-            }
-            for a in addrs where !curSet.contains(normalizeAddress(a)) {
-                out.append(.addAddress(name: want.name, address: a))
-            }
-        }
-
-        // 9. Routes the profile wants (routes it does not name are left alone). Routes through a
-        //    link this plan deletes go away with it.
-        var gone: Set<String> = []
-        for case .delete(let n) in out {
-            gone.insert(n)
-            if let peer = lookup(n)?.peer { gone.insert(peer) }
-        }
-        let currentRoutes = current.routes.filter { !($0.device.map(gone.contains) ?? false) }
-        for r in desired.routes {
-            let present = currentRoutes.contains { c in
-                c.destination == r.destination && c.gateway == r.gateway
-                    && (r.device == nil || c.device == r.device)
-            }
-            if present { continue }
-            for c in currentRoutes where c.destination == r.destination && isSameFamily(c.gateway, r.gateway) {
-                out.append(.removeRoute(c))
-            }
-            out.append(.addRoute(r))
-        }
-        if exactRoutes {
-            for c in currentRoutes where !desired.routes.contains(where: { r in
-                r.destination == c.destination && r.gateway == c.gateway && (r.device == nil || r.device == c.device)
-            }) && !out.contains(.removeRoute(c)) {
-                out.append(.removeRoute(c))
-            }
-        }
-        return out
+        var plan = PlanBuilder(current: current, desired: desired, owned: owned)
+        plan.deleteUnwanted()
+        try plan.createMissing()
+        plan.changeSettings()
+        plan.setMasters()
+        plan.setPortSettings()
+        plan.setMTUs()
+        plan.setUpOrDown()
+        plan.setAddresses()
+        plan.setRoutes(exact: exactRoutes)
+        return plan.out
     }
 
     /// The interface as created: the settings that must be given at creation; master, port,
     /// addresses and up are separate steps.
     static func creation(of want: Interface) -> Interface {
         var i = Interface(name: want.name, kind: want.kind, up: false)
-        i.bridge = want.bridge
-        i.bond = want.bond
-        i.peer = want.peer
         i.mtu = want.mtu
+        want.kind.unit.creationSettings(from: want, into: &i)
         return i
     }
 
@@ -363,17 +179,9 @@ public enum Plan {
         }.map { state.interfaces[$0] }
     }
 
+    /// Same STP state, and every setting `want` gives is the same (timers within one tick).
     public static func bridgeMatches(_ want: BridgeSettings, _ cur: BridgeSettings) -> Bool {
-        func close(_ w: Double?, _ c: Double?) -> Bool {
-            guard let w else { return true }
-            guard let c else { return false }
-            return abs(w - c) <= timerTolerance
-        }
-        return want.stp == cur.stp
-            && (want.priority == nil || want.priority == cur.priority)
-            && close(want.forwardDelay, cur.forwardDelay)
-            && close(want.helloTime, cur.helloTime)
-            && close(want.maxAge, cur.maxAge)
+        BridgeKind.matches(want, cur)
     }
 
     /// Same mode, and every option `want` gives that the mode uses is the same (arp-ip-target as

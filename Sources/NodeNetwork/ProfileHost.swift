@@ -24,35 +24,7 @@ extension ProfileParser {
             case "veth":
                 d.veth = parseVeth(f.value, at: f.keyLocation, path: path, example: "veth: {name: veth0, peer: vif0.0}")
             case "addresses":
-                guard let items = reader.sequence(f.value, path: path, example: "addresses: [192.0.2.10/24]",
-                                                  allowScalar: true) else { continue }
-                for (i, item) in items.enumerated() {
-                    let ipath = "\(path)[\(i)]"
-                    guard let a = reader.string(item, path: ipath, example: "192.0.2.10/24") else { continue }
-                    let l = reader.location(item)
-                    switch IPAddress.checkCIDR(a) {
-                    case .success(let family):
-                        // Compared canonically: 2001:db8::1/64 and 2001:DB8:0::1/64 are one address.
-                        let key = IPAddress.canonicalCIDR(a) ?? a
-                        if let first = d.addressIndex[key] {
-                            let same = first.value == a ? "" : " (as \(first.value))"
-                            reader.error(l, "\(ipath): address \(a) is listed twice\(same) (first at line \(first.location.line))",
-                                         fix: "list each address once")
-                        } else {
-                            d.addressIndex[key] = Located(value: a, location: l)
-                            d.addresses.append(Located(value: a, location: l)); d.families.append(family)
-                        }
-                    case .failure(.noPrefix(let family)):
-                        reader.error(l, "\(ipath): \(family.rawValue) address '\(a)' has no prefix length",
-                                     fix: family == .ipv4 ? "write it with its prefix, e.g. \(a)/24" : "write it with its prefix, e.g. \(a)/64")
-                    case .failure(.badPrefix(let family, let max)):
-                        reader.error(l, "\(ipath): '\(a)' has an invalid prefix length",
-                                     fix: "an \(family.rawValue) prefix length is 0-\(max)")
-                    case .failure(.notAnAddress):
-                        reader.error(l, "\(ipath): '\(a)' is not an IPv4 or IPv6 address with prefix length",
-                                     fix: "write e.g. 192.0.2.10/24 or 2001:db8::10/64")
-                    }
-                }
+                parseAddresses(f.value, path: path, into: &d)
             case "gateway":
                 guard let g = reader.string(f.value, path: path, example: "gateway: 192.0.2.1") else { continue }
                 if IPAddress.family(of: g) == nil {
@@ -69,6 +41,39 @@ extension ProfileParser {
             }
         }
         return d
+    }
+
+    /// `host.addresses`: each an address with prefix length, listed once (compared canonically).
+    mutating func parseAddresses(_ node: Node, path: String, into d: inout HostDraft) {
+        guard let items = reader.sequence(node, path: path, example: "addresses: [192.0.2.10/24]",
+                                          allowScalar: true) else { return }
+        for (i, item) in items.enumerated() {
+            let ipath = "\(path)[\(i)]"
+            guard let a = reader.string(item, path: ipath, example: "192.0.2.10/24") else { continue }
+            let l = reader.location(item)
+            switch IPAddress.checkCIDR(a) {
+            case .success(let family):
+                // Compared canonically: 2001:db8::1/64 and 2001:DB8:0::1/64 are one address.
+                let key = IPAddress.canonicalCIDR(a) ?? a
+                if let first = d.addressIndex[key] {
+                    let same = first.value == a ? "" : " (as \(first.value))"
+                    reader.error(l, "\(ipath): address \(a) is listed twice\(same) (first at line \(first.location.line))",
+                                 fix: "list each address once")
+                } else {
+                    d.addressIndex[key] = Located(value: a, location: l)
+                    d.addresses.append(Located(value: a, location: l)); d.families.append(family)
+                }
+            case .failure(.noPrefix(let family)):
+                reader.error(l, "\(ipath): \(family.rawValue) address '\(a)' has no prefix length",
+                             fix: family == .ipv4 ? "write it with its prefix, e.g. \(a)/24" : "write it with its prefix, e.g. \(a)/64")
+            case .failure(.badPrefix(let family, let max)):
+                reader.error(l, "\(ipath): '\(a)' has an invalid prefix length",
+                             fix: "an \(family.rawValue) prefix length is 0-\(max)")
+            case .failure(.notAnAddress):
+                reader.error(l, "\(ipath): '\(a)' is not an IPv4 or IPv6 address with prefix length",
+                             fix: "write e.g. 192.0.2.10/24 or 2001:db8::10/64")
+            }
+        }
     }
 
     mutating func checkHostAddresses(_ host: HostDraft) {

@@ -59,87 +59,101 @@ struct ProfileParser {
 
     // MARK: - Parse
 
+    /// The sections of a profile as read, before the rules between them are checked.
+    struct Sections {
+        var version: Int?
+        var redundancy: Located<Redundancy>?
+        var uplinks: [Located<String>]?
+        var bridge: BridgeDraft?
+        /// The bond section as written (nil: absent), and as read.
+        var bondEntry: Entry?
+        var bond: BondDraft?
+        var host = HostDraft()
+    }
+
     mutating func parse(_ root: Node) -> Profile? {
         guard let top = reader.mapping(root, path: nil, keys: ProfileLoader.topKeys,
                                        example: "'version: 1' followed by redundancy, uplinks, bridge ...") else {
             return nil
         }
+        let sections = readSections(top)
+        checkRules(sections)
+        guard !reader.hasErrors else { return nil }
+        return assemble(sections)
+    }
+
+    /// Each top-level section, read on its own (a missing required one is reported).
+    mutating func readSections(_ top: [Entry]) -> Sections {
         let entries = Dictionary(top.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a })
-
-        let version = parseVersion(entries["version"])
-        let redundancy = parseRedundancy(entries["redundancy"])
-
-        // uplinks
-        var uplinks: [Located<String>]?
+        var s = Sections()
+        s.version = parseVersion(entries["version"])
+        s.redundancy = parseRedundancy(entries["redundancy"])
         if let e = entries["uplinks"] {
-            uplinks = parseUplinks(e)
+            s.uplinks = parseUplinks(e)
         } else {
             reader.error(reader.startOfFile, "missing 'uplinks'",
                          fix: "add the two NICs wired to the two switches, e.g. 'uplinks: [peth0, peth1]'")
         }
-
-        // bridge
-        var bridge: BridgeDraft?
         if let e = entries["bridge"] {
-            bridge = parseBridge(e)
+            s.bridge = parseBridge(e)
         } else {
             reader.error(reader.startOfFile, "missing 'bridge'",
                          fix: "add 'bridge: {name: xenbr0}' (the bridge the VMs and the host hang off)")
         }
+        s.bondEntry = entries["bond"]
+        if let e = s.bondEntry { s.bond = parseBond(e) }
+        if let e = entries["host"] { s.host = parseHost(e) }
+        return s
+    }
 
-        // bond
-        var bond: BondDraft?
-        let bondEntry = entries["bond"]
-        if let e = bondEntry { bond = parseBond(e) }
-
-        // host
-        var host = HostDraft()
-        if let e = entries["host"] { host = parseHost(e) }
-
-        // MARK: cross-field rules
-        checkRedundancy(redundancy, bridge: bridge, bondEntry: bondEntry)
-        if let bond, let mode = bond.mode {
+    /// The rules between sections (redundancy and its sections, bond mode and options, ports,
+    /// names used twice, STP timers, host addresses).
+    mutating func checkRules(_ s: Sections) {
+        checkRedundancy(s.redundancy, bridge: s.bridge, bondEntry: s.bondEntry)
+        if let bond = s.bond, let mode = bond.mode {
             checkBondMode(bond, mode: mode)
             checkTableBondOptions(bond, mode: mode)
         }
-        if let bond, let primary = bond.primary, let uplinks {
+        if let bond = s.bond, let primary = bond.primary, let uplinks = s.uplinks {
             if !uplinks.contains(where: { $0.value == primary.value }) {
                 reader.error(primary.location, "bond.primary '\(primary.value)' is not an uplink",
                              fix: "name one of the uplinks: \(listing(uplinks.map(\.value)))")
             }
         }
-        checkPorts(bridge: bridge, redundancy: redundancy?.value, uplinks: uplinks, bond: bond, host: host)
-        checkDuplicateNames(uplinks: uplinks, bridge: bridge, bond: bond, host: host)
-        checkSTPTimers(bridge)
-        checkHostAddresses(host)
+        checkPorts(bridge: s.bridge, redundancy: s.redundancy?.value, uplinks: s.uplinks, bond: s.bond, host: s.host)
+        checkDuplicateNames(uplinks: s.uplinks, bridge: s.bridge, bond: s.bond, host: s.host)
+        checkSTPTimers(s.bridge)
+        checkHostAddresses(s.host)
+    }
 
-        // MARK: assemble
-        guard !reader.hasErrors, let version, let redundancy, let uplinks, let bridge,
-              let bridgeName = bridge.name else { return nil }
+    /// The `Profile` of sections without errors (nil when a required part is missing).
+    func assemble(_ s: Sections) -> Profile? {
+        guard let version = s.version, let redundancy = s.redundancy, let uplinks = s.uplinks,
+              let bridge = s.bridge, let bridgeName = bridge.name else { return nil }
         var bondProfile: BondProfile?
-        if let bond {
+        if let bond = s.bond {
             guard let b = bond.profile else { return nil }
             bondProfile = b
         }
         var veth: VethProfile?
-        if let v = host.veth {
-            guard let name = v.name, let peer = v.peer else { return nil }
-            veth = VethProfile(name: name.value, peer: peer.value)
+        if let v = s.host.veth {
+            guard let pair = v.profile else { return nil }
+            veth = pair
         }
         var ports: [String: PortProfile] = [:]
         for p in bridge.ports { ports[p.name.value] = PortProfile(priority: p.priority, cost: p.cost) }
         var guestVeths: [VethProfile] = []
         for v in bridge.veths {
-            guard let name = v.name, let peer = v.peer else { return nil }
-            guestVeths.append(VethProfile(name: name.value, peer: peer.value))
+            guard let pair = v.profile else { return nil }
+            guestVeths.append(pair)
         }
         return Profile(
             version: version, redundancy: redundancy.value, uplinks: uplinks.map(\.value),
             bridge: BridgeProfile(name: bridgeName.value, stp: bridge.stpEnabled ? bridge.stp : nil, ports: ports,
                                   veths: guestVeths),
             bond: bondProfile,
-            host: HostProfile(veth: veth, addresses: host.addresses.map(\.value), gateway: host.gateway?.value,
-                              mtu: host.mtu?.value))
+            host: HostProfile(veth: veth, addresses: s.host.addresses.map(\.value), gateway: s.host.gateway?.value,
+                              mtu: s.host.mtu?.value))
     }
 
     mutating func parseUplinks(_ e: Entry) -> [Located<String>]? {
@@ -167,132 +181,6 @@ struct ProfileParser {
                          fix: "list both NICs wired to the two switches, e.g. uplinks: [peth0, peth1]")
         }
         return result
-    }
-
-    struct PortDraft {
-        var name: Located<String>
-        var priority: Int?
-        var cost: Int?
-    }
-
-    struct BridgeDraft {
-        var location: SourceLocation
-        var name: Located<String>?
-        /// Where `stp` was written (nil: absent).
-        var stpLocation: SourceLocation?
-        var stpEnabled = false
-        var stp = STPProfile()
-        var stpFieldLocations: [String: SourceLocation] = [:]
-        var ports: [PortDraft] = []
-        var veths: [VethDraft] = []
-    }
-
-    mutating func parseBridge(_ e: Entry) -> BridgeDraft? {
-        guard let entries = reader.mapping(e.value, path: "bridge", keys: ProfileLoader.bridgeKeys,
-                                           example: "bridge: {name: xenbr0, stp: {forward-delay: 4}}") else { return nil }
-        var draft = BridgeDraft(location: e.keyLocation)
-        var hasName = false
-        for entry in entries {
-            switch entry.key {
-            case "name":
-                hasName = true
-                if let n = reader.interfaceName(entry.value, path: "bridge.name") {
-                    draft.name = Located(value: n, location: reader.location(entry.value))
-                }
-            case "stp":
-                draft.stpLocation = entry.keyLocation
-                parseSTP(entry, into: &draft)
-            case "ports":
-                guard let ports = reader.mapping(entry.value, path: "bridge.ports", keys: nil,
-                                                 example: "ports: {peth0: {priority: 32, cost: 100}}") else { continue }
-                for port in ports {
-                    let path = "bridge.ports.\(port.key)"
-                    // The key is an interface name; `${NAME}` works here too.
-                    // Columns count from the key's first character, quote included (style
-                    // `.any`). The key's own scalar is reused: a new `Node` built from the text
-                    // would resolve its tag through Yams' default resolver, compiling its
-                    // regular expressions (about a millisecond).
-                    var keyScalar = port.keyScalar
-                    keyScalar.style = .any
-                    guard let name = reader.substitute(keyScalar, at: port.keyLocation, path: "bridge.ports key") else { continue }
-                    if let problem = InterfaceName.problem(name) {
-                        reader.error(port.keyLocation, "bridge.ports: '\(ValueRule.shown(name))' is not a valid interface name: \(problem)",
-                                     fix: "key each port by its interface name, e.g. peth0")
-                        continue
-                    }
-                    var p = PortDraft(name: Located(value: name, location: port.keyLocation))
-                    if let fields = reader.mapping(port.value, path: path, keys: ProfileLoader.portKeys,
-                                                   example: "\(port.key): {priority: 32, cost: 100}") {
-                        for f in fields {
-                            switch f.key {
-                            case "priority": p.priority = reader.int(f.value, path: "\(path).priority", range: 0...63)
-                            default: p.cost = reader.int(f.value, path: "\(path).cost", range: 1...65535)
-                            }
-                        }
-                    }
-                    draft.ports.append(p)
-                }
-            case "veths":
-                guard let items = reader.sequence(entry.value, path: "bridge.veths",
-                                                  example: "veths: [{name: vm1, peer: vm1-br}]") else { continue }
-                for (i, item) in items.enumerated() {
-                    if let v = parseVeth(item, at: reader.location(item), path: "bridge.veths[\(i)]",
-                                         example: "{name: vm1, peer: vm1-br}") {
-                        draft.veths.append(v)
-                    }
-                }
-            default: break
-            }
-        }
-        if !hasName {
-            reader.error(e.keyLocation, "bridge has no 'name'", fix: "add 'name: xenbr0' under bridge")
-        }
-        return draft
-    }
-
-    mutating func parseSTP(_ entry: Entry, into draft: inout BridgeDraft) {
-        if case .scalar = entry.value, !YAMLReader.isNull(entry.value) {
-            guard let on = reader.bool(entry.value, path: "bridge.stp") else { return }
-            draft.stpEnabled = on
-            return
-        }
-        guard let fields = reader.mapping(entry.value, path: "bridge.stp", keys: ProfileLoader.stpKeys,
-                                          example: "stp: {priority: 32768, forward-delay: 4, hello-time: 1, max-age: 6} (or 'stp: off')") else { return }
-        draft.stpEnabled = true
-        for f in fields {
-            let path = "bridge.stp.\(f.key)"
-            draft.stpFieldLocations[f.key] = reader.location(f.value)
-            switch f.key {
-            case "enabled": draft.stpEnabled = reader.bool(f.value, path: path) ?? true
-            case "priority": draft.stp.priority = reader.int(f.value, path: path, range: 0...65535)
-            case "forward-delay": draft.stp.forwardDelay = reader.int(f.value, path: path, range: 2...30, unit: " seconds")
-            case "hello-time": draft.stp.helloTime = reader.int(f.value, path: path, range: 1...10, unit: " seconds")
-            default: draft.stp.maxAge = reader.int(f.value, path: path, range: 6...40, unit: " seconds")
-            }
-        }
-    }
-
-    struct VethDraft {
-        var location: SourceLocation
-        var name: Located<String>?
-        var peer: Located<String>?
-    }
-
-    /// A veth pair `{name: N, peer: P}` (host.veth or an item of bridge.veths); both keys required.
-    /// `at` is where a missing key is reported.
-    mutating func parseVeth(_ node: Node, at: SourceLocation, path: String, example: @autoclosure () -> String) -> VethDraft? {
-        var v = VethDraft(location: at)
-        guard let fields = reader.mapping(node, path: path, keys: ProfileLoader.vethKeys, example: example()) else { return nil }
-        for g in fields {
-            let l = reader.location(g.value)
-            if let n = reader.interfaceName(g.value, path: "\(path).\(g.key)") {
-                if g.key == "name" { v.name = Located(value: n, location: l) } else { v.peer = Located(value: n, location: l) }
-            }
-        }
-        for key in ProfileLoader.vethKeys where !fields.contains(where: { $0.key == key }) {
-            reader.error(at, "\(path) has no '\(key)'", fix: "write both ends: \(example())")
-        }
-        return v
     }
 
     mutating func parseVersion(_ e: Entry?) -> Int? {

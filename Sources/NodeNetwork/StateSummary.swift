@@ -6,7 +6,7 @@ extension NetworkState {
     /// they hang off. Loopback and other kinds (tun, dummy, vlan...) are left out unless they
     /// are the master of such a link. Routes are kept when their device is kept (or unnamed).
     public func redundancyRelevant() -> NetworkState {
-        let wanted: Set<InterfaceKind> = [.device, .bridge, .bond, .veth]
+        let wanted = Set(InterfaceKind.allCases.filter { $0 != .other })
         var keep = Set(interfaces.filter { wanted.contains($0.kind) }.map(\.name))
         for interface in interfaces where keep.contains(interface.name) {
             if let master = interface.master { keep.insert(master) }
@@ -48,47 +48,10 @@ extension NetworkState {
         if let carrier = i.carrier {
             fields.append(carrier ? "carrier" : "no-carrier")
         }
-        if let port = i.port {
-            if let state = port.state { fields.append("stp \(state.rawValue)") }
-            if let priority = port.priority { fields.append("prio \(priority)") }
-            if let cost = port.cost { fields.append("cost \(cost)") }
-        }
-        if let slave = i.slave {
-            if let state = slave.state { fields.append(state) }
-            if let mii = slave.miiStatus { fields.append((arpMonitored ? "arp-link " : "mii ") + mii) }
-            if let failures = slave.linkFailureCount { fields.append("failures \(failures)") }
-        }
-        if let bridge = i.bridge {
-            fields.append(bridge.stp ? "stp on" + (bridge.stpMode == "user" ? " (user)" : "") : "stp off")
-            if let priority = bridge.priority { fields.append("prio \(priority)") }
-            var timers: [String] = []
-            if let v = bridge.forwardDelay { timers.append("forward-delay \(seconds(v))") }
-            if let v = bridge.helloTime { timers.append("hello \(seconds(v))") }
-            if let v = bridge.maxAge { timers.append("max-age \(seconds(v))") }
-            if !timers.isEmpty { fields.append(timers.joined(separator: " ")) }
-            if let id = bridge.bridgeID, let root = bridge.rootID {
-                fields.append(id == root ? "root (id \(id))" : "root \(root)"
-                              + (bridge.rootPort.map { " via port \($0)" } ?? ""))
-            }
-            if bridge.topologyChange == true { fields.append("topology-change") }
-        }
-        if let bond = i.bond {
-            fields.append(bond.mode)
-            if let active = bond.activeSlave { fields.append("active \(active)") }
-            if let primary = bond.primary { fields.append("primary \(primary)") }
-            if let miimon = bond.miimon, miimon > 0 { fields.append("miimon \(miimon)") }
-            if let arp = bond.arpInterval, arp > 0 {
-                fields.append("arp \(arp) " + (bond.arpIPTarget ?? []).joined(separator: ","))
-            }
-            if bond.mode == "802.3ad" {
-                if let rate = bond.lacpRate { fields.append("lacp-rate \(rate)") }
-            }
-            if let policy = bond.xmitHashPolicy, ["balance-xor", "802.3ad", "balance-tlb"].contains(bond.mode) {
-                fields.append("xmit-hash \(policy)")
-            }
-        }
-        fields += bondRuntimeFields(i)
-        if let peer = i.peer { fields.append("peer \(peer)") }
+        // What each kind's unit prints of the fields it owns that `i` has: as a port first,
+        // then its own settings.
+        for unit in InterfaceKinds.all { fields += unit.summaryAsPort(i, arpMonitored: arpMonitored) }
+        for unit in InterfaceKinds.all { fields += unit.summaryOwn(i) }
         if let addresses = i.addresses, !addresses.isEmpty { fields.append(addresses.joined(separator: " ")) }
         let name = (indent + i.name).padding(toLength: max(16, indent.count + i.name.count + 1),
                                              withPad: " ", startingAt: 0)

@@ -64,34 +64,44 @@ struct YAMLReader {
             // the whole environment (and prints to stdout when YAMS_DEFAULT_ENCODING is set).
             return try Yams.compose(yaml: text, .basic, Constructor([:], [:], [:]), .utf8)
         } catch let error as YamlError {
-            switch error {
-            case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
-                 let .composer(context, problem, mark, _):
-                var message = "YAML syntax: \(problem)"
-                if let context { message += " (\(context.text) at line \(context.mark.line))" }
-                self.error(SourceLocation(file: file, line: mark.line, column: mark.column), message,
-                           fix: "correct the YAML syntax at this place (indentation, ':' after keys, closed quotes and brackets)")
-            case let .duplicatedKeysInMapping(duplicates, context):
-                self.error(SourceLocation(file: file, line: context.mark.line, column: context.mark.column),
-                           "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in the same mapping",
-                           fix: "keep one of the duplicated keys")
-            case let .reader(problem, offset, _, yaml):
-                var line = 1, column = 1
-                if let offset {
-                    for ch in yaml.unicodeScalars.prefix(offset) {
-                        if ch == "\n" { line += 1; column = 1 } else { column += 1 }
-                    }
-                }
-                self.error(SourceLocation(file: file, line: line, column: column), "cannot read the file: \(problem)",
-                           fix: "save the file as UTF-8 text")
-            default:
-                self.error(startOfFile, "cannot read YAML: \(error)", fix: "check the file is a YAML document")
-            }
+            report(error)
             return nil
         } catch {
             self.error(startOfFile, "cannot read YAML: \(error)", fix: "check the file is a YAML document")
             return nil
         }
+    }
+
+    /// One diagnostic for Yams' error, at the place it names.
+    mutating func report(_ error: YamlError) {
+        switch error {
+        case let .scanner(context, problem, mark, _), let .parser(context, problem, mark, _),
+             let .composer(context, problem, mark, _):
+            var message = "YAML syntax: \(problem)"
+            if let context { message += " (\(context.text) at line \(context.mark.line))" }
+            self.error(SourceLocation(file: file, line: mark.line, column: mark.column), message,
+                       fix: "correct the YAML syntax at this place (indentation, ':' after keys, closed quotes and brackets)")
+        case let .duplicatedKeysInMapping(duplicates, context):
+            self.error(SourceLocation(file: file, line: context.mark.line, column: context.mark.column),
+                       "duplicate key \(duplicates.map { "'\($0)'" }.joined(separator: ", ")) in the same mapping",
+                       fix: "keep one of the duplicated keys")
+        case let .reader(problem, offset, _, yaml):
+            self.error(YAMLReader.location(ofOffset: offset, in: yaml, file: file), "cannot read the file: \(problem)",
+                       fix: "save the file as UTF-8 text")
+        default:
+            self.error(startOfFile, "cannot read YAML: \(error)", fix: "check the file is a YAML document")
+        }
+    }
+
+    /// Line and column of the `offset`-th character of `yaml` (the start when nil).
+    static func location(ofOffset offset: Int?, in yaml: String, file: String) -> SourceLocation {
+        var line = 1, column = 1
+        if let offset {
+            for ch in yaml.unicodeScalars.prefix(offset) {
+                if ch == "\n" { line += 1; column = 1 } else { column += 1 }
+            }
+        }
+        return SourceLocation(file: file, line: line, column: column)
     }
 
     // MARK: - Shapes
@@ -184,12 +194,14 @@ struct YAMLReader {
         var i = 0
         var ok = true
         // Column of a character inside the scalar, exact for one-line plain and quoted scalars.
-        func column(_ index: Int) -> Int {
+        func at(_ index: Int) -> SourceLocation {
+            let column: Int
             switch scalar.style {
-            case .plain, .any: return loc.column + index
-            case .singleQuoted, .doubleQuoted: return loc.column + 1 + index
-            default: return loc.column
+            case .plain, .any: column = loc.column + index
+            case .singleQuoted, .doubleQuoted: column = loc.column + 1 + index
+            default: column = loc.column
             }
+            return SourceLocation(file: file, line: loc.line, column: column)
         }
         while i < chars.count {
             if chars[i] == "$", i + 2 < chars.count, chars[i + 1] == "$", chars[i + 2] == "{" {
@@ -197,29 +209,13 @@ struct YAMLReader {
             }
             if chars[i] == "$", i + 1 < chars.count, chars[i + 1] == "{" {
                 guard let close = chars[(i + 2)...].firstIndex(of: "}") else {
-                    error(SourceLocation(file: file, line: loc.line, column: column(i)),
-                          "\(path): '${' without a closing '}'",
+                    error(at(i), "\(path): '${' without a closing '}'",
                           fix: "write ${NAME}, or $${ for a literal '${'")
                     return nil
                 }
-                let name = String(chars[(i + 2)..<close])
-                let at = SourceLocation(file: file, line: loc.line, column: column(i))
-                if !Inventory.isValidVariableName(name) {
-                    error(at, "\(path): '${\(name)}' is not a valid variable reference",
-                          fix: "variable names are letters, digits, '_' and '-', starting with a letter or '_'")
-                    ok = false
-                } else if let value = variables?.values[name] {
+                if let value = variable(String(chars[(i + 2)..<close]), at: at(i), path: path) {
                     out += value
-                } else if let why = variables?.refused[name] {
-                    error(at, "\(path): ${\(name)} cannot be used here: \(why)", fix: ValueRule.fix)
-                    ok = false
-                } else if let variables {
-                    error(at, "unresolved variable ${\(name)} in \(path): \(variables.origin) does not define '\(name)'",
-                          fix: "define \(name) under \(variables.defineHint)")
-                    ok = false
                 } else {
-                    error(at, "unresolved variable ${\(name)} in \(path)",
-                          fix: "render with --inventory FILE --node NAME (an inventory whose node defines '\(name)'), or write the value here")
                     ok = false
                 }
                 i = close + 1
@@ -228,6 +224,26 @@ struct YAMLReader {
             out.append(chars[i]); i += 1
         }
         return ok ? out : nil
+    }
+
+    /// The value of `${name}`, or nil with the reason reported at `at` (an invalid name, a
+    /// variable refused or not defined).
+    mutating func variable(_ name: String, at: SourceLocation, path: String) -> String? {
+        if !Inventory.isValidVariableName(name) {
+            error(at, "\(path): '${\(name)}' is not a valid variable reference",
+                  fix: "variable names are letters, digits, '_' and '-', starting with a letter or '_'")
+        } else if let value = variables?.values[name] {
+            return value
+        } else if let why = variables?.refused[name] {
+            error(at, "\(path): ${\(name)} cannot be used here: \(why)", fix: ValueRule.fix)
+        } else if let variables {
+            error(at, "unresolved variable ${\(name)} in \(path): \(variables.origin) does not define '\(name)'",
+                  fix: "define \(name) under \(variables.defineHint)")
+        } else {
+            error(at, "unresolved variable ${\(name)} in \(path)",
+                  fix: "render with --inventory FILE --node NAME (an inventory whose node defines '\(name)'), or write the value here")
+        }
+        return nil
     }
 
     mutating func int(_ node: Node, path: String, range: ClosedRange<Int>, unit: String = "") -> Int? {

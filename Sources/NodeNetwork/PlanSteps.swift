@@ -1,0 +1,199 @@
+// The steps of `Plan.changes`, in the order they run. Each step appends its changes to `out`
+// and leaves what later steps need to know (what was created, which bonds are rebuilt, which
+// links may be down) in the builder.
+
+struct PlanBuilder {
+    let current: NetworkState
+    let desired: NetworkState
+    /// Interfaces a previous apply created (the only ones deleted or recreated).
+    let owned: Set<String>
+    /// Names of the desired interfaces.
+    let wanted: Set<String>
+    /// Interfaces of `current` by name (the first of a name, as `NetworkState[_:]`): the steps
+    /// look every desired interface up, and a linear search each time made the plan quadratic
+    /// in the number of interfaces.
+    let currentIndex: [String: Int]
+
+    /// The plan so far.
+    var out: [Change] = []
+    /// Created by this plan (both ends of a veth pair).
+    var created: Set<String> = []
+    /// Bonds whose slaves are released for a change only a bond without slaves takes.
+    var bondsToRebuild: Set<String> = []
+    /// Slaves of a rebuilt bond the profile does not name: released for the mode change only,
+    /// they are enslaved again afterwards (they end as they were).
+    var foreignSlaves: [Interface] = []
+    /// Given a (new) master by this plan.
+    var enslaved: Set<String> = []
+    /// Released from a bond: the kernel may have closed them.
+    var mayBeDown: Set<String> = []
+
+    init(current: NetworkState, desired: NetworkState, owned: Set<String>) {
+        self.current = current; self.desired = desired; self.owned = owned
+        wanted = Set(desired.interfaces.map(\.name))
+        var index: [String: Int] = [:]
+        index.reserveCapacity(current.interfaces.count)
+        for (i, c) in current.interfaces.enumerated() where index[c.name] == nil { index[c.name] = i }
+        currentIndex = index
+    }
+
+    func lookup(_ name: String) -> Interface? { currentIndex[name].map { current.interfaces[$0] } }
+
+    /// The current interface of `want`, unless this plan creates it.
+    func existing(_ want: Interface) -> Interface? {
+        created.contains(want.name) ? nil : lookup(want.name)
+    }
+
+    /// 1. Delete owned interfaces the profile no longer wants (frees names and ports first).
+    mutating func deleteUnwanted() {
+        for name in owned.sorted() where !wanted.contains(name) {
+            guard let cur = lookup(name) else { continue }
+            // Deleting one end of a veth deletes both: skip the peer if already planned.
+            if let peer = cur.kind.unit.partner(of: cur), out.contains(.delete(name: peer)) { continue }
+            out.append(.delete(name: name))
+        }
+    }
+
+    /// 2. Create what is missing; recreate owned interfaces of the wrong kind.
+    mutating func createMissing() throws(PlanError) {
+        for want in desired.interfaces {
+            if created.contains(want.name) { continue }
+            if let cur = lookup(want.name) {
+                // An uplink is whatever link exists under that name: its kind is never changed.
+                if cur.kind == want.kind || want.kind.unit.takesAnyExistingLink { continue }
+                if owned.contains(want.name) {
+                    out.append(.delete(name: want.name))
+                } else {
+                    throw PlanError.kindConflict(name: want.name, existing: cur.kind, wanted: want.kind)
+                }
+            } else if !want.kind.unit.isCreated {
+                throw PlanError.missingDevice(want.name)
+            }
+            out.append(.create(Plan.creation(of: want)))
+            created.insert(want.name)
+            if let peer = want.kind.unit.partner(of: want) { created.insert(peer) }
+        }
+    }
+
+    /// 3. The settings of each existing interface's kind (a bridge's STP, a bond's options).
+    mutating func changeSettings() {
+        for want in desired.interfaces where !created.contains(want.name) {
+            guard let cur = lookup(want.name) else { continue }
+            want.kind.unit.changeSettings(want, cur, in: &self)
+        }
+    }
+
+    /// 4. Masters: release from a wrong master, enslave (ports of a master whose kind takes
+    ///    them only while down, a bond, go down first in a step of their own); then the
+    ///    foreign slaves of rebuilt bonds go back.
+    mutating func setMasters() {
+        let desiredKind = Dictionary(desired.interfaces.map { ($0.name, $0.kind) }, uniquingKeysWith: { a, _ in a })
+        func joinsDown(_ kind: InterfaceKind?) -> Bool { kind?.unit.portsJoinDown ?? false }
+        for want in desired.interfaces {
+            let cur = existing(want)
+            var curMaster = cur?.master
+            if let m = curMaster, bondsToRebuild.contains(m) || created.contains(m) {
+                curMaster = nil  // already released above, or the master was recreated
+                mayBeDown.insert(want.name)
+            }
+            if want.master == curMaster { continue }
+            if let m = curMaster {
+                out.append(.releaseMaster(name: want.name))
+                if joinsDown(lookup(m)?.kind) { mayBeDown.insert(want.name) }
+            }
+            if let m = want.master {
+                if joinsDown(desiredKind[m]), cur?.up == true, !out.contains(.setDown(name: want.name)) {
+                    out.append(.setDown(name: want.name))
+                }
+                out.append(.setMaster(name: want.name, master: m))
+                enslaved.insert(want.name)
+            }
+        }
+        restoreForeignSlaves()
+    }
+
+    mutating func restoreForeignSlaves() {
+        for slave in foreignSlaves {
+            guard let m = slave.master else { continue }
+            if slave.up { out.append(.setDown(name: slave.name)) }
+            out.append(.setMaster(name: slave.name, master: m))
+            if !slave.up { out.append(.setDown(name: slave.name)) }  // enslaving opens it
+        }
+    }
+
+    /// 5. Bridge port settings.
+    mutating func setPortSettings() {
+        for want in desired.interfaces {
+            guard let wp = want.port, wp.priority != nil || wp.cost != nil else { continue }
+            let cp = enslaved.contains(want.name) ? nil : existing(want)?.port
+            let samePriority = wp.priority == nil || wp.priority == cp?.priority
+            let sameCost = wp.cost == nil || wp.cost == cp?.cost
+            if !(samePriority && sameCost) {
+                out.append(.setPort(name: want.name, BridgePortSettings(priority: wp.priority, cost: wp.cost)))
+            }
+        }
+    }
+
+    /// 6. MTU.
+    mutating func setMTUs() {
+        for want in desired.interfaces {
+            guard let mtu = want.mtu else { continue }
+            if existing(want)?.mtu != mtu { out.append(.setMTU(name: want.name, mtu: mtu)) }
+        }
+    }
+
+    /// 7. Up/down: slaves and ports first, then their masters (a bond comes up with slaves).
+    mutating func setUpOrDown() {
+        var downed: Set<String> = []
+        for case .setDown(let n) in out { downed.insert(n) }
+        for want in Plan.upOrder(desired) {
+            let wasDowned = downed.contains(want.name) || mayBeDown.contains(want.name)
+            let isUp = (existing(want)?.up ?? false) && !wasDowned
+            if want.up && !isUp { out.append(.setUp(name: want.name)) }
+            if !want.up && isUp { out.append(.setDown(name: want.name)) }
+        }
+    }
+
+    /// 8. Addresses on the interfaces the profile names.
+    mutating func setAddresses() {
+        for want in desired.interfaces {
+            guard let addrs = want.addresses else { continue }
+            let cur = existing(want)?.addresses ?? []
+            let wantSet = Set(addrs.map(Plan.normalizeAddress)), curSet = Set(cur.map(Plan.normalizeAddress))
+            for a in cur where !wantSet.contains(Plan.normalizeAddress(a)) && !Plan.isLinkLocal(a) {
+                out.append(.removeAddress(name: want.name, address: a))
+            }
+            for a in addrs where !curSet.contains(Plan.normalizeAddress(a)) {
+                out.append(.addAddress(name: want.name, address: a))
+            }
+        }
+    }
+
+    /// 9. Routes the profile wants (routes it does not name are left alone, unless `exact`).
+    ///    Routes through a link this plan deletes go away with it.
+    mutating func setRoutes(exact: Bool) {
+        var gone: Set<String> = []
+        for case .delete(let n) in out {
+            gone.insert(n)
+            if let peer = lookup(n)?.peer { gone.insert(peer) }
+        }
+        let currentRoutes = current.routes.filter { !($0.device.map(gone.contains) ?? false) }
+        for r in desired.routes {
+            let present = currentRoutes.contains { c in
+                c.destination == r.destination && c.gateway == r.gateway
+                    && (r.device == nil || c.device == r.device)
+            }
+            if present { continue }
+            for c in currentRoutes where c.destination == r.destination && Plan.isSameFamily(c.gateway, r.gateway) {
+                out.append(.removeRoute(c))
+            }
+            out.append(.addRoute(r))
+        }
+        guard exact else { return }
+        for c in currentRoutes where !desired.routes.contains(where: { r in
+            r.destination == c.destination && r.gateway == c.gateway && (r.device == nil || r.device == c.device)
+        }) && !out.contains(.removeRoute(c)) {
+            out.append(.removeRoute(c))
+        }
+    }
+}
