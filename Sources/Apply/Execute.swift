@@ -84,7 +84,10 @@ extension ApplyEngine {
         for (unit, result) in zip(units, results) {
             let i = unit[0], change = run.changes[i]
             switch result {
-            case .done: run.finished(unit)
+            case .done:
+                run.done += unit.map { run.changes[$0] }
+                // A backend that cannot mark in the create request marks right after it.
+                do { try markCreated(change); run.report(unit) } catch { failure = failure ?? Self.failure(i, change, error) }
             case .refused(_, nothingLeft: true) where failure == nil && change.isCreate:
                 failure = runUnit(unit, run)
             case .refused(let error, _):
