@@ -14,6 +14,9 @@ public protocol NetworkBackend: AnyObject {
     func execute(_ change: Change) throws
     /// Netlink requests sent so far by this process.
     var requests: RequestCounts { get }
+    /// True when `executeCombined` combines (the engine then plans a create and the steps its
+    /// request carries as one unit; else every step is a unit of its own, in plan order).
+    var combinesRequests: Bool { get }
     /// Make `steps` — a create and later steps on the created interfaces, as
     /// `ApplyEngine.combinedGroups` picks them — in one request, all or nothing. Returns false
     /// when this backend does not combine them (the engine then makes them one by one). Throws
@@ -27,10 +30,18 @@ public protocol NetworkBackend: AnyObject {
     /// it (no moment without the mark). False when this backend cannot: the engine then marks
     /// right after each create.
     func markCreates(with alias: String) -> Bool
+    /// Make `units` — each one step, or a create with the steps its request carries — with
+    /// their requests pipelined (sent together, answers read after). The engine passes only
+    /// units that do not depend on each other (`ApplyEngine.batches`). One result per unit in
+    /// order, fewer when a unit could not be built (later ones were not sent). Nil when this
+    /// backend does not pipeline (the engine then makes them one by one).
+    func executeBatch(_ units: [[Change]]) -> [PipelinedResult]?
 }
 
 extension NetworkBackend {
+    public var combinesRequests: Bool { false }
     public func executeCombined(_ steps: [Change]) throws -> Bool { false }
+    public func executeBatch(_ units: [[Change]]) -> [PipelinedResult]? { nil }
     public func marks() throws -> [String: String] { [:] }
     public func mark(_ name: String, as alias: String) throws {}
     public func markCreates(with alias: String) -> Bool { false }
@@ -56,6 +67,7 @@ public final class KernelBackend: NetworkBackend {
     }
 
     public var requests: RequestCounts { RequestCounter.total }
+    public var combinesRequests: Bool { true }
 
     public func currentState() throws -> NetworkState { try reader.currentState() }
 
@@ -96,6 +108,15 @@ public final class KernelBackend: NetworkBackend {
             throw error
         }
         return true
+    }
+
+    public func executeBatch(_ units: [[Change]]) -> [PipelinedResult]? {
+        writer.pipeline(units.map { unit in
+            { [self] in
+                if unit.count == 1 { try execute(unit[0]) }
+                else if try !executeCombined(unit) { throw ApplyError.unsupported("cannot combine \(unit.map(\.summary))") }
+            }
+        })
     }
 
     public func execute(_ change: Change) throws {
@@ -160,10 +181,21 @@ public final class FaultInjectingBackend: NetworkBackend {
     }
 
     public var requests: RequestCounts { inner.requests }
+    public var combinesRequests: Bool { inner.combinesRequests }
     public func currentState() throws -> NetworkState { try inner.currentState() }
     public func marks() throws -> [String: String] { try inner.marks() }
     public func mark(_ name: String, as alias: String) throws { try inner.mark(name, as: alias) }
     public func markCreates(with alias: String) -> Bool { inner.markCreates(with: alias) }
+
+    /// A batch that holds the faulty step is declined (the engine makes its units one by one,
+    /// so the fault hits that very call); any other goes to the inner backend, its steps counted.
+    public func executeBatch(_ units: [[Change]]) -> [PipelinedResult]? {
+        let count = units.reduce(0) { $0 + $1.count }
+        if !fired && steps < failAtStep && failAtStep <= steps + count { return nil }
+        guard let results = inner.executeBatch(units) else { return nil }
+        steps += count
+        return results
+    }
 
     /// Combined requests count as their number of steps. A group that holds the faulty step is
     /// declined, so the engine makes it one by one and the fault hits that very call.

@@ -1,61 +1,137 @@
-// The step loop of an apply: each step (or a create with the steps one request can carry) is
-// journalled when it creates, sent, and its creation marked in the kernel; the loop stops at the
-// first failure or signal.
+// The step loop of an apply: the plan in batches of independent units (a step, or a create with
+// the steps one request can carry), each batch's creates journalled, its requests pipelined,
+// each creation marked in the kernel; the loop stops at the first failure or signal.
 import Foundation
 import Netlink
 import NodeNetwork
 
+/// The progress of one execution: steps done (in the order made, for the undo) and reported.
+final class StepRun {
+    let changes: [Change]
+    let onStep: ((Int, Change) -> Void)?
+    var done: [Change] = []
+    private var executed: [Bool]
+    private var reported = 0
+
+    init(_ changes: [Change], onStep: ((Int, Change) -> Void)?) {
+        self.changes = changes; self.onStep = onStep
+        executed = [Bool](repeating: false, count: changes.count)
+    }
+
+    /// The steps of `unit` are done; progress is reported in plan order, up to the first step
+    /// not done (also for steps a combined request or a batch made early).
+    func finished(_ unit: [Int]) {
+        done += unit.map { changes[$0] }
+        report(unit)
+    }
+
+    /// The steps of `unit` (already in `done`) are complete.
+    func report(_ unit: [Int]) {
+        for j in unit { executed[j] = true }
+        while reported < changes.count && executed[reported] {
+            onStep?(reported + 1, changes[reported])
+            reported += 1
+        }
+    }
+}
+
 extension ApplyEngine {
-    /// Make `changes` in order. Returns the steps done and the failure that stopped it, if any.
+    /// Make `changes` in order, batch by batch (`batches`). Returns the steps done and the
+    /// failure that stopped it, if any.
     func execute(_ changes: [Change], before: NetworkState) -> (done: [Change], failure: StepFailure?) {
-        var done: [Change] = []
-        // Steps a combined request makes together with an earlier create (see `combinedGroups`).
-        let groups = Self.combinedGroups(changes, before: before)
-        var executed = [Bool](repeating: false, count: changes.count)
-        var reported = 0
-        func report() {
-            // Progress in plan order, also for steps a combined request made early.
-            while reported < changes.count && executed[reported] {
-                onStep?(reported + 1, changes[reported])
-                reported += 1
+        let run = StepRun(changes, onStep: onStep)
+        let units = Self.units(changes, before: before, combining: backend.combinesRequests)
+        for batch in Self.batches(units, of: changes, before: before) {
+            if let failure = interruption(at: batch[0][0], run) { return (run.done, failure) }
+            if let failure = runBatch(batch, run) { return (run.done, failure) }
+        }
+        return (run.done, nil)
+    }
+
+    func interruption(at i: Int, _ run: StepRun) -> StepFailure? {
+        interrupted().map { StepFailure(step: i + 1, change: run.changes[i], reason: ApplyError.interrupted(signal: $0).description) }
+    }
+
+    /// Journal the batch's creates, then make it: one unit as before, several pipelined. A
+    /// create that cannot be journalled is not made, nor anything after it.
+    func runBatch(_ batch: [[Int]], _ run: StepRun) -> StepFailure? {
+        var units = batch
+        var journalFailure: StepFailure?
+        for (n, unit) in batch.enumerated() {
+            do { try journal(run.changes[unit[0]]) } catch {
+                journalFailure = StepFailure(step: unit[0] + 1, change: run.changes[unit[0]],
+                                             reason: "cannot record ownership before the change, so it was not made: \(error)")
+                units = Array(batch.prefix(n))
+                break
             }
         }
-        for (i, change) in changes.enumerated() where !executed[i] {
-            if let s = interrupted() {
-                return (done, StepFailure(step: i + 1, change: change, reason: ApplyError.interrupted(signal: s).description))
-            }
-            do {
-                try journal(change)
-            } catch {
-                return (done, StepFailure(step: i + 1, change: change,
-                                          reason: "cannot record ownership before the change, so it was not made: \(error)"))
-            }
-            if let more = groups[i] {
-                let steps = [i] + more
-                switch runCombined(steps.map { changes[$0] }) {
-                case .done:
-                    for j in steps { done.append(changes[j]); executed[j] = true }
-                    report()
-                    continue
-                case .oneByOne: break
-                case .failed(let error):
-                    // Something of the combined request may be left: the create counts as done,
-                    // so the undo deletes what exists.
-                    done.append(change)
-                    return (done, Self.failure(i, change, error))
-                }
-            }
-            do {
-                try backend.execute(change)
-                done.append(change)
-                try markCreated(change)
-                executed[i] = true
-                report()
-            } catch {
-                return (done, Self.failure(i, change, error))
+        if units.count > 1, let results = backend.executeBatch(units.map { $0.map { run.changes[$0] } }) {
+            return settle(units, results, run) ?? journalFailure
+        }
+        for (n, unit) in units.enumerated() {
+            if n > 0, let failure = interruption(at: unit[0], run) { return failure }
+            if let failure = runUnit(unit, run) { return failure }
+        }
+        return journalFailure
+    }
+
+    /// Read a pipelined batch's results in plan order. Every unit the kernel made counts as
+    /// done — also after a refused one (the undo takes it back); a refused create of which
+    /// nothing is left is made again on its own, as without batching; the first failure is
+    /// the one reported.
+    func settle(_ units: [[Int]], _ results: [PipelinedResult], _ run: StepRun) -> StepFailure? {
+        var failure: StepFailure?
+        for (unit, result) in zip(units, results) {
+            let i = unit[0], change = run.changes[i]
+            switch result {
+            case .done:
+                run.done += unit.map { run.changes[$0] }
+                // A backend that cannot mark in the create request marks right after it.
+                do { try markCreated(change); run.report(unit) } catch { failure = failure ?? Self.failure(i, change, error) }
+            case .refused(_, nothingLeft: true) where failure == nil && change.isCreate:
+                failure = runUnit(unit, run)
+            case .refused(let error, _):
+                failure = failure ?? Self.failure(i, change, error)
+            case .notSent(let error):
+                failure = failure ?? Self.failure(i, change, error)
+            case .unknown(let error):
+                // It may have been made: the undo puts back what exists.
+                run.done += unit.map { run.changes[$0] }
+                failure = failure ?? Self.failure(i, change, error)
             }
         }
-        return (done, nil)
+        return failure
+    }
+
+    /// One unit without pipelining: a combined request (or, refused, its steps one by one), or
+    /// one step; its create marked in the kernel.
+    func runUnit(_ unit: [Int], _ run: StepRun) -> StepFailure? {
+        let i = unit[0], change = run.changes[i]
+        if unit.count > 1 {
+            switch runCombined(unit.map { run.changes[$0] }) {
+            case .done:
+                run.finished(unit)
+                return nil
+            case .oneByOne: break
+            case .failed(let error):
+                // Something of the combined request may be left: the create counts as done,
+                // so the undo deletes what exists.
+                run.done.append(change)
+                return Self.failure(i, change, error)
+            }
+        }
+        for (n, j) in unit.enumerated() {
+            if n > 0, let failure = interruption(at: j, run) { return failure }
+            do {
+                try backend.execute(run.changes[j])
+                run.done.append(run.changes[j])
+                try markCreated(run.changes[j])
+                run.report([j])
+            } catch {
+                return Self.failure(j, run.changes[j], error)
+            }
+        }
+        return nil
     }
 
     enum CombinedResult { case done, oneByOne, failed(Error) }

@@ -102,13 +102,16 @@ public struct StateStore: Sendable {
     /// The recorded names only.
     public func owned() throws -> Set<String> { Set(try ownedState().interfaces) }
 
-    /// Journal ownership: written and fsynced before the call returns.
-    public func saveOwned(_ state: OwnedState) throws {
+    /// Journal ownership: written and fsynced before the call returns. `durable: false` (the
+    /// shrink after a verified apply) leaves out the directory's fsync: lost in a crash, the
+    /// file stays the superset journalled before the first create, which is harmless (a
+    /// recorded name is deleted only when the kernel also shows our mark on it).
+    public func saveOwned(_ state: OwnedState, durable: Bool = true) throws {
         try createDirectory()
         var s = state
         s.netns = netns
         s.interfaces = Array(Set(s.interfaces)).sorted()
-        try Files.writeAtomically(JSONOutput.string(s), to: ownedPath)
+        try Files.writeAtomically(JSONOutput.string(s), to: ownedPath, syncingDirectory: durable)
     }
 
     public func saveOwned(_ names: Set<String>) throws {

@@ -56,7 +56,8 @@ extension LinkWriter {
     /// deleted again. When another process took one of the indexes meanwhile, once more with
     /// fresh ones.
     func sendCreate(names: [String], build: (Int) throws(NetlinkError) -> Message) throws(NetlinkError) {
-        guard let mark = createMark else { return try socket.request(try build(0)) }
+        guard let mark = createMark else { return try submit(try build(0)) }
+        if queue != nil { return try queueMarkedCreate(names: names, mark: mark, build: build) }
         var attempt = 0
         while true {
             attempt += 1

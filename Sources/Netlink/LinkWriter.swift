@@ -3,8 +3,9 @@ import Foundation
 import NodeNetwork
 
 /// Change requests, one kernel request each, acknowledged before returning; a refusal throws a
-/// `NetlinkError` naming the operation with libnl's text and the kernel's reason. Works in the
-/// network namespace of the calling thread (run the process under `ip netns exec`).
+/// `NetlinkError` naming the operation with libnl's text and the kernel's reason. Inside
+/// `pipeline(_:)` the same calls queue their requests instead, and the batch is sent together.
+/// Works in the network namespace of the calling thread (run the process under `ip netns exec`).
 public final class LinkWriter {
     public let socket: NetlinkSocket
 
@@ -20,6 +21,8 @@ public final class LinkWriter {
     public var createMark: String?
     /// The highest ifindex handed to a create so far.
     var reservedIndex = 0
+    /// While `pipeline(_:)` builds a batch: the requests queued instead of sent.
+    var queue: PipelineQueue?
 
     func remember(_ name: String, _ index: Int) { indexes[name] = index }
 
@@ -49,7 +52,7 @@ public final class LinkWriter {
     /// Change bridge-level settings of an existing bridge (all given fields in one request).
     public func setBridge(_ name: String, settings: BridgeSettings) throws(NetlinkError) {
         let operation = "set bridge \(name)"
-        try socket.request(LinkRequest.change(BridgeLink.self, index: index(of: name, for: operation),
+        try submit(LinkRequest.change(BridgeLink.self, index: index(of: name, for: operation),
                                               settings: settings, operation: operation))
     }
 
@@ -72,7 +75,7 @@ public final class LinkWriter {
                 try BondLink.put(settings.keeping(options), into: m, includeMode: options.contains(.mode),
                                  indexOf: LinkWriter.existingIndex)
             }
-            try socket.request(m)
+            try submit(m)
         }
     }
 
@@ -96,7 +99,7 @@ public final class LinkWriter {
         let operation = "delete \(name)"
         let index = try index(of: name, for: operation)
         indexes.removeAll()
-        try socket.request(LinkRequest.message(.del, index: index, operation: operation))
+        try submit(LinkRequest.message(.del, index: index, operation: operation))
     }
 
     /// Enslave `name` to `master` (a bridge or bond), or release it when `master` is nil.
@@ -106,7 +109,7 @@ public final class LinkWriter {
         if let master { masterIndex = try index(of: master, for: operation) }
         let m = try LinkRequest.message(.new, index: index(of: name, for: operation), operation: operation)
         try m.put(Int(IFLA_MASTER), u32: UInt32(masterIndex))
-        try socket.request(m)
+        try submit(m)
     }
 
     public func setUp(_ name: String, _ up: Bool) throws(NetlinkError) {
@@ -114,20 +117,20 @@ public final class LinkWriter {
         let m = try LinkRequest.message(.new, index: index(of: name, for: operation),
                                         flags: up ? UInt32(IFF_UP.rawValue) : 0,
                                         change: UInt32(IFF_UP.rawValue), operation: operation)
-        try socket.request(m)
+        try submit(m)
     }
 
     public func setMTU(_ name: String, _ mtu: Int) throws(NetlinkError) {
         let operation = "set \(name) mtu \(mtu)"
         let m = try LinkRequest.message(.new, index: index(of: name, for: operation), operation: operation)
         try m.put(Int(IFLA_MTU), u32: UInt32(mtu))
-        try socket.request(m)
+        try submit(m)
     }
 
     /// Bridge port settings of `name` (AF_BRIDGE RTM_SETLINK, IFLA_PROTINFO), as `bridge link set`.
     public func setBridgePort(_ name: String, priority: Int? = nil, cost: Int? = nil) throws(NetlinkError) {
         let operation = "set bridge port \(name)"
-        try socket.request(BridgeLink.portRequest(index: index(of: name, for: operation),
+        try submit(BridgeLink.portRequest(index: index(of: name, for: operation),
                                                   BridgePortSettings(priority: priority, cost: cost),
                                                   operation: operation))
     }
@@ -146,7 +149,7 @@ public final class LinkWriter {
                             flags: delete ? 0 : NLM_F_CREATE | NLM_F_EXCL, header: header, operation: operation)
         try m.put(Int(IFA_LOCAL), bytes: bytes)
         try m.put(Int(IFA_ADDRESS), bytes: bytes)
-        try socket.request(m)
+        try submit(m)
     }
 
     /// Add (or remove) a default route through `route.gateway` (main table).
@@ -165,7 +168,7 @@ public final class LinkWriter {
         if let device = route.device {
             try m.put(Int(RTA_OIF.rawValue), u32: UInt32(try index(of: device, for: operation)))
         }
-        try socket.request(m)
+        try submit(m)
     }
 
     static func parse(_ text: String, prefixRequired: Bool, operation: String)

@@ -25,6 +25,12 @@ public final class NetlinkSocket {
             // reader's buffer size, at most 32 KiB (netlink_recvmsg's max_recvmsg_len).
             try libnl("set receive buffer size") { nl_socket_set_msg_buf_size(raw, 32768) }
             nl_socket_disable_msg_peek(raw)
+            // Room for the ACKs of a pipelined send (see `pipelineLimits`): as root past
+            // net.core.rmem_max (SO_RCVBUFFORCE), else as much as rmem_max allows.
+            var size: Int32 = 1 << 20
+            if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+                _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+            }
         } catch {
             nl_socket_free(raw)
             throw error
@@ -89,13 +95,37 @@ public final class NetlinkSocket {
     /// refusal becomes a `NetlinkError` naming the operation.
     func request(_ message: Message) throws(NetlinkError) {
         try send(message)
-        try waitForAck(message)
+        if let refusal = try answer(to: message) { throw refusal }
     }
 
     /// Send `messages` in one sendmsg(2): the kernel handles all of them inside that one system
-    /// call, so no signal — not even SIGKILL — falls between them. Then read one ACK each.
-    /// Returns each message's refusal (nil: done), in order.
+    /// call, so no signal — not even SIGKILL — falls between them. Then read one answer each,
+    /// matched to its message by sequence number. Returns each message's refusal (nil: done),
+    /// in order; throws when the answers cannot be read (what the kernel did is then unknown).
     func requestTogether(_ messages: [Message]) throws(NetlinkError) -> [NetlinkError?] {
+        let (results, failure, _) = sendTogether(messages)
+        if let failure { throw failure }
+        return results
+    }
+
+    /// How much one pipelined sendmsg may carry. The kernel queues every ACK in this socket's
+    /// receive buffer before the sendmsg returns and drops (ENOBUFS) what does not fit, so the
+    /// messages are capped by that buffer (an ACK skb takes well under 2 KiB of it); the bytes
+    /// by the send buffer (larger messages are refused with EMSGSIZE).
+    var pipelineLimits: (messages: Int, bytes: Int) {
+        let fd = nl_socket_get_fd(raw)
+        func option(_ name: Int32) -> Int {
+            var value: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            return getsockopt(fd, SOL_SOCKET, name, &value, &length) == 0 ? Int(value) : 0
+        }
+        return (max(1, option(SO_RCVBUF) / 2048), max(4096, option(SO_SNDBUF) / 2))
+    }
+
+    /// `requestTogether` that keeps what it learned when reading stops: the refusals of the
+    /// messages answered so far (fewer than `messages` when `failure` is set), and whether the
+    /// sendmsg went through (when not, the kernel saw none of them).
+    func sendTogether(_ messages: [Message]) -> (results: [NetlinkError?], failure: NetlinkError?, sent: Bool) {
         var bytes: [UInt8] = []
         for m in messages {
             counts.count(messageType: m.messageType)
@@ -107,41 +137,71 @@ public final class NetlinkSocket {
             while bytes.count % Int(NLMSG_ALIGNTO) != 0 { bytes.append(0) }
         }
         let operation = messages.first?.operation ?? "request"
-        try libnl("\(operation): send") { bytes.withUnsafeMutableBytes { nl_sendto(raw, $0.baseAddress, $0.count) } }
+        do throws(NetlinkError) {
+            try libnl("\(operation): send") { bytes.withUnsafeMutableBytes { nl_sendto(raw, $0.baseAddress, $0.count) } }
+        } catch {
+            return ([], error, false)
+        }
         var results: [NetlinkError?] = []
         for m in messages {
-            do throws(NetlinkError) { try waitForAck(m); results.append(nil) } catch { results.append(error) }
+            do throws(NetlinkError) { results.append(try answer(to: m)) } catch { return (results, error, true) }
         }
-        return results
+        return (results, nil, true)
     }
 
-    /// Wait for the kernel's ACK of `message` (sent last); a refusal becomes a `NetlinkError`.
-    func waitForAck(_ message: Message) throws(NetlinkError) {
-        let context = AckContext()
-        let callback: nl_recvmsg_err_cb_t = { _, error, argument in
-            guard let error, let argument else { return Int32(NL_STOP.rawValue) }
-            let context = Unmanaged<AckContext>.fromOpaque(argument).takeUnretainedValue()
-            context.kernelMessage = extendedAckMessage(error)
+    /// Read the kernel's answer to `message` (sent, its sequence number set): nil for an ACK,
+    /// the refusal (with the kernel's reason) otherwise. Throws when no answer can be read, or
+    /// when the answer read is for another request (the socket is then out of step).
+    func answer(to message: Message) throws(NetlinkError) -> NetlinkError? {
+        let seq = nlmsg_hdr(message.raw).pointee.nlmsg_seq
+        let context = AnswerContext()
+        let ack: nl_recvmsg_msg_cb_t = { message, argument in
+            guard let message, let argument else { return Int32(NL_STOP.rawValue) }
+            let context = Unmanaged<AnswerContext>.fromOpaque(argument).takeUnretainedValue()
+            context.seq = nlmsg_hdr(message).pointee.nlmsg_seq
+            context.answered = true
             return Int32(NL_STOP.rawValue)
         }
-        try withExtendedLifetime(context) { () throws(NetlinkError) in
+        let refusal: nl_recvmsg_err_cb_t = { _, error, argument in
+            guard let error, let argument else { return Int32(NL_STOP.rawValue) }
+            let context = Unmanaged<AnswerContext>.fromOpaque(argument).takeUnretainedValue()
+            context.seq = error.pointee.msg.nlmsg_seq
+            context.error = error.pointee.error
+            context.kernelMessage = extendedAckMessage(error)
+            context.answered = true
+            return Int32(NL_STOP.rawValue)
+        }
+        let original = nl_socket_get_cb(raw)
+        guard let callbacks = nl_cb_clone(original) else {
+            nl_cb_put(original)
+            throw NetlinkError(operation: "\(message.operation): allocate callbacks", libnlCode: -NLE_NOMEM)
+        }
+        nl_cb_put(original)
+        defer { nl_cb_put(callbacks) }
+        return try withExtendedLifetime(context) { () throws(NetlinkError) -> NetlinkError? in
             let argument = Unmanaged.passUnretained(context).toOpaque()
-            try libnl("\(message.operation): set error callback") {
-                nl_socket_modify_err_cb(raw, NL_CB_CUSTOM, callback, argument)
+            nl_cb_set(callbacks, NL_CB_ACK, NL_CB_CUSTOM, ack, argument)
+            nl_cb_err(callbacks, NL_CB_CUSTOM, refusal, argument)
+            // Each answer is a datagram of its own; anything else read meanwhile is skipped.
+            for _ in 0..<64 where !context.answered {
+                let result = nl_recvmsgs(raw, callbacks)
+                if result < 0 && !context.answered { throw NetlinkError(operation: message.operation, libnlCode: result) }
             }
-            defer { nl_socket_modify_err_cb(raw, NL_CB_DEFAULT, nil, nil) }
-            do throws(NetlinkError) {
-                try libnl("\(message.operation)") { nl_wait_for_ack(raw) }
-            } catch {
-                var error = error
-                error.kernelMessage = context.kernelMessage
-                throw error
+            guard context.answered, context.seq == seq else {
+                throw NetlinkError(operation: "\(message.operation): no answer with sequence number \(seq)", libnlCode: -NLE_SEQ_MISMATCH)
             }
+            guard context.error != 0 else { return nil }
+            var refused = NetlinkError(operation: message.operation, libnlCode: -nl_syserr2nlerr(context.error))
+            refused.kernelMessage = context.kernelMessage
+            return refused
         }
     }
 }
 
-private final class AckContext {
+private final class AnswerContext {
+    var answered = false
+    var seq: UInt32 = 0
+    var error: Int32 = 0
     var kernelMessage: String?
 }
 

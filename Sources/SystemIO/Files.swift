@@ -10,7 +10,10 @@ import Musl
 public enum Files {
     /// Replace `path` with `bytes` atomically and durably. The temp file is created with O_EXCL
     /// and O_NOFOLLOW under a random name, so a planted file or symlink is never written through.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600) throws {
+    /// `syncingDirectory: false` leaves out the directory's fsync: after a crash the file is then
+    /// either the old or the new one, both whole (for a save whose loss is harmless).
+    public static func writeAtomically(_ bytes: [UInt8], to path: String, mode: mode_t = 0o600,
+                                       syncingDirectory: Bool = true) throws {
         let dir = Trust.parent(of: path)
         var fd: Int32 = -1
         var tmp = ""
@@ -31,11 +34,12 @@ public enum Files {
             unlink(tmp)
             throw error
         }
-        syncDirectory(dir)
+        if syncingDirectory { syncDirectory(dir) }
     }
 
-    public static func writeAtomically(_ text: String, to path: String, mode: mode_t = 0o600) throws {
-        try writeAtomically(Array(text.utf8), to: path, mode: mode)
+    public static func writeAtomically(_ text: String, to path: String, mode: mode_t = 0o600,
+                                       syncingDirectory: Bool = true) throws {
+        try writeAtomically(Array(text.utf8), to: path, mode: mode, syncingDirectory: syncingDirectory)
     }
 
     /// fsync a directory so a rename or unlink in it survives a crash. Best effort.

@@ -11,10 +11,12 @@ extension XGScale {
             abstract: "Bring this node to PROFILE through netlink: plan, apply, verify, roll back on failure.",
             discussion: """
                 Computes the plan (see `xg-scale plan`), snapshots every interface it touches and \
-                the default routes, makes the changes one netlink request at a time, then reads \
-                the state back and checks it (bridge timers within one centisecond tick, \
-                arp-ip-target as a set). If a step fails (kernel refusal, missing uplink, \
-                SIGINT/SIGTERM), the steps already done are undone in reverse order and the \
+                the default routes, makes the changes (steps that do not depend on each other \
+                are sent together, many netlink requests per system call, each acknowledged), \
+                then reads the state back and checks it (bridge timers within one centisecond \
+                tick, arp-ip-target as a set). If a step fails (kernel refusal, missing uplink, \
+                SIGINT/SIGTERM), the steps already done (also those the kernel made after it in \
+                the same system call) are undone in reverse order and the \
                 touched interfaces are brought back to the snapshot (links, masters, options, \
                 addresses, up/down); the failing step and the kernel's reason are printed and the \
                 exit status is 1. When nothing differs, no change request is sent at all and no \
