@@ -16,7 +16,7 @@ enum EntryPoint {
     static func main() {
         let parsed: ParsableCommand
         do {
-            parsed = try XGScale.parseAsRoot()
+            parsed = try parse(Array(CommandLine.arguments.dropFirst()))
         } catch {
             XGScale.exit(withError: error)
         }
@@ -31,6 +31,28 @@ enum EntryPoint {
                 XGScale.exit(withError: error)
             }
         }
+    }
+
+    /// The command `arguments` name. A leaf subcommand (`apply`, `render`, ...) is first parsed on
+    /// its own, which spares ArgumentParser the reflection of the whole tree; any other outcome
+    /// (an error, --help, --version, a completion request) is left to the full parse, so what is
+    /// printed and the exit status are the full parser's.
+    static func parse(_ arguments: [String]) throws -> ParsableCommand {
+        if let name = arguments.first, !arguments.contains(where: answeredByParser),
+           let leaf = XGScale.configuration.subcommands.first(where: { $0._commandName == name }),
+           leaf.configuration.subcommands.isEmpty,
+           let parsed = try? leaf.parseAsRoot(Array(arguments.dropFirst())),
+           type(of: parsed) == leaf {
+            return parsed
+        }
+        return try XGScale.parseAsRoot(arguments)
+    }
+
+    /// Help, version, completion-script and dump-help requests: the leaf parse would only hand
+    /// them on to the full parse.
+    static func answeredByParser(_ argument: String) -> Bool {
+        ["-h", "-help", "--help", "--version", "--experimental-dump-help"].contains(argument)
+            || argument.hasPrefix("--generate-completion-script")
     }
 
     /// `monitor`: run on Swift concurrency's executor, the main queue drained by Dispatch, as
