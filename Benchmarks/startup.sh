@@ -24,7 +24,8 @@ fi
 TMP=$(mktemp -d)
 NS=xgstart-$$
 ROOT=no; [ "$(id -u)" = 0 ] && ROOT=yes
-trap '[ $ROOT = no ] || ip netns delete "$NS" 2>/dev/null || true; rm -rf "$TMP"' EXIT INT TERM
+trap '[ $ROOT = no ] || ip netns delete "$NS" 2>/dev/null || true; rm -rf "$TMP"' EXIT
+trap 'exit 1' INT TERM HUP PIPE   # through the EXIT trap: the namespace goes even when cut short
 P="profiles/stp-two-switches.yaml --inventory profiles/inventory.yaml --node dom0 --state-dir $TMP/state"
 if [ $ROOT = yes ]; then
   ip netns add "$NS"
