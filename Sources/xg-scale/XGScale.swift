@@ -1,7 +1,7 @@
 import ArgumentParser
 
-@main
-struct XGScale: AsyncParsableCommand {
+/// The root command. Not itself async, and not the entry point: see EntryPoint.swift.
+struct XGScale: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "xg-scale",
         abstract: "Keep a virtualization node's network redundant, and prove it.",

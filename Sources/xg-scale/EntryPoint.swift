@@ -1,0 +1,88 @@
+import ArgumentParser
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The program's entry point. ArgumentParser's `@main` on an async root starts Swift concurrency
+/// and Dispatch's worker threads before parsing; only `monitor` is async, so every other command
+/// is parsed and run synchronously (Benchmarks/startup.sh measures the saving).
+///
+/// The command runs on a thread of its own while the main thread waits with every signal
+/// unblocked, as under Dispatch: a SIGINT or SIGTERM is handled on the main thread and never
+/// interrupts the command's system calls (`Interrupts` installs its handler without SA_RESTART).
+@main
+enum EntryPoint {
+    static func main() {
+        let parsed: ParsableCommand
+        do {
+            parsed = try parse(Array(CommandLine.arguments.dropFirst()))
+        } catch {
+            XGScale.exit(withError: error)
+        }
+        if let command = parsed as? AsyncParsableCommand {
+            runAsync(command)
+        }
+        runOnOwnThread {
+            var command = parsed
+            do {
+                try command.run()
+            } catch {
+                XGScale.exit(withError: error)
+            }
+        }
+    }
+
+    /// The command `arguments` name. A leaf subcommand (`apply`, `render`, ...) is first parsed on
+    /// its own, which spares ArgumentParser the reflection of the whole tree; any other outcome
+    /// (an error, --help, --version, a completion request) is left to the full parse, so what is
+    /// printed and the exit status are the full parser's.
+    static func parse(_ arguments: [String]) throws -> ParsableCommand {
+        if let name = arguments.first, !arguments.contains(where: answeredByParser),
+           let leaf = XGScale.configuration.subcommands.first(where: { $0._commandName == name }),
+           leaf.configuration.subcommands.isEmpty,
+           let parsed = try? leaf.parseAsRoot(Array(arguments.dropFirst())),
+           type(of: parsed) == leaf {
+            return parsed
+        }
+        return try XGScale.parseAsRoot(arguments)
+    }
+
+    /// Help, version, completion-script and dump-help requests: the leaf parse would only hand
+    /// them on to the full parse.
+    static func answeredByParser(_ argument: String) -> Bool {
+        ["-h", "-help", "--help", "--version", "--experimental-dump-help"].contains(argument)
+            || argument.hasPrefix("--generate-completion-script")
+    }
+
+    /// `monitor`: run on Swift concurrency's executor, the main queue drained by Dispatch, as
+    /// ArgumentParser's async entry point does.
+    static func runAsync(_ parsed: sending AsyncParsableCommand) -> Never {
+        Task {
+            var command = parsed
+            do {
+                try await command.run()
+            } catch {
+                XGScale.exit(withError: error)
+            }
+            exit(0)
+        }
+        dispatchMain()
+    }
+
+    /// Runs `body` on a new thread (default stack size) and waits for it.
+    static func runOnOwnThread(_ body: @escaping () -> Void) {
+        final class Body { let run: () -> Void; init(_ run: @escaping () -> Void) { self.run = run } }
+        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        var thread = pthread_t()
+        let created = pthread_create(&thread, nil, { context in
+            Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
+            return nil
+        }, context)
+        guard created == 0 else {
+            Unmanaged<Body>.fromOpaque(context).takeRetainedValue().run()
+            return
+        }
+        pthread_join(thread, nil)
+    }
+}
