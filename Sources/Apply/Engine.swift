@@ -121,17 +121,32 @@ public final class ApplyEngine {
         }
     }
 
-    /// Undo `done` in reverse order, then converge to the snapshot.
+    /// Undo `done` in reverse order, then converge to the snapshot. A create is undone only
+    /// where the interface of that name is ours (`madeByUs`).
     func undo(_ done: [Change], before: NetworkState, snapshot: Snapshot, created: Set<String>) -> RestoreReport {
         var report = RestoreReport()
+        let ours = madeByUs(created)
         for change in done.reversed() {
+            if case .create(let i) = change, !ours.contains(i.name) { continue }
             for step in Self.inverse(of: change, before: before, created: created) {
                 report.steps.append(step)
                 do { try executeOwned(step) } catch { report.errors.append("\(step.summary): \(error)") }
             }
         }
-        converge(to: snapshot, owned: created, into: &report)
+        converge(to: snapshot, owned: ours, into: &report)
         return report
+    }
+
+    /// Of the names the done creates were to make, those the kernel shows as ours. A create
+    /// that failed part-way counts as done so the undo removes what it left; but when it failed
+    /// because somebody took the name meanwhile, the interface there is theirs. With the mark
+    /// in the create request itself, everything we made carries it from its first moment: an
+    /// unmarked name is not ours, and a name whose mark cannot be read is left alone (the
+    /// journal keeps it, a later apply deletes it once the kernel shows our mark).
+    func madeByUs(_ created: Set<String>) -> Set<String> {
+        guard let ownership, ownership.markedByBackend, !created.isEmpty else { return created }
+        guard let marks = try? backend.marks() else { return [] }
+        return created.filter { marks[$0] == ownership.mark }
     }
 
     /// Bring the snapshot's interfaces and the default routes back to the snapshot; `owned`

@@ -129,6 +129,44 @@ import TestSupport
         #expect(try lab.xg(["plan"] + args).status == 0)
     }
 
+    /// An admin makes an interface with a name the plan is about to create, after the plan was
+    /// read: the create is refused (the name is taken) and the undo deletes what apply made,
+    /// never the admin's interface, whatever request path the create took (alone, combined
+    /// with its settings, or pipelined with others).
+    @Test func aNameTakenMeanwhileIsNotDeletedByTheUndo() throws {
+        guard try prerequisites(root: true, programs: ["ip"]) else { return }
+        let lab = try Lab("taken")
+        defer { lab.close() }
+        let args = Lab.profileArgs("stp-guest-veths.yaml")
+        let steps = try decode(PlanJSON.self, try lab.xg(["plan"] + args + ["--json"])).changes
+        #expect(steps.first?.summary == "create bridge xenbr0", "\(steps.map(\.summary))")
+        #expect(steps.contains { $0.action == "create" && $0.interface == "vm1" }, "\(steps.map(\.summary))")
+        let apply = Process()
+        apply.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        apply.arguments = ["ip", "netns", "exec", lab.ns.name, xgScaleBinary(), "apply"] + args + ["--state-dir", lab.stateDir]
+        // Stopped before its first step: the plan is made, nothing is created yet.
+        apply.environment = ProcessInfo.processInfo.environment.merging(["XG_SCALE_FAULT_STEP": "1", "XG_SCALE_FAULT_KIND": "stop"]) { $1 }
+        apply.standardOutput = FileHandle.nullDevice
+        apply.standardError = FileHandle.nullDevice
+        try apply.run()
+        let pid = apply.processIdentifier
+        defer { kill(pid, SIGCONT); kill(pid, SIGKILL); apply.waitUntilExit() }
+        #expect(try waitUntil(timeout: 10) { processState(pid) == "T" })
+        try lab.ns.exec(["ip", "link", "add", "vm1", "type", "bridge"])
+        try lab.ns.exec(["ip", "link", "set", "vm1", "alias", "the admin's"])
+        kill(pid, SIGCONT)
+        apply.waitUntilExit()
+        #expect(apply.terminationStatus == 1, "the create of vm1 is refused: apply fails")
+        let links = try JSONSerialization.jsonObject(with: Data(try lab.ns.run(["ip", "-j", "-d", "link", "show"]).stdout.utf8))
+            as? [[String: Any]] ?? []
+        let vm1 = links.first { $0["ifname"] as? String == "vm1" }
+        #expect(vm1 != nil, "the admin's vm1 was deleted by the undo")
+        #expect((vm1?["linkinfo"] as? [String: Any])?["info_kind"] as? String == "bridge")
+        #expect(vm1?["ifalias"] as? String == "the admin's")
+        let names = Set(links.compactMap { $0["ifname"] as? String })
+        #expect(names.isDisjoint(with: ["xenbr0", "vm1-br", "vm2", "vm2-br"]), "apply's own creates are undone: \(names.sorted())")
+    }
+
     /// SIGKILL of apply before (kill) or right after (kill-after) every step of a plan: a
     /// following apply of a smaller profile deletes everything the killed one created and nothing
     /// it did not (read with ip -j link).
