@@ -122,16 +122,8 @@ public final class KernelBackend: NetworkBackend {
     public func execute(_ change: Change) throws {
         switch change {
         case .create(let i):
-            switch i.kind {
-            case .bridge: try writer.createBridge(i.name, settings: i.bridge)
-            case .bond:
-                try writer.createBond(i.name, settings: i.bond ?? BondSettings(mode: "balance-rr"))
-            case .veth:
-                guard let peer = i.peer else { throw ApplyError.unsupported("create veth \(i.name) without a peer name") }
-                try writer.createVeth(i.name, peer: peer)
-            case .device, .other:
-                throw ApplyError.unsupported("cannot create \(i.name): a \(i.kind.rawValue) is not made by software")
-            }
+            // The unit of the kind builds the request (Netlink's Ifaces/).
+            do { try writer.create(i) } catch let refused as LinkCreateError { throw ApplyError.unsupported(refused.description) }
         case .delete(let name): try writer.deleteLink(name)
         case .setBridge(let name, let settings): try writer.setBridge(name, settings: settings)
         case .setBond(let name, let settings, let sending):

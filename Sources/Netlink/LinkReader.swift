@@ -152,11 +152,11 @@ struct LinkRecord {
     var alias: String?
     var infoKind: String?
     var slaveKind: String?
-    var bridge: BridgeSettings?
-    var bond: BondLink.Raw?
-    var port: BridgePortSettings?
-    var slave: BondSlaveSettings?
-    var bondState: BondRuntime?
+    /// What the unit of `infoKind` parsed of the link's IFLA_INFO_DATA, as its own type (the
+    /// unit's `LinkRecord` extension reads it back typed, e.g. `bridge`, `bond`).
+    var kindData: (any Sendable)?
+    /// What the unit of `slaveKind` (the master's kind) parsed of IFLA_INFO_SLAVE_DATA.
+    var slaveData: (any Sendable)?
 
     /// Parse an RTM_NEWLINK message; nil for other message types.
     init?(message: UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) {

@@ -42,11 +42,31 @@ public final class LinkWriter {
 
     // MARK: links
 
-    public func createBridge(_ name: String, settings: BridgeSettings? = nil) throws(NetlinkError) {
-        let operation = "create bridge \(name)"
-        try sendCreate(names: [name]) { (_) throws(NetlinkError) in
-            try LinkRequest.create(BridgeLink.self, name: name, settings: settings, operation: operation)
+    /// Create `interface` as the unit of its kind builds the request from the settings given
+    /// at creation (`Plan.creation`: master, MTU, addresses and up are separate steps). Throws
+    /// `LinkCreateError` for a kind xg-scale does not create or an interface that lacks what
+    /// its create needs (nothing sent), `NetlinkError` when the kernel refuses.
+    public func create(_ interface: Interface) throws {
+        guard let unit = LinkKinds.unit(of: interface.kind) else {
+            throw LinkCreateError("cannot create \(interface.name): a \(interface.kind.rawValue) is not made by software")
         }
+        try create(unit, interface)
+    }
+
+    private func create<K: LinkKindUnit>(_ unit: K.Type, _ interface: Interface) throws {
+        try create(K.createParts(interface))
+    }
+
+    /// The one create path: the unit's request parts sent through `sendCreate` (with the
+    /// ownership mark in the same sendmsg when `createMark` is set; queued inside a pipeline).
+    func create<K: LinkKindUnit>(_ parts: CreateParts<K>) throws(NetlinkError) {
+        try sendCreate(names: parts.names) { (partnerIndex) throws(NetlinkError) in
+            try parts.request(partnerIndex: partnerIndex)
+        }
+    }
+
+    public func createBridge(_ name: String, settings: BridgeSettings? = nil) throws(NetlinkError) {
+        try create(BridgeLink.createParts(name, settings: settings))
     }
 
     /// Change bridge-level settings of an existing bridge (all given fields in one request).
@@ -57,10 +77,7 @@ public final class LinkWriter {
     }
 
     public func createBond(_ name: String, settings: BondSettings) throws(NetlinkError) {
-        let operation = "create bond \(name)"
-        try sendCreate(names: [name]) { (_) throws(NetlinkError) in
-            try LinkRequest.create(BondLink.self, name: name, settings: settings, operation: operation)
-        }
+        try create(BondLink.createParts(name, settings: settings))
     }
 
     /// Change options of an existing bond: one request per set of `sending`, in order, each
@@ -84,15 +101,11 @@ public final class LinkWriter {
     /// while the pair is being created: ENOTCONN.)
     public func createVeth(_ name: String, peer: String, mtu: Int? = nil, peerMTU: Int? = nil,
                            master: String? = nil, up: Bool = false) throws(NetlinkError) {
-        let operation = "create veth \(name) peer \(peer)"
-        var common = DeviceLink.Common(mtu: mtu)
-        if let master { common.masterIndex = try index(of: master, for: operation) }
-        try sendCreate(names: [name, peer]) { (peerIndex) throws(NetlinkError) in
-            try LinkRequest.create(VethLink.self, name: name,
-                                   settings: VethLink.Peer(name: peer, index: peerIndex, mtu: peerMTU),
-                                   operation: operation, flags: up ? UInt32(IFF_UP.rawValue) : 0,
-                                   attributes: common)
-        }
+        var parts = VethLink.createParts(name, peer: peer, peerMTU: peerMTU)
+        parts.attributes.mtu = mtu
+        if let master { parts.attributes.masterIndex = try index(of: master, for: parts.operation) }
+        if up { parts.flags = UInt32(IFF_UP.rawValue) }
+        try create(parts)
     }
 
     public func deleteLink(_ name: String) throws(NetlinkError) {

@@ -31,6 +31,12 @@ enum BondLink {
         var primaryIndex: Int?
     }
 
+    /// What a bond's IFLA_INFO_DATA holds: its options and what the driver reports at run time.
+    struct Parsed {
+        var raw: Raw
+        var runtime: BondRuntime?
+    }
+
     static func settings(from data: Attributes) -> Raw {
         var settings = BondSettings(mode: name(data.u8(Int(IFLA_BOND_MODE)), in: modes) ?? "unknown")
         for spec in BondOptionSpec.all where spec.option != .mode && spec.wire != .ifindex {
@@ -179,25 +185,44 @@ extension BondLink: LinkKindUnit {
         try put(settings, into: m, includeMode: true, indexOf: indexOf)
     }
 
+    /// A bond created with every option given (no settings: balance-rr, the kernel's default).
+    static func createParts(_ i: Interface) -> CreateParts<Self> {
+        createParts(i.name, settings: i.bond ?? BondSettings(mode: "balance-rr"))
+    }
+
+    static func createParts(_ name: String, settings: BondSettings) -> CreateParts<Self> {
+        CreateParts(names: [name], operation: "create bond \(name)") { _ in settings }
+    }
+
     static func parse(data: Attributes, into record: inout LinkRecord) throws(NetlinkError) {
-        record.bond = settings(from: data)
-        record.bondState = try BondStateLink.runtime(from: data, operation: "dump links")
+        record.kindData = Parsed(raw: settings(from: data),
+                                 runtime: try BondStateLink.runtime(from: data, operation: "dump links"))
     }
 
     static func parse(slaveData: Attributes, into record: inout LinkRecord) throws(NetlinkError) {
-        record.slave = slave(from: slaveData)
-        BondStateLink.complete(&record.slave!, from: slaveData)
+        var s = slave(from: slaveData)
+        BondStateLink.complete(&s, from: slaveData)
+        record.slaveData = s
     }
 
     /// Options with the active slave and primary named (the dump's indexes resolved); slave state.
     static func complete(_ interface: inout Interface, from record: LinkRecord, names: [Int: String]) {
-        if record.infoKind == infoKind, let bond = record.bond {
-            var settings = bond.settings
-            settings.activeSlave = bond.activeSlaveIndex.flatMap { names[$0] }
-            settings.primary = bond.primaryIndex.flatMap { names[$0] }
+        if record.infoKind == infoKind, let parsed = record.kindData as? Parsed {
+            var settings = parsed.raw.settings
+            settings.activeSlave = parsed.raw.activeSlaveIndex.flatMap { names[$0] }
+            settings.primary = parsed.raw.primaryIndex.flatMap { names[$0] }
             interface.bond = settings
-            interface.bondState = record.bondState
+            interface.bondState = parsed.runtime
         }
         if record.slaveKind == infoKind { interface.slave = record.slave }
     }
+}
+
+extension LinkRecord {
+    /// A bond's options (indexes not yet resolved), as `BondLink` parsed them.
+    var bond: BondLink.Raw? { (kindData as? BondLink.Parsed)?.raw }
+    /// A bond's runtime state (802.3ad aggregator, ARP monitor).
+    var bondState: BondRuntime? { (kindData as? BondLink.Parsed)?.runtime }
+    /// A bond slave's state, as `BondLink` parsed it.
+    var slave: BondSlaveSettings? { slaveData as? BondSlaveSettings }
 }

@@ -52,11 +52,18 @@ enum BridgeLink: LinkKindUnit {
     }
 
     static func parse(data: Attributes, into record: inout LinkRecord) {
-        record.bridge = settings(from: data)
+        record.kindData = settings(from: data)
     }
 
     static func parse(slaveData: Attributes, into record: inout LinkRecord) {
-        record.port = port(from: slaveData)
+        record.slaveData = port(from: slaveData)
+    }
+
+    /// A bridge created with the bridge-level settings given (none: the kernel's defaults).
+    static func createParts(_ i: Interface) -> CreateParts<Self> { createParts(i.name, settings: i.bridge) }
+
+    static func createParts(_ name: String, settings: BridgeSettings?) -> CreateParts<Self> {
+        CreateParts(names: [name], operation: "create bridge \(name)") { _ in settings }
     }
 
     static func complete(_ interface: inout Interface, from record: LinkRecord, names: [Int: String]) {
@@ -110,4 +117,11 @@ extension BridgeSettings {
         copy.stpMode = stpMode
         return copy
     }
+}
+
+extension LinkRecord {
+    /// A bridge's settings, as `BridgeLink` parsed them.
+    var bridge: BridgeSettings? { kindData as? BridgeSettings }
+    /// A bridge port's settings, as `BridgeLink` parsed them.
+    var port: BridgePortSettings? { slaveData as? BridgePortSettings }
 }

@@ -28,6 +28,36 @@ protocol LinkKindUnit {
     /// Fill the kind's fields of `interface` (the link is of this kind, or is a port of a link of
     /// this kind) once the whole dump's names are known.
     static func complete(_ interface: inout Interface, from record: LinkRecord, names: [Int: String])
+
+    /// The create of `interface` (of this kind, as the planner made it: the settings given at
+    /// creation) as request parts, for `LinkWriter.create`. Throws when the interface lacks what
+    /// a create needs (nothing is sent then).
+    static func createParts(_ interface: Interface) throws(LinkCreateError) -> CreateParts<Self>
+}
+
+/// A create as a kind's unit builds it: the names the kernel makes (the link, then a partner
+/// made and deleted with it, as a veth's peer), the operation's text, the kind's settings for
+/// IFLA_INFO_DATA given the index asked for the partner (0: the kernel picks), the header flags
+/// (IFF_UP: up at once) and link attributes (as indexes). `LinkWriter.create(_:)` sends it,
+/// with the ownership mark in the same request.
+struct CreateParts<K: LinkKindUnit> {
+    var names: [String]
+    var operation: String
+    var settings: (_ partnerIndex: Int) -> K.Settings?
+    var flags: UInt32 = 0
+    var attributes = DeviceLink.Common()
+
+    /// The RTM_NEWLINK of the create, the partner asked for at `partnerIndex`.
+    func request(partnerIndex: Int) throws(NetlinkError) -> Message {
+        try LinkRequest.create(K.self, name: names[0], settings: settings(partnerIndex), operation: operation,
+                               flags: flags, attributes: attributes)
+    }
+}
+
+/// A create that could not be built from the interface given: nothing was sent.
+public struct LinkCreateError: Error, CustomStringConvertible, Equatable, Sendable {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
 
 extension LinkKindUnit {
@@ -44,6 +74,11 @@ enum LinkKinds {
     static func unit(_ infoKind: String?) -> (any LinkKindUnit.Type)? {
         guard let infoKind else { return nil }
         return all.first { $0.infoKind == infoKind }
+    }
+
+    /// The unit of the core's kind (nil: a kind xg-scale never creates, a device or other).
+    static func unit(of kind: InterfaceKind) -> (any LinkKindUnit.Type)? {
+        all.first { $0.interfaceKind == kind }
     }
 }
 

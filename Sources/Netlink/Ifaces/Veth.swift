@@ -34,6 +34,19 @@ enum VethLink: LinkKindUnit {
         try libnl("\(operation): close peer") { nla_nest_end(m.raw, start) }
     }
 
+    /// A pair created from one end: its peer's name is required.
+    static func createParts(_ i: Interface) throws(LinkCreateError) -> CreateParts<Self> {
+        guard let peer = i.peer else { throw LinkCreateError("create veth \(i.name) without a peer name") }
+        return createParts(i.name, peer: peer)
+    }
+
+    /// The pair `name` <-> `peer`, the peer with `peerMTU`; the peer gets the partner index.
+    static func createParts(_ name: String, peer: String, peerMTU: Int? = nil) -> CreateParts<Self> {
+        CreateParts(names: [name, peer], operation: "create veth \(name) peer \(peer)") { peerIndex in
+            Peer(name: peer, index: peerIndex, mtu: peerMTU)
+        }
+    }
+
     static func complete(_ interface: inout Interface, from record: LinkRecord, names: [Int: String]) {
         guard record.infoKind == infoKind else { return }
         interface.peer = peerName(peerIndex: record.linkIndex, peerInOtherNamespace: record.linkInOtherNamespace,
