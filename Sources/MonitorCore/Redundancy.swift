@@ -68,14 +68,10 @@ public enum Redundancy {
     /// physical device, a bond, or a veth (any link with a peer) whose peer lives in another
     /// network namespace (IFLA_LINK_NETNSID), as a lab's switch namespaces are. Guest ports are
     /// not: a veth whose peer is in this namespace (dom0's veth0), Xen's vifN.M and tap devices
-    /// (Ethernet links without a kind, like a NIC).
+    /// (Ethernet links without a kind, like a NIC). Each kind's unit says it (NodeNetwork's
+    /// `Kinds/`, `KindUnit.isUplink`).
     public static func isUplink(name: String, kind: InterfaceKind, peerNetnsID: Int?) -> Bool {
-        switch kind {
-        case .bond: return true
-        case .device: return !(name.hasPrefix("vif") || name.hasPrefix("tap"))
-        case .veth, .other: return peerNetnsID != nil
-        case .bridge: return false
-        }
+        kind.isUplink(name: name, peerNetnsID: peerNetnsID)
     }
 
     /// Groups found in a state without a profile: every bond (with its slaves) and every bridge

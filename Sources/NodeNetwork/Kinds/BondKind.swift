@@ -132,3 +132,8 @@ enum BondKind: KindUnit {
         return fields + NetworkState.bondRuntimeFields(i)
     }
 }
+
+extension BondKind {
+    /// A bond (as a bridge port) leads out: its slaves are the NICs.
+    static func isUplink(name: String, peerNetnsID: Int?) -> Bool { true }
+}

@@ -177,3 +177,8 @@ enum BridgeKind: KindUnit {
         return fields
     }
 }
+
+extension BridgeKind {
+    /// A bridge is never an uplink (of another bridge).
+    static func isUplink(name: String, peerNetnsID: Int?) -> Bool { false }
+}

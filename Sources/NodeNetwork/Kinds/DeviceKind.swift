@@ -32,6 +32,12 @@ enum DeviceKind: KindUnit {
 
     /// No .netdev: its MTU goes in its .network.
     static func networkdMTUInNetwork(_ i: Interface, in state: NetworkState) -> Bool { true }
+
+    /// A NIC leads out; Xen's vifN.M and tap devices (Ethernet links without a kind, like a NIC)
+    /// lead to guests.
+    static func isUplink(name: String, peerNetnsID: Int?) -> Bool {
+        !(name.hasPrefix("vif") || name.hasPrefix("tap"))
+    }
 }
 
 /// A kind the kernel has and xg-scale only reads (dummy, tun, vlan...: `Interface.kernelKind`).

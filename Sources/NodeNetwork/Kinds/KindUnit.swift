@@ -59,6 +59,12 @@ protocol KindUnit {
     static func summaryAsPort(_ i: Interface, arpMonitored: Bool) -> [String]
     /// What `show` prints of the kind's own settings that `i` has (asked as above).
     static func summaryOwn(_ i: Interface) -> [String]
+
+    // MARK: Monitor
+
+    /// Whether a port of this kind (named `name`; `peerNetnsID`: IFLA_LINK_NETNSID) leads out
+    /// of the node, so that it can be an uplink of a redundancy group, rather than to a guest.
+    static func isUplink(name: String, peerNetnsID: Int?) -> Bool
 }
 
 /// Defaults: a kind without the part.
@@ -80,6 +86,8 @@ extension KindUnit {
     static func networkdMTUInNetwork(_ i: Interface, in state: NetworkState) -> Bool { false }
     static func summaryAsPort(_ i: Interface, arpMonitored: Bool) -> [String] { [] }
     static func summaryOwn(_ i: Interface) -> [String] { [] }
+    /// A link whose peer lives in another network namespace (a lab's switch) leads out.
+    static func isUplink(name: String, peerNetnsID: Int?) -> Bool { peerNetnsID != nil }
 }
 
 /// The stages of an `ip -batch` script, in the order they run; each kind puts its lines (and
@@ -108,6 +116,12 @@ enum InterfaceKinds {
 }
 
 extension InterfaceKind {
+    /// Whether a bridge port of this kind named `name` leads out of the node (an uplink) rather
+    /// than to a guest, as the kind's unit says (MonitorCore's `Redundancy.isUplink`).
+    public func isUplink(name: String, peerNetnsID: Int?) -> Bool {
+        unit.isUplink(name: name, peerNetnsID: peerNetnsID)
+    }
+
     /// The unit of this kind: the one place that maps a kind to its code.
     var unit: any KindUnit.Type {
         switch self {
