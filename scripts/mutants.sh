@@ -117,6 +117,14 @@ mutant - $F 's/i.master == group.name, i.up else {/i.master == group.name else {
 mutant - $F 's/usable.count == group.uplinks.count \&\& usable.count >= 2/usable.count == group.uplinks.count/' RedundancyTests \
     "one uplink is OK"
 
+F=Sources/NodeNetwork/Kinds/DeviceKind.swift
+mutant - $F 's/!(name.hasPrefix("vif") || name.hasPrefix("tap"))/!name.hasPrefix("vif")/' 'MonitorCoreTests.UplinkKindTests' \
+    "a tap device counts as a redundancy uplink"
+
+F=Sources/Netlink/Ifaces/Bond.swift
+mutant - $F 's/i.bond ?? BondSettings(mode: "balance-rr")/i.bond ?? BondSettings(mode: "active-backup")/' 'NetlinkTests.LinkCreateTests' \
+    "a bond created without settings is active-backup, not the kernel's balance-rr"
+
 F=Sources/MonitorCore/Severity.swift
 mutant - $F 's/case .ok: return initial ? .info : .notice/case .ok: return .notice/' SeverityMatrixTests \
     "the first OK is a notice"
