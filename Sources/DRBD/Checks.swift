@@ -106,16 +106,9 @@ public enum Checker {
     }
 
     static func perHostConflicts(_ c: Configuration, inputs: InputNames) -> [Finding] {
-        var minors: [MachineNumber: Use] = [:]
-        var metas: [MachineText: Use] = [:]      // (machine, "dev[idx]")
-        var metaDevs: [MachineText: (Use, Bool)] = [:] // (machine, dev) -> (first use, flexible)
-        var disks: [MachineText: Use] = [:]
-        var out: [Finding] = []
-        var seenHere: [MachineNumber] = []
         // Size the tables once (about one volume per host section) instead of growing them.
-        let estimate = c.resources.reduce(0) { $0 + $1.hosts.count }
-        minors.reserveCapacity(estimate)
-        disks.reserveCapacity(estimate)
+        var claims = VolumeClaims(estimate: c.resources.reduce(0) { $0 + $1.hosts.count }, inputs: inputs)
+        var seenHere: [MachineNumber] = []
         for r in c.resources {
             seenHere.removeAll(keepingCapacity: true)
             for h in r.hosts {
@@ -125,50 +118,78 @@ public enum Checker {
                         let tag = MachineNumber(machine: m, number: v.number)
                         if seenHere.contains(tag) { continue }
                         seenHere.append(tag)
-                        let vl = v.deviceLocation ?? h.location
-                        if let minor = v.minor {
-                            if let u = minors[MachineNumber(machine: m, number: minor)] {
-                                out.append(Finding(.error, .minorConflict, resource: r.name, host: m, at: vl,
-                                                   "minor \(minor) (volume \(v.number)) is already used by resource \(u.resource) volume \(u.volume) (\(u.location.file):\(u.location.line))",
-                                                   fix: "use a free minor, e.g. from '\(inputs.allocate)'"))
-                            } else { minors[MachineNumber(machine: m, number: minor)] = Use(resource: r.name, volume: v.number, location: vl) }
-                        }
-                        if let d = v.disk, d != "none" {
-                            let dl = v.diskLocation ?? h.location
-                            if let u = disks[MachineText(machine: m, text: d)] {
-                                out.append(Finding(.error, .diskConflict, resource: r.name, host: m, at: dl,
-                                                   "backing disk \(d) (volume \(v.number)) is already used by resource \(u.resource) volume \(u.volume) (\(u.location.file):\(u.location.line))",
-                                                   fix: "give each volume its own backing disk"))
-                            } else { disks[MachineText(machine: m, text: d)] = Use(resource: r.name, volume: v.number, location: dl) }
-                        }
-                        if let meta = v.metaDisk, let dev = meta.device {
-                            let ml = v.metaDiskLocation ?? h.location
-                            let use = Use(resource: r.name, volume: v.number, location: ml)
-                            var flexible = false
-                            var idx: Int?
-                            if case .indexed(_, let i) = meta { idx = i } else { flexible = true }
-                            let devKey = MachineText(machine: m, text: dev)
-                            if let (u, uf) = metaDevs[devKey], flexible || uf {
-                                out.append(Finding(.error, .metaIndexConflict, resource: r.name, host: m, at: ml,
-                                                   "meta-disk \(dev) is already used by resource \(u.resource) volume \(u.volume) (\(u.location.file):\(u.location.line)) and one of them uses the whole device",
-                                                   fix: "use a separate meta device, or indexed slots 'meta-disk \(dev) [N]' for both"))
-                                continue
-                            }
-                            if let i = idx {
-                                let k = MachineText(machine: m, text: "\(dev)[\(i)]")
-                                if let u = metas[k] {
-                                    out.append(Finding(.error, .metaIndexConflict, resource: r.name, host: m, at: ml,
-                                                       "meta-disk \(dev) index \(i) is already used by resource \(u.resource) volume \(u.volume) (\(u.location.file):\(u.location.line))",
-                                                       fix: "use a free index on \(dev), e.g. from '\(inputs.allocate) \(inputs.meta) \(dev)'"))
-                                } else { metas[k] = use }
-                            }
-                            if metaDevs[devKey] == nil { metaDevs[devKey] = (use, flexible) }
-                        }
+                        claims.claim(v, of: r.name, in: h, machine: m)
                     }
                 }
             }
         }
-        return out
+        return claims.findings
+    }
+
+    /// What the volumes on each machine have taken so far (minors, backing disks, meta-disk
+    /// devices and their index slots); taking what another volume has is a finding.
+    private struct VolumeClaims {
+        var minors: [MachineNumber: Use] = [:]
+        var metas: [MachineText: Use] = [:]      // (machine, "dev[idx]")
+        var metaDevs: [MachineText: (Use, Bool)] = [:] // (machine, dev) -> (first use, flexible)
+        var disks: [MachineText: Use] = [:]
+        var findings: [Finding] = []
+        let inputs: InputNames
+
+        init(estimate: Int, inputs: InputNames) {
+            self.inputs = inputs
+            minors.reserveCapacity(estimate)
+            disks.reserveCapacity(estimate)
+        }
+
+        /// Volume `v` of resource `r`, in host section `h`, on machine `m`.
+        mutating func claim(_ v: Volume, of r: String, in h: HostSection, machine m: String) {
+            let vl = v.deviceLocation ?? h.location
+            if let minor = v.minor {
+                if let u = minors[MachineNumber(machine: m, number: minor)] {
+                    findings.append(Finding(.error, .minorConflict, resource: r, host: m, at: vl,
+                                            "minor \(minor) (volume \(v.number)) is already used by resource \(u.resource) volume \(u.volume) (\(u.location.file):\(u.location.line))",
+                                            fix: "use a free minor, e.g. from '\(inputs.allocate)'"))
+                } else { minors[MachineNumber(machine: m, number: minor)] = Use(resource: r, volume: v.number, location: vl) }
+            }
+            if let d = v.disk, d != "none" {
+                let dl = v.diskLocation ?? h.location
+                if let u = disks[MachineText(machine: m, text: d)] {
+                    findings.append(Finding(.error, .diskConflict, resource: r, host: m, at: dl,
+                                            "backing disk \(d) (volume \(v.number)) is already used by resource \(u.resource) volume \(u.volume) (\(u.location.file):\(u.location.line))",
+                                            fix: "give each volume its own backing disk"))
+                } else { disks[MachineText(machine: m, text: d)] = Use(resource: r, volume: v.number, location: dl) }
+            }
+            if let meta = v.metaDisk, let dev = meta.device {
+                claimMeta(meta, dev, use: Use(resource: r, volume: v.number, location: v.metaDiskLocation ?? h.location),
+                          machine: m)
+            }
+        }
+
+        /// A meta-disk on device `dev`: the whole device (flexible, internal to it) conflicts with
+        /// any other use of it; an index slot conflicts with the same slot.
+        mutating func claimMeta(_ meta: MetaDisk, _ dev: String, use: Use, machine m: String) {
+            let ml = use.location
+            var flexible = false
+            var idx: Int?
+            if case .indexed(_, let i) = meta { idx = i } else { flexible = true }
+            let devKey = MachineText(machine: m, text: dev)
+            if let (u, uf) = metaDevs[devKey], flexible || uf {
+                findings.append(Finding(.error, .metaIndexConflict, resource: use.resource, host: m, at: ml,
+                                        "meta-disk \(dev) is already used by resource \(u.resource) volume \(u.volume) (\(u.location.file):\(u.location.line)) and one of them uses the whole device",
+                                        fix: "use a separate meta device, or indexed slots 'meta-disk \(dev) [N]' for both"))
+                return
+            }
+            if let i = idx {
+                let k = MachineText(machine: m, text: "\(dev)[\(i)]")
+                if let u = metas[k] {
+                    findings.append(Finding(.error, .metaIndexConflict, resource: use.resource, host: m, at: ml,
+                                            "meta-disk \(dev) index \(i) is already used by resource \(u.resource) volume \(u.volume) (\(u.location.file):\(u.location.line))",
+                                            fix: "use a free index on \(dev), e.g. from '\(inputs.allocate) \(inputs.meta) \(dev)'"))
+                } else { metas[k] = use }
+            }
+            if metaDevs[devKey] == nil { metaDevs[devKey] = (use, flexible) }
+        }
     }
 
     static func minorCount(_ c: Configuration, _ o: CheckOptions) -> [Finding] {

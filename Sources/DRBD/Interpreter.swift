@@ -116,14 +116,7 @@ struct Interpreter {
             case let k where st.block == nil && Interpreter.isVolumeKey(k):
                 volumeField(st, into: &volumes[0, default: VolumeSpec(location: st.location)])
             case "volume":
-                guard let b = requireBlock(st), let n = volumeNumber(st) else { continue }
-                markers.insert(.v84)
-                var spec = volumes[n] ?? VolumeSpec(location: st.location)
-                for v in b where v.block == nil && Interpreter.isVolumeKey(v.keyword) {
-                    volumeField(v, into: &spec)
-                }
-                for v in b where v.block != nil { options.add(v, strict: false) }
-                volumes[n] = spec
+                volumeSection(st, into: &volumes)
             case "on", "floating", "stacked-on-top-of":
                 // `floating ADDR;` without a section is allowed (device etc. are inherited).
                 guard let b = st.keyword == "floating" && st.block == nil ? [] : requireBlock(st) else { continue }
@@ -141,41 +134,23 @@ struct Interpreter {
             case "skip":
                 continue
             default:
-                if let b = st.block { scanMarkers(b) }
-                if st.keyword == "syncer" { markers.insert(.v83) }
-                if st.keyword == "options" { markers.insert(.v84) }
-                r.options.append(st.text)
-                options.add(st)
-                Interpreter.addOptions(st, to: &r.sections)
+                resourceOption(st, into: &r)
             }
         }
-        // Effective volumes per host: the union of volume numbers, host fields over resource fields.
         for i in r.hosts.indices {
-            let own = hostSpecs[i]
-            let numbers = own.isEmpty ? volumes.numbers : volumes.isEmpty ? own.numbers
-                : Array(Set(volumes.numbers).union(own.numbers)).sorted()
-            var out: [Volume] = []
-            for n in numbers {
-                let a = own[n], b = volumes[n]
-                var v = Volume(number: n)
-                if a?.device != nil || a?.minor != nil {
-                    v.device = a?.device; v.minor = a?.minor; v.deviceLocation = a?.deviceLoc
-                } else {
-                    v.device = b?.device; v.minor = b?.minor; v.deviceLocation = b?.deviceLoc
-                }
-                v.disk = a?.disk ?? b?.disk
-                v.diskLocation = a?.disk != nil ? a?.diskLoc : b?.diskLoc
-                v.metaDisk = a?.meta ?? b?.meta
-                v.metaDiskLocation = a?.meta != nil ? a?.metaLoc : b?.metaLoc
-                if v.minor == nil, a?.deviceWritten != true, b?.deviceWritten != true, r.hosts[i].kind == .on || r.hosts[i].kind == .floating {
-                    errors.append(ConfigError(a?.location ?? b?.location ?? r.hosts[i].location,
-                                              "volume \(n) of resource \(name) on \(r.hosts[i].label) has no device",
-                                              fix: "add 'device /dev/drbdN minor N;' to the resource or the host section"))
-                }
-                out.append(v)
-            }
-            r.hosts[i].volumes = out
+            r.hosts[i].volumes = effectiveVolumes(of: r.hosts[i], own: hostSpecs[i], inherited: volumes,
+                                                  resource: name)
         }
         return r
+    }
+
+    /// A statement of a resource that is none of its sections: an option (or an options section).
+    mutating func resourceOption(_ st: Statement, into r: inout Resource) {
+        if let b = st.block { scanMarkers(b) }
+        if st.keyword == "syncer" { markers.insert(.v83) }
+        if st.keyword == "options" { markers.insert(.v84) }
+        r.options.append(st.text)
+        options.add(st)
+        Interpreter.addOptions(st, to: &r.sections)
     }
 }

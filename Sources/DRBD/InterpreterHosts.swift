@@ -15,7 +15,18 @@ extension Interpreter {
             return nil
         }
         let w = ws[ws.startIndex]
-        var ipText: Substring, portText: Substring
+        guard let (ipText, portText) = addressAndPort(w, family: family) else { return nil }
+        guard let port = Int(portText), port > 0, port < 65536 else {
+            errors.append(ConfigError(w.location, "port '\(portText)' is not a number from 1 to 65535",
+                                      fix: "use a port such as 7788"))
+            return nil
+        }
+        guard let ip = endpointIP(ipText, family: family, in: w) else { return nil }
+        return Endpoint(family: family, ip: ip, port: port, location: loc)
+    }
+
+    /// `IP:PORT` or, for ipv6, `[IP]:PORT` split in its address and port texts.
+    mutating func addressAndPort(_ w: Word, family: AddressFamily) -> (Substring, Substring)? {
         if w.text.hasPrefix("[") {
             guard let close = w.text.lastIndex(of: "]"),
                   w.text[w.text.index(after: close)...].hasPrefix(":") else {
@@ -27,27 +38,25 @@ extension Interpreter {
                                           fix: "write: address ipv6 \(w.text);"))
                 return nil
             }
-            ipText = w.text[w.text.index(after: w.text.startIndex)..<close]
-            portText = w.text[w.text.index(close, offsetBy: 2)...]
-        } else {
-            guard let colon = w.text.lastIndex(of: ":") else {
-                errors.append(ConfigError(w.location, "address '\(w.text)' has no port", fix: "write IP:PORT, e.g. 10.0.0.1:7788"))
-                return nil
-            }
-            if family == .ipv6 {
-                errors.append(ConfigError(w.location, "an IPv6 address must be written in brackets",
-                                          fix: "write: address ipv6 [ADDRESS]:PORT;"))
-                return nil
-            }
-            ipText = w.text[..<colon]; portText = w.text[w.text.index(after: colon)...]
+            return (w.text[w.text.index(after: w.text.startIndex)..<close], w.text[w.text.index(close, offsetBy: 2)...])
         }
-        guard let port = Int(portText), port > 0, port < 65536 else {
-            errors.append(ConfigError(w.location, "port '\(portText)' is not a number from 1 to 65535",
-                                      fix: "use a port such as 7788"))
+        guard let colon = w.text.lastIndex(of: ":") else {
+            errors.append(ConfigError(w.location, "address '\(w.text)' has no port", fix: "write IP:PORT, e.g. 10.0.0.1:7788"))
             return nil
         }
+        if family == .ipv6 {
+            errors.append(ConfigError(w.location, "an IPv6 address must be written in brackets",
+                                      fix: "write: address ipv6 [ADDRESS]:PORT;"))
+            return nil
+        }
+        return (w.text[..<colon], w.text[w.text.index(after: colon)...])
+    }
+
+    /// The canonical form of the address text `ipText` of word `w`, with its IPv6 zone if any.
+    mutating func endpointIP(_ ipText: Substring, family: AddressFamily, in w: Word) -> String? {
         // A link-local IPv6 address may carry its zone (`[fe80::1%eth0]`), as drbdadm 9 accepts:
         // the address part is canonicalised and the zone kept, so conflicts compare both.
+        var ipText = ipText
         var zone = ""
         if family.isIPv6, let pct = ipText.firstIndex(of: "%") {
             zone = String(ipText[pct...]); ipText = ipText[..<pct]
@@ -62,7 +71,7 @@ extension Interpreter {
                                       fix: family.isIPv6 ? "write: address ipv6 [fd00::1]:7788;" : "write: address 10.0.0.1:7788;"))
             return nil
         }
-        return Endpoint(family: family, ip: ip, port: port, location: loc)
+        return ip
     }
 
     /// `net { max-buffers 8000; }` → sections["net"]["max-buffers"] = "8000"; `protocol C;` →

@@ -48,6 +48,55 @@ extension Interpreter {
         return n
     }
 
+    /// `volume N { ... }` in a resource: its fields into `volumes[N]`, its option sections checked.
+    mutating func volumeSection(_ st: Statement, into volumes: inout VolumeSpecs) {
+        guard let b = requireBlock(st), let n = volumeNumber(st) else { return }
+        markers.insert(.v84)
+        var spec = volumes[n] ?? VolumeSpec(location: st.location)
+        for v in b where v.block == nil && Interpreter.isVolumeKey(v.keyword) {
+            volumeField(v, into: &spec)
+        }
+        for v in b where v.block != nil { options.add(v, strict: false) }
+        volumes[n] = spec
+    }
+
+    /// The effective volumes of one host section: the union of the volume numbers of the host
+    /// (`own`) and the resource (`inherited`), host fields over resource fields. A volume left
+    /// without a device on an `on` or `floating` host is an error.
+    mutating func effectiveVolumes(of host: HostSection, own: VolumeSpecs, inherited volumes: VolumeSpecs,
+                                   resource name: String) -> [Volume] {
+        let numbers = own.isEmpty ? volumes.numbers : volumes.isEmpty ? own.numbers
+            : Array(Set(volumes.numbers).union(own.numbers)).sorted()
+        var out: [Volume] = []
+        for n in numbers {
+            let a = own[n], b = volumes[n]
+            let v = Interpreter.volume(n, own: a, inherited: b)
+            if v.minor == nil, a?.deviceWritten != true, b?.deviceWritten != true, host.kind == .on || host.kind == .floating {
+                errors.append(ConfigError(a?.location ?? b?.location ?? host.location,
+                                          "volume \(n) of resource \(name) on \(host.label) has no device",
+                                          fix: "add 'device /dev/drbdN minor N;' to the resource or the host section"))
+            }
+            out.append(v)
+        }
+        return out
+    }
+
+    /// Volume `n` from the host's spec `a` over the resource's `b`: the device and minor come
+    /// together from whichever names one, disk and meta-disk each from the first that has it.
+    static func volume(_ n: Int, own a: VolumeSpec?, inherited b: VolumeSpec?) -> Volume {
+        var v = Volume(number: n)
+        if a?.device != nil || a?.minor != nil {
+            v.device = a?.device; v.minor = a?.minor; v.deviceLocation = a?.deviceLoc
+        } else {
+            v.device = b?.device; v.minor = b?.minor; v.deviceLocation = b?.deviceLoc
+        }
+        v.disk = a?.disk ?? b?.disk
+        v.diskLocation = a?.disk != nil ? a?.diskLoc : b?.diskLoc
+        v.metaDisk = a?.meta ?? b?.meta
+        v.metaDiskLocation = a?.meta != nil ? a?.metaLoc : b?.metaLoc
+        return v
+    }
+
     mutating func volumeField(_ st: Statement, into spec: inout VolumeSpec) {
         let args = st.words.dropFirst()
         switch st.keyword {

@@ -225,42 +225,57 @@ public struct SyntaxParser {
                 throw ConfigError(tok.location, "unexpected '{' where a keyword was expected",
                                   fix: "put the section keyword (e.g. 'resource NAME') before '{'")
             case .word, .quoted:
-                var words: [Word] = []
-                while tok.kind == .word || tok.kind == .quoted {
-                    words.append(Word(text: tok.text, location: tok.location, quoted: tok.kind == .quoted))
-                    tok = try lexer.next()
-                }
-                switch tok.kind {
-                case .semicolon:
-                    requireTopLevelKeyword(words[0])
-                    tok = try lexer.next()
-                    let st = Statement(words: words, block: nil)
-                    if st.keyword == "include" && !words[0].quoted {
-                        out += try expandInclude(st)
-                    } else {
-                        out.append(st)
-                    }
-                case .open:
-                    requireTopLevelKeyword(words[0])
-                    try requireResourceSection(words)
-                    let open = tok.location
-                    tok = try lexer.next()
-                    depth += 1
-                    sections.append(words[0].text)
-                    defer { depth -= 1; sections.removeLast() }
-                    if depth > 64 {
-                        throw ConfigError(open, "blocks nested more than 64 deep", fix: "close the open blocks with '}'")
-                    }
-                    let block = try parseBlock(&lexer, &tok, opener: open)
-                    out.append(Statement(words: words, block: block))
-                default:
-                    let last = words[words.count - 1]
-                    let at = tok.kind == .end ? tok.location : tok.location
-                    throw ConfigError(at, "expected ';' after '\(last.text)'" + (tok.kind == .end ? " before end of file" : ""),
-                                      fix: "end the statement on line \(last.location.line) with ';'")
-                }
+                try parseStatement(&lexer, &tok, into: &out)
             }
         }
+    }
+
+    /// One statement from its first word: `WORDS;` (an include expanded in place) or
+    /// `WORDS { ... }`.
+    private mutating func parseStatement(_ lexer: inout Lexer, _ tok: inout Token, into out: inout [Statement])
+        throws(ConfigError)
+    {
+        var words: [Word] = []
+        while tok.kind == .word || tok.kind == .quoted {
+            words.append(Word(text: tok.text, location: tok.location, quoted: tok.kind == .quoted))
+            tok = try lexer.next()
+        }
+        switch tok.kind {
+        case .semicolon:
+            requireTopLevelKeyword(words[0])
+            tok = try lexer.next()
+            let st = Statement(words: words, block: nil)
+            if st.keyword == "include" && !words[0].quoted {
+                out += try expandInclude(st)
+            } else {
+                out.append(st)
+            }
+        case .open:
+            out.append(try parseSection(words, &lexer, &tok))
+        default:
+            let last = words[words.count - 1]
+            let at = tok.kind == .end ? tok.location : tok.location
+            throw ConfigError(at, "expected ';' after '\(last.text)'" + (tok.kind == .end ? " before end of file" : ""),
+                              fix: "end the statement on line \(last.location.line) with ';'")
+        }
+    }
+
+    /// `WORDS { ... }` with `tok` on its '{': the block parsed to its '}', at most 64 deep.
+    private mutating func parseSection(_ words: [Word], _ lexer: inout Lexer, _ tok: inout Token)
+        throws(ConfigError) -> Statement
+    {
+        requireTopLevelKeyword(words[0])
+        try requireResourceSection(words)
+        let open = tok.location
+        tok = try lexer.next()
+        depth += 1
+        sections.append(words[0].text)
+        defer { depth -= 1; sections.removeLast() }
+        if depth > 64 {
+            throw ConfigError(open, "blocks nested more than 64 deep", fix: "close the open blocks with '}'")
+        }
+        let block = try parseBlock(&lexer, &tok, opener: open)
+        return Statement(words: words, block: block)
     }
 
     /// drbdadm reads statement by statement and stops at a top-level word it does not know,

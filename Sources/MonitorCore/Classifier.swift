@@ -188,46 +188,71 @@ public struct Classifier: Sendable {
             guard let k = newIndex[name], let j = oldIndex[name] else { continue }  // new: a baseline
             let n = new.interfaces[k], o = old.interfaces[j]
             if watched(n, uplinks: uplinks) { events += carrierEvents(o, n, at: now) }
-            if let from = o.port?.state, let to = n.port?.state, from != to {
-                events.append(MonitorEvent(time: now, event: .stpState, severity: .info,
-                                           interface: n.name, group: n.master,
-                                           from: from.rawValue, to: to.rawValue))
-            }
-            if let arp = BondStateEvents.arpLink(o, n, bond: n.master.flatMap { newIndex[$0] }
-                .map { new.interfaces[$0] }, at: now) {
-                events.append(arp)
-            } else if let from = o.slave?.miiStatus, let to = n.slave?.miiStatus, from != to {
-                let sev: Severity = to == "down" ? .warning : to == "up" ? .notice : .info
-                events.append(MonitorEvent(time: now, event: .bondSlave, severity: sev,
-                                           interface: n.name, group: n.master, from: from, to: to))
-            }
-            if n.kind == .bond {
-                let from = o.bond?.activeSlave, to = n.bond?.activeSlave
-                if from != to || failover == n.name {
-                    events.append(MonitorEvent(time: now, event: .bondFailover, severity: .warning,
-                                               interface: n.name, group: n.name, from: from ?? "none",
-                                               to: to ?? "none",
-                                               fields: ["kernel-event": failover == n.name ? "yes" : "no"]))
-                }
-            }
-            if let ob = o.bridge, let nb = n.bridge {
-                if let from = ob.rootID, let to = nb.rootID, from != to {
-                    events.append(MonitorEvent(time: now, event: .rootChange, severity: .info,
-                                               interface: n.name, group: n.name, from: from, to: to))
-                }
-                if let c0 = ob.topologyChangeCount, let c1 = nb.topologyChangeCount, c1 > c0 {
-                    events.append(MonitorEvent(time: now, event: .topologyChange, severity: .info,
-                                               interface: n.name, group: n.name,
-                                               counters: ["topology-changes": c1 - c0,
-                                                          "topology-change-count": c1]))
-                } else if ob.topologyChangeCount == nil || nb.topologyChangeCount == nil,
-                          ob.topologyChange == false, nb.topologyChange == true {
-                    events.append(MonitorEvent(time: now, event: .topologyChange, severity: .info,
-                                               interface: n.name, group: n.name))
-                }
-            }
+            let bond = n.master.flatMap { newIndex[$0] }.map { new.interfaces[$0] }
+            events += Self.changeEvents(o, n, bond: bond, failover: failover, at: now)
         }
         events += Self.bondStateEvents(old, new, only: only, oldIndex: oldIndex, newIndex: newIndex, at: now)
+        events += removedEvents(old, only: only, oldIndex: oldIndex, newIndex: newIndex, at: now)
+        return Self.causesFirst(events)
+    }
+
+    /// What changed on one interface present in both states, besides its carrier: its STP port
+    /// state, its slave link (ARP or MII; `bond` is its master in the new state), the active slave
+    /// of a bond, a bridge's root and topology.
+    static func changeEvents(_ o: Interface, _ n: Interface, bond: Interface?, failover: String?,
+                             at now: Date) -> [MonitorEvent] {
+        var events: [MonitorEvent] = []
+        if let from = o.port?.state, let to = n.port?.state, from != to {
+            events.append(MonitorEvent(time: now, event: .stpState, severity: .info,
+                                       interface: n.name, group: n.master,
+                                       from: from.rawValue, to: to.rawValue))
+        }
+        if let arp = BondStateEvents.arpLink(o, n, bond: bond, at: now) {
+            events.append(arp)
+        } else if let from = o.slave?.miiStatus, let to = n.slave?.miiStatus, from != to {
+            let sev: Severity = to == "down" ? .warning : to == "up" ? .notice : .info
+            events.append(MonitorEvent(time: now, event: .bondSlave, severity: sev,
+                                       interface: n.name, group: n.master, from: from, to: to))
+        }
+        if n.kind == .bond {
+            let from = o.bond?.activeSlave, to = n.bond?.activeSlave
+            if from != to || failover == n.name {
+                events.append(MonitorEvent(time: now, event: .bondFailover, severity: .warning,
+                                           interface: n.name, group: n.name, from: from ?? "none",
+                                           to: to ?? "none",
+                                           fields: ["kernel-event": failover == n.name ? "yes" : "no"]))
+            }
+        }
+        if let ob = o.bridge, let nb = n.bridge { events += bridgeEvents(ob, nb, of: n, at: now) }
+        return events
+    }
+
+    /// A bridge's root change and topology changes (counted when the kernel gives the count).
+    static func bridgeEvents(_ ob: BridgeSettings, _ nb: BridgeSettings, of n: Interface,
+                             at now: Date) -> [MonitorEvent] {
+        var events: [MonitorEvent] = []
+        if let from = ob.rootID, let to = nb.rootID, from != to {
+            events.append(MonitorEvent(time: now, event: .rootChange, severity: .info,
+                                       interface: n.name, group: n.name, from: from, to: to))
+        }
+        if let c0 = ob.topologyChangeCount, let c1 = nb.topologyChangeCount, c1 > c0 {
+            events.append(MonitorEvent(time: now, event: .topologyChange, severity: .info,
+                                       interface: n.name, group: n.name,
+                                       counters: ["topology-changes": c1 - c0,
+                                                  "topology-change-count": c1]))
+        } else if ob.topologyChangeCount == nil || nb.topologyChangeCount == nil,
+                  ob.topologyChange == false, nb.topologyChange == true {
+            events.append(MonitorEvent(time: now, event: .topologyChange, severity: .info,
+                                       interface: n.name, group: n.name))
+        }
+        return events
+    }
+
+    /// Interfaces of `old` gone from the new state (among `only`; nil: all): their flap record
+    /// is forgotten, and a watched one that had carrier is down.
+    mutating func removedEvents(_ old: NetworkState, only: Set<String>?, oldIndex: [String: Int],
+                                newIndex: [String: Int], at now: Date) -> [MonitorEvent] {
+        var events: [MonitorEvent] = []
         // The old state's uplinks, discovered once for every removed interface, only when needed.
         lazy var oldUplinks = options.links == .uplinks ? uplinkNames(in: old) : []
         for name in only.map({ Array($0) }) ?? old.interfaces.map(\.name) where newIndex[name] == nil {
@@ -240,7 +265,12 @@ public struct Classifier: Sendable {
                                            fields: ["reason": "removed"]))
             }
         }
-        // Causes before consequences: carrier, then slave MII, failover, STP ports, bridge.
+        return events
+    }
+
+    /// Causes before consequences: carrier, then slave MII, failover, STP ports, bridge (a stable
+    /// sort: events of one kind keep their order).
+    static func causesFirst(_ events: [MonitorEvent]) -> [MonitorEvent] {
         let order: [EventKind] = [.linkDown, .linkUp, .linkFlapping, .bondSlave, .arpLink, .lacpChurn,
                                   .lacpSlave, .lacpPartner, .lacpAggregator, .bondFailover,
                                   .stpState, .rootChange, .topologyChange]

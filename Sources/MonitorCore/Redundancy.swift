@@ -44,6 +44,16 @@ public struct Group: Sendable, Codable, Equatable {
     public init(name: String, kind: GroupKind, uplinks: [String]) {
         self.name = name; self.kind = kind; self.uplinks = uplinks
     }
+
+    /// The group a profile describes: a bond profile's bond with the uplinks as slaves; an STP
+    /// profile's bridge with the uplinks as ports.
+    public init(profile p: Profile) {
+        if p.redundancy == .bond, let bond = p.bond {
+            self.init(name: bond.name, kind: .bond, uplinks: p.uplinks)
+        } else {
+            self.init(name: p.bridge.name, kind: .stp, uplinks: p.uplinks)
+        }
+    }
 }
 
 /// The derived state of one group.

@@ -254,6 +254,27 @@ extension XGScale.Drbd {
         func run() throws {
             let path = absolute(config)
             do { try requireReadable(path) } catch { drbdFail("\(error)") }
+            let req = allocationRequest()
+            let alloc: Allocation
+            do {
+                alloc = try LocalAllocation.allocate(req, config: path)
+            } catch {
+                switch error {
+                case .config(let e):
+                    drbdFail("\(e.location): error: \(e.message) (fix: \(e.fix); run 'xg-scale drbd check' to see every problem)")
+                case .allocation(let e):
+                    drbdFail("\(path): \(e)")
+                }
+            }
+            if json {
+                print(try JSONOutput.string(alloc), terminator: "")
+            } else {
+                print(alloc.text, terminator: "")
+            }
+        }
+
+        /// The options as an allocation request; a malformed one ends the program (exit 1).
+        func allocationRequest() -> AllocationRequest {
             let parts = portRange.split(separator: "-")
             guard parts.count == 2, let lo = Int(parts[0]), let hi = Int(parts[1]), 1 <= lo, lo <= hi, hi <= 65535 else {
                 drbdFail("error: --port-range '\(portRange)' is not FIRST-LAST within 1-65535 (fix: pass e.g. --port-range 7788-7999)")
@@ -272,21 +293,7 @@ extension XGScale.Drbd {
                 guard let v = Dialect(rawValue: d) else { drbdFail("error: --dialect '\(d)' is unknown (fix: pass 8.3, 8.4 or 9)") }
                 req.dialect = v
             }
-            let loaded = ConfigLoader.load(path, from: DiskFileSource(), inputs: .xgScale)
-            if let e = loaded.errors.first {
-                drbdFail("\(e.location): error: \(e.message) (fix: \(e.fix); run 'xg-scale drbd check' to see every problem)")
-            }
-            let alloc: Allocation
-            do {
-                alloc = try Allocator.allocate(req, in: loaded.configuration!, sockets: LocalMachine.sockets())
-            } catch {
-                drbdFail("\(path): \(error)")
-            }
-            if json {
-                print(try JSONOutput.string(alloc), terminator: "")
-            } else {
-                print(alloc.text, terminator: "")
-            }
+            return req
         }
     }
 }

@@ -188,40 +188,15 @@ extension XGScale {
             }
         }
 
-        /// The redundancy group the profile describes (nil without --profile). Bad input: the
-        /// diagnostics on stderr, exit 1.
-        func profileGroups() throws -> [MonitorCore.Group]? {
-            guard let profile else { return nil }
-            do {
-                var variables: Variables?
-                if let inventory, let node {
-                    variables = try readInventory(inventory, format: nil).variables(forNode: node)
-                }
-                let loaded = try ProfileLoader.load(text: try readFile(profile), file: profile, variables: variables)
-                printDiagnostics(loaded.warnings)
-                return [Self.group(of: loaded.profile)]
-            } catch let error as ProfileError {
-                printDiagnostics(error.diagnostics)
-                throw ExitCode.failure
-            }
-        }
-
-        /// A bond profile: the bond with the uplinks as slaves; an STP profile: the bridge with
-        /// the uplinks as ports.
-        static func group(of p: Profile) -> MonitorCore.Group {
-            if p.redundancy == .bond, let bond = p.bond {
-                return MonitorCore.Group(name: bond.name, kind: .bond, uplinks: p.uplinks)
-            }
-            return MonitorCore.Group(name: p.bridge.name, kind: .stp, uplinks: p.uplinks)
-        }
-
         func run() async throws {
-            let groups = try profileGroups()
-            let source = NetlinkObservationSource(options: .init(receiveBufferSize: receiveBuffer))
+            let groups = try profile.map {
+                [MonitorCore.Group(profile: try loadProfile($0, inventory: inventory, node: node).profile)]
+            }
+            let request = monitorRequest(groups: groups)
             if oneshot {
                 let report: RedundancyReport
                 do {
-                    report = try await LinkMonitor.Monitor.oneshot(source: source, profile: groups)
+                    report = try await LinkMonitor.Monitor.oneshot(request)
                 } catch {
                     printError("cannot read the links: \(error)")
                     throw ExitCode(3)
@@ -229,52 +204,31 @@ extension XGScale {
                 print(json ? try JSONOutput.string(report) : report.text, terminator: "")
                 throw ExitCode(report.exitCode)
             }
-            let hostname = ProcessInfo.processInfo.hostName
-            let format = SyslogFormat(facility: Facility(name: facility)!, processID: Int(getpid()),
-                                      hostname: hostname,
-                                      utcOffsetSeconds: TimeZone.current.secondsFromGMT())
-            var emitters: [any EventEmitter] = []
-            if json { emitters.append(JSONLinesEmitter()) }
-            if localSyslog {
-                if FileManager.default.fileExists(atPath: syslogSocket) {
-                    emitters.append(LocalSyslogEmitter(path: syslogSocket, format: format))
-                } else {
-                    printStderr(
-                        "xg-scale monitor: no local syslog socket \(syslogSocket); not logging locally (--no-local-syslog silences this)")
-                }
-            }
-            for s in syslogServer {
-                let server = try SyslogServer(parsing: s)
-                switch server.transport {
-                case .udp:
-                    do {
-                        emitters.append(try UDPSyslogEmitter(host: server.host, port: server.port, format: format))
-                    } catch {
-                        printError("--syslog-server \(s): \(error) (fix: give a resolvable host and a port)")
-                        throw ExitCode.failure
-                    }
-                case .tcp:
-                    emitters.append(TCPSyslogEmitter(host: server.host, port: server.port, format: format,
-                                                     capacity: queueSize))
-                }
-            }
-            let settings = MonitorSettings(
-                classifier: ClassifierOptions(
-                    dampening: FlapDampening(threshold: flapThreshold, window: flapWindow, settle: flapWindow),
-                    severity: SeverityPolicy(degraded: degradedSeverity == "warning" ? .warning : .err),
-                    profile: groups, links: allLinks ? .all : .uplinks),
-                topologyPoll: .milliseconds(Int64(topologyPoll * 1000)),
-                metrics: metricsFile.map { MetricsFileWriter(path: $0, interval: .milliseconds(metricsInterval)) })
-            let monitor = LinkMonitor.Monitor(source: source, emitters: emitters, settings: settings)
             do {
-                _ = try await TerminationSignals.run { try await monitor.run() }
-            } catch is CancellationError {
-                // Stopped by a signal while starting up.
+                try await LinkMonitor.Monitor.serve(request, noLocalSyslog: { socket in
+                    printStderr("xg-scale monitor: no local syslog socket \(socket); not logging locally (--no-local-syslog silences this)")
+                })
+            } catch let error as SyslogServerError {
+                printError("--syslog-server \(error.server): \(error.underlying) (fix: give a resolvable host and a port)")
+                throw ExitCode.failure
             } catch {
                 printError("monitor: \(error)")
                 throw ExitCode.failure
             }
-            source.stop()
+        }
+
+        /// The options as the monitor engine's request (`groups`: the profile's, nil without one).
+        func monitorRequest(groups: [MonitorCore.Group]?) -> MonitorRequest {
+            MonitorRequest(
+                classifier: ClassifierOptions(
+                    dampening: FlapDampening(threshold: flapThreshold, window: flapWindow, settle: flapWindow),
+                    severity: SeverityPolicy(degraded: degradedSeverity == "warning" ? .warning : .err),
+                    profile: groups, links: allLinks ? .all : .uplinks),
+                json: json, localSyslogSocket: localSyslog ? syslogSocket : nil, syslogServers: syslogServer,
+                facility: Facility(name: facility)!, queueSize: queueSize,
+                topologyPoll: .milliseconds(Int64(topologyPoll * 1000)),
+                metricsFile: metricsFile, metricsInterval: .milliseconds(metricsInterval),
+                receiveBuffer: receiveBuffer)
         }
     }
 }

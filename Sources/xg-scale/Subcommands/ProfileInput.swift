@@ -53,31 +53,44 @@ struct ProfileInput: ParsableArguments {
     /// Read, substitute and validate. Prints every diagnostic on stderr; on error exits 1.
     /// `trust`: `.whenRoot` (apply, plan: root acts on the files) or `.any` (render, validate).
     func load(trust: FileTrust = .whenRoot) throws -> LoadedProfile {
-        do {
-            let loaded = try read(trust: trust)
-            printDiagnostics(loaded.warnings)
-            return loaded
-        } catch {
-            printDiagnostics(error.diagnostics)
-            throw ExitCode.failure
-        }
+        try loadProfile(profile, inventory: inventory, node: node, format: inventoryFormat, trust: trust)
     }
 
     /// Read, substitute and validate, printing nothing: every problem is in the thrown error.
     func read(trust: FileTrust = .whenRoot) throws(ProfileError) -> LoadedProfile {
-        do {
-            var variables: Variables?
-            if let inventory, let node {
-                variables = try readInventory(inventory, format: inventoryFormat, trust: trust).variables(forNode: node)
-            }
-            return try ProfileLoader.load(text: try readFile(profile, what: "profile", trust: trust), file: profile,
-                                          variables: variables)
-        } catch let error as ProfileError {
-            throw error
-        } catch {
-            throw ProfileError([Diagnostic(.error, at: SourceLocation(file: profile, line: 1, column: 1),
-                                           "\(error)")])
+        try readProfile(profile, inventory: inventory, node: node, format: inventoryFormat, trust: trust)
+    }
+}
+
+/// The profile at `path`, its ${NAME} values from `node` of `inventory` when both are given:
+/// read, substituted and validated. Prints every diagnostic on stderr; on error exits 1.
+func loadProfile(_ path: String, inventory: String?, node: String?, format: InventoryFormat? = nil,
+                 trust: FileTrust = .whenRoot) throws -> LoadedProfile {
+    do {
+        let loaded = try readProfile(path, inventory: inventory, node: node, format: format, trust: trust)
+        printDiagnostics(loaded.warnings)
+        return loaded
+    } catch {
+        printDiagnostics(error.diagnostics)
+        throw ExitCode.failure
+    }
+}
+
+/// `loadProfile` printing nothing: every problem is in the thrown error.
+func readProfile(_ path: String, inventory: String?, node: String?, format: InventoryFormat? = nil,
+                 trust: FileTrust = .whenRoot) throws(ProfileError) -> LoadedProfile {
+    do {
+        var variables: Variables?
+        if let inventory, let node {
+            variables = try readInventory(inventory, format: format, trust: trust).variables(forNode: node)
         }
+        return try ProfileLoader.load(text: try readFile(path, what: "profile", trust: trust), file: path,
+                                      variables: variables)
+    } catch let error as ProfileError {
+        throw error
+    } catch {
+        throw ProfileError([Diagnostic(.error, at: SourceLocation(file: path, line: 1, column: 1),
+                                       "\(error)")])
     }
 }
 
