@@ -96,30 +96,38 @@ public final class ApplySession {
             return ApplyResult(outcome: outcome, watchdog: nil)
         }
         if !outcome.changes.isEmpty {
-            // The journal already holds every create; this forgets what was deleted and what is
-            // recorded but does not exist with our mark (journalled by a killed apply). Written
-            // only when that shrinks it, and not durably: a lost final save leaves the superset,
-            // which is harmless (see `StateStore.saveOwned`).
-            // What this apply created carries our mark (sent with each create; a refused mark
-            // fails the apply): only the names recorded before need the kernel's word.
-            let created = Set(outcome.created)
-            let older = Set(before.interfaces).subtracting(outcome.deleted).subtracting(created)
-            let kept = created.union(older.isEmpty ? [] : keepMarked(older, mark: before.mark))
-            if kept != Set(journalled.interfaces) {
-                journalled.interfaces = Array(kept)
-                try? store.saveOwned(journalled, durable: false)
-            }
-            if let seconds = request.confirmWithin, var p = try? store.pending(), p.id == revertID {
-                // The confirmation window starts now that the apply is done.
-                p.deadline = Date().timeIntervalSince1970 + seconds
-                try? store.savePending(p)
-            }
+            finishApplied(outcome, before: before, journalled: journalled, request: request, revertID: revertID)
         }
         var result = ApplyResult(outcome: outcome, watchdog: watchdog)
         if let persistPlan {
             result.outcome.persisted = try persist(persistPlan, revertID: request.confirmWithin == nil ? nil : revertID)
         }
         return result
+    }
+
+    /// After a successful apply: shrink the ownership journal to what exists, and start the
+    /// confirmation window of a timed revert.
+    func finishApplied(_ outcome: ApplyOutcome, before: OwnedState, journalled: OwnedState,
+                       request: ApplyRequest, revertID: String) {
+        var journalled = journalled
+        // The journal already holds every create; this forgets what was deleted and what is
+        // recorded but does not exist with our mark (journalled by a killed apply). Written
+        // only when that shrinks it, and not durably: a lost final save leaves the superset,
+        // which is harmless (see `StateStore.saveOwned`).
+        // What this apply created carries our mark (sent with each create; a refused mark
+        // fails the apply): only the names recorded before need the kernel's word.
+        let created = Set(outcome.created)
+        let older = Set(before.interfaces).subtracting(outcome.deleted).subtracting(created)
+        let kept = created.union(older.isEmpty ? [] : keepMarked(older, mark: before.mark))
+        if kept != Set(journalled.interfaces) {
+            journalled.interfaces = Array(kept)
+            try? store.saveOwned(journalled, durable: false)
+        }
+        if let seconds = request.confirmWithin, var p = try? store.pending(), p.id == revertID {
+            // The confirmation window starts now that the apply is done.
+            p.deadline = Date().timeIntervalSince1970 + seconds
+            try? store.savePending(p)
+        }
     }
 
     /// Keep the last `apply --confirm-within`: cancel its revert and stop its watchdog.
