@@ -186,11 +186,13 @@ public final class OutputBuffer: Sendable {
     public var text: String { bytes.withLock { String(decoding: $0, as: UTF8.self) } }
 }
 
-enum Threads {
+/// Threads started with pthread_create, a closure as their body.
+public enum Threads {
     private final class Body { let run: () -> Void; init(_ r: @escaping () -> Void) { run = r } }
 
-    /// Run `body` on a new detached thread.
-    static func detach(_ body: @escaping @Sendable () -> Void) throws {
+    /// Start `body` on a new thread (default stack size); nil and the error number when the
+    /// thread could not be started (then `body` is released, not run).
+    private static func start(_ body: @escaping () -> Void) -> (pthread_t?, Int32) {
         let box = Unmanaged.passRetained(Body(body)).toOpaque()
         var thread = pthread_t()
         let rc = pthread_create(&thread, nil, { p in
@@ -199,8 +201,22 @@ enum Threads {
         }, box)
         guard rc == 0 else {
             Unmanaged<Body>.fromOpaque(box).release()
-            throw SystemError("start a thread for", "a child's output", errno: rc)
+            return (nil, rc)
         }
+        return (thread, 0)
+    }
+
+    /// Run `body` on a new detached thread.
+    static func detach(_ body: @escaping @Sendable () -> Void) throws {
+        let (thread, rc) = start(body)
+        guard let thread else { throw SystemError("start a thread for", "a child's output", errno: rc) }
         pthread_detach(thread)
+    }
+
+    /// Run `body` on a new thread and wait for it; on the calling thread when no thread can be
+    /// started.
+    public static func runJoined(_ body: @escaping () -> Void) {
+        guard let thread = start(body).0 else { return body() }
+        pthread_join(thread, nil)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 #if canImport(Glibc)
 import Glibc
+import SystemIO
 #endif
 
 /// The program's entry point. ArgumentParser's `@main` on an async root starts Swift concurrency
@@ -23,7 +24,7 @@ enum EntryPoint {
         if let command = parsed as? AsyncParsableCommand {
             runAsync(command)
         }
-        runOnOwnThread {
+        Threads.runJoined {
             var command = parsed
             do {
                 try command.run()
@@ -68,21 +69,5 @@ enum EntryPoint {
             exit(0)
         }
         dispatchMain()
-    }
-
-    /// Runs `body` on a new thread (default stack size) and waits for it.
-    static func runOnOwnThread(_ body: @escaping () -> Void) {
-        final class Body { let run: () -> Void; init(_ run: @escaping () -> Void) { self.run = run } }
-        let context = Unmanaged.passRetained(Body(body)).toOpaque()
-        var thread = pthread_t()
-        let created = pthread_create(&thread, nil, { context in
-            Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
-            return nil
-        }, context)
-        guard created == 0 else {
-            Unmanaged<Body>.fromOpaque(context).takeRetainedValue().run()
-            return
-        }
-        pthread_join(thread, nil)
     }
 }

@@ -105,16 +105,9 @@ import TestSupport
         let args = Lab.profileArgs("stp-guest-veths.yaml")
         let steps = try decode(PlanJSON.self, try lab.xg(["plan"] + args + ["--json"])).changes
         #expect(steps.prefix(2).map(\.action) == ["create", "create"])
-        let apply = Process()
-        apply.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        apply.arguments = ["ip", "netns", "exec", lab.ns.name, xgScaleBinary(), "apply"] + args + ["--state-dir", lab.stateDir]
-        apply.environment = ProcessInfo.processInfo.environment.merging(["XG_SCALE_FAULT_STEP": "2", "XG_SCALE_FAULT_KIND": "stop"]) { $1 }
-        apply.standardOutput = FileHandle.nullDevice
-        apply.standardError = FileHandle.nullDevice
-        try apply.run()
+        let apply = try stoppedApply(lab, args, beforeStep: 2)
         let pid = apply.processIdentifier
         defer { kill(pid, SIGCONT); kill(pid, SIGKILL); apply.waitUntilExit() }
-        #expect(try waitUntil(timeout: 10) { processState(pid) == "T" })
         let links = try JSONSerialization.jsonObject(with: Data(try lab.kernelLinks().utf8)) as? [[String: Any]] ?? []
         let next = (links.compactMap { $0["ifindex"] as? Int }.max() ?? 0) + 1
         try lab.ns.exec(["ip", "link", "add", "intr0", "index", "\(next)", "type", "bridge"])
@@ -141,17 +134,10 @@ import TestSupport
         let steps = try decode(PlanJSON.self, try lab.xg(["plan"] + args + ["--json"])).changes
         #expect(steps.first?.summary == "create bridge xenbr0", "\(steps.map(\.summary))")
         #expect(steps.contains { $0.action == "create" && $0.interface == "vm1" }, "\(steps.map(\.summary))")
-        let apply = Process()
-        apply.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        apply.arguments = ["ip", "netns", "exec", lab.ns.name, xgScaleBinary(), "apply"] + args + ["--state-dir", lab.stateDir]
         // Stopped before its first step: the plan is made, nothing is created yet.
-        apply.environment = ProcessInfo.processInfo.environment.merging(["XG_SCALE_FAULT_STEP": "1", "XG_SCALE_FAULT_KIND": "stop"]) { $1 }
-        apply.standardOutput = FileHandle.nullDevice
-        apply.standardError = FileHandle.nullDevice
-        try apply.run()
+        let apply = try stoppedApply(lab, args, beforeStep: 1)
         let pid = apply.processIdentifier
         defer { kill(pid, SIGCONT); kill(pid, SIGKILL); apply.waitUntilExit() }
-        #expect(try waitUntil(timeout: 10) { processState(pid) == "T" })
         try lab.ns.exec(["ip", "link", "add", "vm1", "type", "bridge"])
         try lab.ns.exec(["ip", "link", "set", "vm1", "alias", "the admin's"])
         kill(pid, SIGCONT)
@@ -191,6 +177,21 @@ import TestSupport
             #expect(names == expected, "\(kind) at step \(k) of \(n): left \(names.subtracting(expected).sorted()), lost \(expected.subtracting(names).sorted())")
         }
     }
+}
+
+/// `xg-scale apply` in the lab's namespace, stopped (SIGSTOP, XG_SCALE_FAULT_KIND=stop) before
+/// step `beforeStep` of its plan; the caller sends SIGCONT (and kills it in a defer).
+func stoppedApply(_ lab: Lab, _ args: [String], beforeStep: Int) throws -> Process {
+    let apply = Process()
+    apply.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    apply.arguments = ["ip", "netns", "exec", lab.ns.name, xgScaleBinary(), "apply"] + args + ["--state-dir", lab.stateDir]
+    apply.environment = ProcessInfo.processInfo.environment.merging(
+        ["XG_SCALE_FAULT_STEP": "\(beforeStep)", "XG_SCALE_FAULT_KIND": "stop"]) { $1 }
+    apply.standardOutput = FileHandle.nullDevice
+    apply.standardError = FileHandle.nullDevice
+    try apply.run()
+    #expect(try waitUntil(timeout: 10) { processState(apply.processIdentifier) == "T" }, "apply did not stop before step \(beforeStep)")
+    return apply
 }
 
 /// The state letter of /proc/PID/stat ("T" stopped, "Z" zombie…), nil when gone.
