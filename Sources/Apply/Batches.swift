@@ -27,55 +27,60 @@ extension ApplyEngine {
         var masterOf: [String: String] = [:]
         for i in before.interfaces { if let m = i.master { masterOf[i.name] = m } }
         var batches: [[[Int]]] = []
-        var writes: Set<String> = [], refers: Set<String> = [], closed = true
+        // The open batch's names: true for one it writes, false for one it only refers to
+        // (one table, one lookup per name: sets built and joined per unit cost more than the
+        // rest of the plan's bookkeeping).
+        var open: [String: Bool] = [:]
+        var writes: [String] = [], refers: [String] = []
+        var closed = true
         for unit in units {
-            var w: Set<String> = [], r: Set<String> = [], alone = false
+            writes.removeAll(keepingCapacity: true); refers.removeAll(keepingCapacity: true)
+            var alone = false
             for j in unit {
-                let t = touches(changes[j], before: before, masterOf: &masterOf)
-                w.formUnion(t.writes); r.formUnion(t.refers); alone = alone || t.alone
+                alone = touches(changes[j], before: before, masterOf: &masterOf, writes: &writes, refers: &refers) || alone
             }
-            if closed || alone || !w.isDisjoint(with: writes.union(refers)) || !r.isDisjoint(with: writes) {
-                batches.append([unit]); writes = w; refers = r
+            if closed || alone || writes.contains(where: { open[$0] != nil }) || refers.contains(where: { open[$0] == true }) {
+                batches.append([unit]); open.removeAll(keepingCapacity: true)
             } else {
-                batches[batches.count - 1].append(unit); writes.formUnion(w); refers.formUnion(r)
+                batches[batches.count - 1].append(unit)
             }
+            for n in writes { open[n] = true }
+            for n in refers where open[n] == nil { open[n] = false }
             closed = alone
         }
         return batches
     }
 
-    /// What one step changes (`writes`), what it needs to stay as it is (`refers`: the master
-    /// it joins or leaves, the master of what it changes), and whether it must stand alone.
-    /// `masterOf` follows the plan's master changes.
-    static func touches(_ change: Change, before: NetworkState, masterOf: inout [String: String])
-        -> (writes: Set<String>, refers: Set<String>, alone: Bool)
-    {
-        var writes: Set<String> = []
-        var refers: Set<String> = []
+    /// What one step changes (appended to `writes`), what it needs to stay as it is (to
+    /// `refers`: the master it joins or leaves, the master of what it changes); true when it
+    /// must stand alone. `masterOf` follows the plan's master changes.
+    static func touches(_ change: Change, before: NetworkState, masterOf: inout [String: String],
+                        writes: inout [String], refers: inout [String]) -> Bool {
+        let first = writes.count
         switch change {
-        case .addRoute, .removeRoute: return ([], [], true)
-        case .setBond(let n, _, let sending): if sending.count > 1 { return ([n], [], true) }; writes = [n]
-        case .create(let i): writes = Set([i.name] + (i.peer.map { [$0] } ?? []))
+        case .addRoute, .removeRoute: return true
+        case .setBond(let n, _, let sending): writes.append(n); if sending.count > 1 { return true }
+        case .create(let i): writes.append(i.name); if let p = i.peer { writes.append(p) }
         case .delete(let n):
-            writes = [n]
-            if let p = before[n]?.peer { writes.insert(p) }
+            writes.append(n)
+            if let p = before[n]?.peer { writes.append(p) }
             // Deleting a master releases its ports.
-            for (port, m) in masterOf where m == n { writes.insert(port); masterOf[port] = nil }
+            for (port, m) in masterOf where m == n { writes.append(port); masterOf[port] = nil }
         case .setMaster(let n, let m):
-            writes = [n]; refers = [m]
-            if let old = masterOf[n] { refers.insert(old) }
+            writes.append(n); refers.append(m)
+            if let old = masterOf[n] { refers.append(old) }
             masterOf[n] = m
         case .releaseMaster(let n):
-            writes = [n]
-            if let old = masterOf[n] { refers.insert(old) }
+            writes.append(n)
+            if let old = masterOf[n] { refers.append(old) }
             masterOf[n] = nil
         case .setBridge(let n, _), .setPort(let n, _), .setUp(let n), .setDown(let n), .setMTU(let n, _),
              .addAddress(let n, _), .removeAddress(let n, _):
-            writes = [n]
+            writes.append(n)
         }
-        for w in writes { if let m = masterOf[w] { refers.insert(m) } }
-        if case .delete = change { for w in writes { masterOf[w] = nil } }
-        return (writes, refers, false)
+        for k in first..<writes.count { if let m = masterOf[writes[k]] { refers.append(m) } }
+        if case .delete = change { for k in first..<writes.count { masterOf[writes[k]] = nil } }
+        return false
     }
 }
 
