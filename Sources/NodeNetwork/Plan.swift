@@ -6,14 +6,17 @@
 // ones a previous apply created, are ever changed or deleted.
 
 /// One change to the kernel's network state, in the order it must be made.
+/// The large payloads (an interface, bridge or bond settings) are boxed (`indirect`): a change
+/// is then a few words, and the engine's copies of plan steps (batches, progress, the undo's
+/// list) retain a box instead of copying a whole interface.
 public enum Change: Sendable, Equatable {
-    case create(Interface)
+    indirect case create(Interface)
     case delete(name: String)
-    case setBridge(name: String, BridgeSettings)
+    indirect case setBridge(name: String, BridgeSettings)
     /// The wanted settings (for people) and the planner's decision: the kernel requests to
     /// send, in order, as the options of each (`.mode` in one: the mode is sent in it). The
     /// writer and the undo execute these; nothing decides again.
-    case setBond(name: String, BondSettings, sending: [Set<BondOption>])
+    indirect case setBond(name: String, BondSettings, sending: [Set<BondOption>])
     case setMaster(name: String, master: String)
     case releaseMaster(name: String)
     case setPort(name: String, BridgePortSettings)
