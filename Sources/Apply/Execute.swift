@@ -9,7 +9,8 @@ import NodeNetwork
 final class StepRun {
     let changes: [Change]
     let onStep: ((Int, Change) -> Void)?
-    var done: [Change] = []
+    /// Indexes into `changes` of the steps done, in the order made.
+    var done: [Int] = []
     private var executed: [Bool]
     private var reported = 0
 
@@ -21,9 +22,12 @@ final class StepRun {
     /// The steps of `unit` are done; progress is reported in plan order, up to the first step
     /// not done (also for steps a combined request or a batch made early).
     func finished(_ unit: [Int]) {
-        done += unit.map { changes[$0] }
+        done += unit
         report(unit)
     }
+
+    /// The steps done, in the order made.
+    var doneSteps: [Change] { done.map { changes[$0] } }
 
     /// The steps of `unit` (already in `done`) are complete.
     func report(_ unit: [Int]) {
@@ -42,10 +46,10 @@ extension ApplyEngine {
         let run = StepRun(changes, onStep: onStep)
         let units = Self.units(changes, before: before, combining: backend.combinesRequests)
         for batch in Self.batches(units, of: changes, before: before) {
-            if let failure = interruption(at: batch[0][0], run) { return (run.done, failure) }
-            if let failure = runBatch(batch, run) { return (run.done, failure) }
+            if let failure = interruption(at: batch[0][0], run) { return (run.doneSteps, failure) }
+            if let failure = runBatch(batch, run) { return (run.doneSteps, failure) }
         }
-        return (run.done, nil)
+        return (run.doneSteps, nil)
     }
 
     func interruption(at i: Int, _ run: StepRun) -> StepFailure? {
@@ -85,7 +89,7 @@ extension ApplyEngine {
             let i = unit[0], change = run.changes[i]
             switch result {
             case .done:
-                run.done += unit.map { run.changes[$0] }
+                run.done += unit
                 // A backend that cannot mark in the create request marks right after it.
                 do { try markCreated(change); run.report(unit) } catch { failure = failure ?? Self.failure(i, change, error) }
             case .refused(_, nothingLeft: true) where failure == nil && change.isCreate:
@@ -96,7 +100,7 @@ extension ApplyEngine {
                 failure = failure ?? Self.failure(i, change, error)
             case .unknown(let error):
                 // It may have been made: the undo puts back what exists.
-                run.done += unit.map { run.changes[$0] }
+                run.done += unit
                 failure = failure ?? Self.failure(i, change, error)
             }
         }
@@ -116,7 +120,7 @@ extension ApplyEngine {
             case .failed(let error):
                 // Something of the combined request may be left: the create counts as done,
                 // so the undo deletes what exists.
-                run.done.append(change)
+                run.done.append(i)
                 return Self.failure(i, change, error)
             }
         }
@@ -124,7 +128,7 @@ extension ApplyEngine {
             if n > 0, let failure = interruption(at: j, run) { return failure }
             do {
                 try backend.execute(run.changes[j])
-                run.done.append(run.changes[j])
+                run.done.append(j)
                 try markCreated(run.changes[j])
                 run.report([j])
             } catch {

@@ -69,11 +69,15 @@ public final class ApplySession {
         let hadOwnedFile = FileManager.default.fileExists(atPath: store.ownedPath)
         let before = try store.ownedState()
         var journalled = before
+        // The journal's names as a set: each create asks whether its names are in (a set built
+        // from the array per create made the journal quadratic in the plan's creates).
+        var journalledNames = Set(before.interfaces)
         Interrupts.install()
         let engine = self.engine(owned: before, interrupted: { Interrupts.signal }) { names in
             // Usually recorded already, with the whole plan's creates, before the first change.
-            guard !names.isSubset(of: journalled.interfaces) else { return }
-            journalled.interfaces = Array(Set(journalled.interfaces).union(names))
+            guard !names.isSubset(of: journalledNames) else { return }
+            journalledNames.formUnion(names)
+            journalled.interfaces = Array(journalledNames)
             try self.store.saveOwned(journalled)
         }
         engine.onStep = onStep
@@ -83,7 +87,8 @@ public final class ApplySession {
             // No change unless the state can be written first. Every name the plan creates is
             // journalled now, with one fsync (a name recorded but never created is harmless:
             // it carries no mark, so it is never deleted).
-            journalled.interfaces = Array(Set(journalled.interfaces).union(ApplyEngine.createdNames(changes)))
+            journalledNames.formUnion(ApplyEngine.createdNames(changes))
+            journalled.interfaces = Array(journalledNames)
             try self.store.saveOwned(journalled)
             if let seconds = request.confirmWithin {
                 watchdog = try self.startRevert(revertID, seconds: seconds, request: request, snapshot: snapshot,

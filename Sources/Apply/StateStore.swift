@@ -111,7 +111,7 @@ public struct StateStore: Sendable {
         var s = state
         s.netns = netns
         s.interfaces = Array(Set(s.interfaces)).sorted()
-        try Files.writeAtomically(JSONOutput.string(s), to: ownedPath, syncingDirectory: durable)
+        try Files.writeAtomically(s.jsonText(), to: ownedPath, syncingDirectory: durable)
     }
 
     public func saveOwned(_ names: Set<String>) throws {
@@ -175,5 +175,29 @@ public struct OwnedState: Codable, Sendable, Equatable {
         id = try c.decodeIfPresent(String.self, forKey: .id) ?? OwnedState.newID()
         netns = try c.decodeIfPresent(UInt64.self, forKey: .netns)
         interfaces = try c.decode([String].self, forKey: .interfaces)
+    }
+}
+
+extension OwnedState {
+    /// owned.json's text, byte for byte what `JSONOutput.string` makes of it (pretty printed,
+    /// sorted keys, trailing newline), written directly: Foundation's encoder (and the protocol
+    /// conformance lookups of its first use) cost more than the rest of the journal write. Any
+    /// string JSON escapes, and the rare shapes (no netns, no interface), go through the encoder.
+    func jsonText() throws -> String {
+        guard let netns, !interfaces.isEmpty, Self.isPlain(id), interfaces.allSatisfy(Self.isPlain) else {
+            return try JSONOutput.string(self)
+        }
+        var text = "{\n  \"id\" : \"" + id + "\",\n  \"interfaces\" : [\n"
+        text.reserveCapacity(64 + interfaces.reduce(0) { $0 + $1.utf8.count + 8 })
+        for (n, name) in interfaces.enumerated() {
+            text += "    \"" + name + (n + 1 < interfaces.count ? "\",\n" : "\"\n")
+        }
+        text += "  ],\n  \"netns\" : " + String(netns) + "\n}\n"
+        return text
+    }
+
+    /// Printable ASCII other than `"` and `\`: the encoder writes it as it is.
+    static func isPlain(_ s: String) -> Bool {
+        s.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
     }
 }

@@ -49,4 +49,20 @@ import NodeNetwork
         let mode = try FileManager.default.attributesOfItem(atPath: mine.ownedPath)[.posixPermissions] as? Int
         #expect(mode == 0o600)
     }
+
+    /// owned.json is written without Foundation's encoder: its bytes stay the encoder's (pretty
+    /// printed, sorted keys), also for names the encoder escapes, and it reads back as saved.
+    @Test func ownedFileKeepsTheEncodersBytes() throws {
+        let dir = NSTemporaryDirectory() + "xga-json-\(getpid())-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = StateStore(directory: dir, netns: 4026531840, lockDirectory: dir)
+        let cases: [[String]] = [["br0"], ["xenbr0", "vm1-br", "vm1", "vif0.0", "vif0.0", "a/b"], [],
+                                 ["qu\"ote", "back\\slash", "tab\there", "\u{e9}t\u{e9}"]]
+        for names in cases {
+            try store.saveOwned(OwnedState(id: "5f3a9c0e", netns: nil, interfaces: names))
+            let expected = OwnedState(id: "5f3a9c0e", netns: 4026531840, interfaces: Array(Set(names)).sorted())
+            #expect(try String(contentsOfFile: store.ownedPath, encoding: .utf8) == JSONOutput.string(expected))
+            #expect(try store.ownedState() == expected)
+        }
+    }
 }
