@@ -166,20 +166,25 @@ public enum Plan {
         return i
     }
 
-    /// Interfaces in the order they come up: enslaved ones before their masters, innermost first.
-    static func upOrder(_ state: NetworkState) -> [Interface] {
+    /// Interfaces in the order they come up (indexes into `state.interfaces`): enslaved ones
+    /// before their masters, innermost first. Indexes, not copies: an interface is a large value.
+    static func upOrder(_ state: NetworkState) -> [Int] {
+        let interfaces = state.interfaces
         var masterOf: [String: String?] = [:]
-        for i in state.interfaces where masterOf[i.name] == nil { masterOf[i.name] = .some(i.master) }
+        masterOf.reserveCapacity(interfaces.count)
+        for k in interfaces.indices where masterOf[interfaces[k].name] == nil {
+            masterOf[interfaces[k].name] = .some(interfaces[k].master)
+        }
         // Number of masters above each interface (computed once, not per comparison): ports
         // come up before their bridge.
-        let depths = state.interfaces.map { i -> Int in
-            var d = 0, m = i.master
+        let depths = interfaces.indices.map { k -> Int in
+            var d = 0, m = interfaces[k].master
             while let name = m, d < 8 { d += 1; m = masterOf[name] ?? nil }
             return d
         }
-        return state.interfaces.indices.sorted { a, b in
+        return interfaces.indices.sorted { a, b in
             depths[a] != depths[b] ? depths[a] > depths[b] : a < b
-        }.map { state.interfaces[$0] }
+        }
     }
 
     /// Same STP state, and every setting `want` gives is the same (timers within one tick).

@@ -44,6 +44,12 @@ struct PlanBuilder {
         created.contains(want.name) ? nil : lookup(want.name)
     }
 
+    /// Whether the current interface of that name is up (false when this plan creates it).
+    func existingIsUp(_ name: String) -> Bool {
+        guard !created.contains(name), let k = currentIndex[name] else { return false }
+        return current.interfaces[k].up
+    }
+
     /// 1. Delete owned interfaces the profile no longer wants (frees names and ports first).
     mutating func deleteUnwanted() {
         for name in owned.sorted() where !wanted.contains(name) {
@@ -146,11 +152,12 @@ struct PlanBuilder {
     mutating func setUpOrDown() {
         var downed: Set<String> = []
         for case .setDown(let n) in out { downed.insert(n) }
-        for want in Plan.upOrder(desired) {
-            let wasDowned = downed.contains(want.name) || mayBeDown.contains(want.name)
-            let isUp = (existing(want)?.up ?? false) && !wasDowned
-            if want.up && !isUp { out.append(.setUp(name: want.name)) }
-            if !want.up && isUp { out.append(.setDown(name: want.name)) }
+        for k in Plan.upOrder(desired) {
+            let name = desired.interfaces[k].name, wantUp = desired.interfaces[k].up
+            let wasDowned = downed.contains(name) || mayBeDown.contains(name)
+            let isUp = existingIsUp(name) && !wasDowned
+            if wantUp && !isUp { out.append(.setUp(name: name)) }
+            if !wantUp && isUp { out.append(.setDown(name: name)) }
         }
     }
 
