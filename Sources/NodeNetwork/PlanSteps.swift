@@ -39,6 +39,12 @@ struct PlanBuilder {
 
     func lookup(_ name: String) -> Interface? { currentIndex[name].map { current.interfaces[$0] } }
 
+    /// Where in `current` the interface of that name is, unless this plan creates it. The steps
+    /// read fields in place (by index): an interface is a large value, copied per look.
+    func existingIndex(_ name: String) -> Int? {
+        created.contains(name) ? nil : currentIndex[name]
+    }
+
     /// The current interface of `want`, unless this plan creates it.
     func existing(_ want: Interface) -> Interface? {
         created.contains(want.name) ? nil : lookup(want.name)
@@ -62,29 +68,32 @@ struct PlanBuilder {
 
     /// 2. Create what is missing; recreate owned interfaces of the wrong kind.
     mutating func createMissing() throws(PlanError) {
-        for want in desired.interfaces {
-            if created.contains(want.name) { continue }
-            if let cur = lookup(want.name) {
+        for k in desired.interfaces.indices {
+            let name = desired.interfaces[k].name, kind = desired.interfaces[k].kind
+            if created.contains(name) { continue }
+            if let c = currentIndex[name] {
                 // An uplink is whatever link exists under that name: its kind is never changed.
-                if cur.kind == want.kind || want.kind.unit.takesAnyExistingLink { continue }
-                if owned.contains(want.name) {
-                    out.append(.delete(name: want.name))
+                let curKind = current.interfaces[c].kind
+                if curKind == kind || kind.unit.takesAnyExistingLink { continue }
+                if owned.contains(name) {
+                    out.append(.delete(name: name))
                 } else {
-                    throw PlanError.kindConflict(name: want.name, existing: cur.kind, wanted: want.kind)
+                    throw PlanError.kindConflict(name: name, existing: curKind, wanted: kind)
                 }
-            } else if !want.kind.unit.isCreated {
-                throw PlanError.missingDevice(want.name)
+            } else if !kind.unit.isCreated {
+                throw PlanError.missingDevice(name)
             }
-            out.append(.create(Plan.creation(of: want)))
-            created.insert(want.name)
-            if let peer = want.kind.unit.partner(of: want) { created.insert(peer) }
+            out.append(.create(Plan.creation(of: desired.interfaces[k])))
+            created.insert(name)
+            if let peer = kind.unit.partner(of: desired.interfaces[k]) { created.insert(peer) }
         }
     }
 
     /// 3. The settings of each existing interface's kind (a bridge's STP, a bond's options).
     mutating func changeSettings() {
-        for want in desired.interfaces where !created.contains(want.name) {
-            guard let cur = lookup(want.name) else { continue }
+        for k in desired.interfaces.indices where !created.contains(desired.interfaces[k].name) {
+            guard let c = currentIndex[desired.interfaces[k].name] else { continue }
+            let want = desired.interfaces[k], cur = current.interfaces[c]
             want.kind.unit.changeSettings(want, cur, in: &self)
         }
     }
@@ -95,24 +104,26 @@ struct PlanBuilder {
     mutating func setMasters() {
         let desiredKind = Dictionary(desired.interfaces.map { ($0.name, $0.kind) }, uniquingKeysWith: { a, _ in a })
         func joinsDown(_ kind: InterfaceKind?) -> Bool { kind?.unit.portsJoinDown ?? false }
-        for want in desired.interfaces {
-            let cur = existing(want)
-            var curMaster = cur?.master
+        for k in desired.interfaces.indices {
+            let name = desired.interfaces[k].name, wantMaster = desired.interfaces[k].master
+            let c = existingIndex(name)
+            var curMaster = c.flatMap { current.interfaces[$0].master }
             if let m = curMaster, bondsToRebuild.contains(m) || created.contains(m) {
                 curMaster = nil  // already released above, or the master was recreated
-                mayBeDown.insert(want.name)
+                mayBeDown.insert(name)
             }
-            if want.master == curMaster { continue }
+            if wantMaster == curMaster { continue }
             if let m = curMaster {
-                out.append(.releaseMaster(name: want.name))
-                if joinsDown(lookup(m)?.kind) { mayBeDown.insert(want.name) }
+                out.append(.releaseMaster(name: name))
+                if joinsDown(currentIndex[m].map { current.interfaces[$0].kind }) { mayBeDown.insert(name) }
             }
-            if let m = want.master {
-                if joinsDown(desiredKind[m]), cur?.up == true, !out.contains(.setDown(name: want.name)) {
-                    out.append(.setDown(name: want.name))
+            if let m = wantMaster {
+                if joinsDown(desiredKind[m]), c.map({ current.interfaces[$0].up }) == true,
+                   !out.contains(.setDown(name: name)) {
+                    out.append(.setDown(name: name))
                 }
-                out.append(.setMaster(name: want.name, master: m))
-                enslaved.insert(want.name)
+                out.append(.setMaster(name: name, master: m))
+                enslaved.insert(name)
             }
         }
         restoreForeignSlaves()
@@ -142,9 +153,10 @@ struct PlanBuilder {
 
     /// 6. MTU.
     mutating func setMTUs() {
-        for want in desired.interfaces {
-            guard let mtu = want.mtu else { continue }
-            if existing(want)?.mtu != mtu { out.append(.setMTU(name: want.name, mtu: mtu)) }
+        for k in desired.interfaces.indices {
+            guard let mtu = desired.interfaces[k].mtu else { continue }
+            let name = desired.interfaces[k].name
+            if existingIndex(name).flatMap({ current.interfaces[$0].mtu }) != mtu { out.append(.setMTU(name: name, mtu: mtu)) }
         }
     }
 
