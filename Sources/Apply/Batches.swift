@@ -11,10 +11,13 @@ extension ApplyEngine {
     /// (`combinedGroups`, when `combining`), or one step.
     public static func units(_ changes: [Change], before: NetworkState, combining: Bool = true) -> [[Int]] {
         let groups = combining ? combinedGroups(changes, before: before) : [:]
-        var carried = Set(groups.values.joined())
+        // The steps a create's request carries: a flag per step (not a set of indexes).
+        var carried = [Bool](repeating: false, count: changes.count)
+        for more in groups.values { for j in more { carried[j] = true } }
         var units: [[Int]] = []
-        for i in changes.indices where !carried.contains(i) {
-            if let more = groups[i] { units.append([i] + more); carried.formUnion(more) } else { units.append([i]) }
+        units.reserveCapacity(changes.count)
+        for i in changes.indices where !carried[i] {
+            units.append(groups[i].map { [i] + $0 } ?? [i])
         }
         return units
     }
