@@ -34,6 +34,7 @@ extension ApplyEngine {
         // (one table, one lookup per name: sets built and joined per unit cost more than the
         // rest of the plan's bookkeeping).
         var open: [String: Bool] = [:]
+        open.reserveCapacity(changes.count)
         var writes: [String] = [], refers: [String] = []
         var closed = true
         for unit in units {

@@ -30,21 +30,19 @@ extension ApplyEngine {
             if let k = bridgesByIndex[m] { return k < i }
             return before[m]?.kind == .bridge && !replaced.contains(m)
         }
-        // Indexes of the steps on each interface, in plan order.
-        var stepsOn: [String: [Int]] = [:]
-        for (j, c) in changes.enumerated() { if let n = c.interfaceName { stepsOn[n, default: []].append(j) } }
+        let steps = StepsByInterface(changes)
         for (i, c) in changes.enumerated() {
             guard case .create(let x) = c, x.kind == .veth, let peer = x.peer, peer != x.name else { continue }
             // The end that takes master and up: the one the plan enslaves to an existing bridge.
             var primary = x.name
             search: for end in [x.name, peer] {
-                for j in stepsOn[end] ?? [] where j > i {
+                for j in steps.after(i, on: end) {
                     if case .setMaster(_, let m) = changes[j], bridgeExists(m, at: i) { primary = end; break search }
                 }
             }
             var more: [Int] = []
             for end in [x.name, peer] {
-                scan: for j in stepsOn[end] ?? [] where j > i {
+                scan: for j in steps.after(i, on: end) {
                     switch changes[j] {
                     case .setMTU: more.append(j)
                     case .setUp where end == primary: more.append(j)
@@ -135,6 +133,39 @@ extension ApplyEngine {
         case .addRoute(let r): return [.removeRoute(r)]
         case .removeRoute(let r): return [.addRoute(r)]
         case .create, .delete: return []
+        }
+    }
+}
+
+/// The steps of a plan on each interface, in plan order, without an array per interface: the
+/// first step on each name, and after each step the next one on the same name.
+struct StepsByInterface {
+    var first: [String: Int] = [:]
+    var links: [Int]
+
+    init(_ changes: [Change]) {
+        links = [Int](repeating: -1, count: changes.count)
+        first.reserveCapacity(changes.count)
+        for j in changes.indices.reversed() {
+            if let n = changes[j].interfaceName, let k = first.updateValue(j, forKey: n) { links[j] = k }
+        }
+    }
+
+    /// Indexes of the steps on `name` after step `i`, in plan order.
+    func after(_ i: Int, on name: String) -> Chain { Chain(links: links, at: first[name] ?? -1, after: i) }
+
+    struct Chain: Sequence, IteratorProtocol {
+        let links: [Int]
+        var at: Int
+        let after: Int
+
+        mutating func next() -> Int? {
+            while at >= 0 {
+                let j = at
+                at = links[j]
+                if j > after { return j }
+            }
+            return nil
         }
     }
 }
