@@ -68,6 +68,7 @@ extension ProfileParser {
             }
         }
         var seen: [String: (Role, SourceLocation)] = [:]
+        seen.reserveCapacity((uplinks?.count ?? 0) + 4 + 2 * (bridge?.veths.count ?? 0))
         func check(_ role: Role, _ v: Located<String>?) {
             guard let v else { return }
             if let first = seen[v.value] {
