@@ -46,7 +46,9 @@ struct YAMLReader {
         diagnostics.append(Diagnostic(.warning, at: at, message, fix: fix))
     }
 
-    func location(_ node: Node) -> SourceLocation {
+    func location(_ node: Node) -> SourceLocation { YAMLReader.location(node, in: file) }
+
+    static func location(_ node: Node, in file: String) -> SourceLocation {
         let mark = node.mark
         return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
@@ -184,7 +186,8 @@ struct YAMLReader {
                   fix: "write it as \(example())")
             return nil
         }
-        guard let text = substitute(scalar, at: location(node), path: path()) else { return nil }
+        let file = file
+        guard let text = substitute(scalar, at: YAMLReader.location(node, in: file), path: path()) else { return nil }
         if checkValue, let why = ValueRule.problem(text) {
             let via = scalar.string.contains("${") ? variables.map { " (after substitution from \($0.origin))" } ?? "" : ""
             error(location(node), "\(path()): the value '\(ValueRule.shown(text))'\(via) cannot be used: \(why)",
@@ -195,7 +198,8 @@ struct YAMLReader {
     }
 
     /// Replace `${NAME}` in a scalar's text; `$${` stands for a literal `${`.
-    mutating func substitute(_ scalar: Node.Scalar, at loc: SourceLocation, path: @autoclosure () -> String) -> String? {
+    mutating func substitute(_ scalar: Node.Scalar, at scalarLocation: @autoclosure () -> SourceLocation,
+                             path: @autoclosure () -> String) -> String? {
         let text = scalar.string
         // (A byte search: `text.contains("$")` would go through Foundation's string search.)
         guard text.utf8.contains(UInt8(ascii: "$")) else { return text }
@@ -204,7 +208,9 @@ struct YAMLReader {
         var i = 0
         var ok = true
         // Column of a character inside the scalar, exact for one-line plain and quoted scalars.
+        // (The scalar's place is only looked up for a message.)
         func at(_ index: Int) -> SourceLocation {
+            let loc = scalarLocation()
             let column: Int
             switch scalar.style {
             case .plain, .any: column = loc.column + index
