@@ -12,7 +12,7 @@ PACKAGES="
   groff-base man-db jq
   dpkg-dev binutils lintian
   time
-  linux-perf
+  linux-perf valgrind
 "
 missing=""
 for p in $PACKAGES; do

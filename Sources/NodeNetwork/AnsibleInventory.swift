@@ -41,8 +41,12 @@ extension Inventory {
     /// Ansible when the top level names `all`, or a group written with hosts/children/vars;
     /// otherwise xg-scale's format (whose reader then explains any problem).
     public static func detectFormat(text: String) -> InventoryFormat {
-        guard let root = try? Yams.compose(yaml: text, .basic, Constructor([:], [:], [:]), .utf8),
-              case .mapping(let top) = root else { return .xgScale }
+        detectFormat(root: try? Yams.compose(yaml: text, .basic, Constructor([:], [:], [:]), .utf8))
+    }
+
+    /// `detectFormat(text:)` of a composed document (nil: empty or not YAML).
+    static func detectFormat(root: Yams.Node?) -> InventoryFormat {
+        guard let root, case .mapping(let top) = root else { return .xgScale }
         for (key, value) in top {
             guard case .scalar(let k) = key else { continue }
             if ["cluster", "nodes"].contains(k.string) { return .xgScale }
@@ -58,16 +62,20 @@ extension Inventory {
     public static func parse(text: String, file: String, format: InventoryFormat?,
                              sidecar: InventorySidecarReader = { _ throws(ProfileError) in nil },
                              listing: InventorySidecarLister = { _ in nil }) throws(ProfileError) -> Inventory {
-        switch format ?? detectFormat(text: text) {
-        case .xgScale: return try parse(text: text, file: file)
-        case .ansible: return try parseAnsible(text: text, file: file, sidecar: sidecar, listing: listing)
+        // The text is composed once, for the format and for the reader.
+        var reader = YAMLReader(file: file, variables: nil)
+        let root = reader.compose(text)
+        switch format ?? detectFormat(root: root) {
+        case .xgScale: return try parse(root: root, reader: reader)
+        case .ansible: return try parseAnsible(root: root, reader: reader, sidecar: sidecar, listing: listing)
         }
     }
 
-    static func parseAnsible(text: String, file: String, sidecar: InventorySidecarReader,
+    static func parseAnsible(root: Yams.Node?, reader: YAMLReader, sidecar: InventorySidecarReader,
                              listing: InventorySidecarLister) throws(ProfileError) -> Inventory {
-        var r = YAMLReader(file: file, variables: nil)
-        guard let root = r.compose(text) else {
+        var r = reader
+        let file = r.file
+        guard let root else {
             if r.diagnostics.isEmpty {
                 r.error(r.startOfFile, "the inventory is empty", fix: "write 'all:' with 'hosts:' (an Ansible YAML inventory)")
             }

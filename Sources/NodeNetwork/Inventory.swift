@@ -46,7 +46,15 @@ public struct Inventory: Sendable, Equatable {
     /// Parse and validate an inventory; throws every problem with its line and column.
     public static func parse(text: String, file: String) throws(ProfileError) -> Inventory {
         var r = YAMLReader(file: file, variables: nil)
-        guard let root = r.compose(text) else {
+        let root = r.compose(text)
+        return try parse(root: root, reader: r)
+    }
+
+    /// `parse(text:file:)` of a composed document (nil: empty or not YAML, with `r`'s diagnostics).
+    static func parse(root: Yams.Node?, reader: YAMLReader) throws(ProfileError) -> Inventory {
+        var r = reader
+        let file = r.file
+        guard let root else {
             if r.diagnostics.isEmpty {
                 r.error(r.startOfFile, "the inventory is empty", fix: "write 'cluster: NAME' and 'nodes: {NODE: {vars: {...}}}'")
             }

@@ -133,17 +133,19 @@ extension ProfileParser {
 
     /// A veth pair `{name: N, peer: P}` (host.veth or an item of bridge.veths); both keys required.
     /// `at` is where a missing key is reported.
-    mutating func parseVeth(_ node: Node, at: SourceLocation, path: String, example: @autoclosure () -> String) -> VethDraft? {
+    /// `path` ("bridge.veths[3]") is only made for a message: most pairs are fine.
+    mutating func parseVeth(_ node: Node, at: SourceLocation, path: @autoclosure () -> String,
+                            example: @autoclosure () -> String) -> VethDraft? {
         var v = VethDraft(location: at)
-        guard let fields = reader.mapping(node, path: path, keys: ProfileLoader.vethKeys, example: example()) else { return nil }
+        guard let fields = reader.mapping(node, path: path(), keys: ProfileLoader.vethKeys, example: example()) else { return nil }
         for g in fields {
             let l = reader.location(g.value)
-            if let n = reader.interfaceName(g.value, path: "\(path).\(g.key)") {
+            if let n = reader.interfaceName(g.value, path: "\(path()).\(g.key)") {
                 if g.key == "name" { v.name = Located(value: n, location: l) } else { v.peer = Located(value: n, location: l) }
             }
         }
         for key in ProfileLoader.vethKeys where !fields.contains(where: { $0.key == key }) {
-            reader.error(at, "\(path) has no '\(key)'", fix: "write both ends: \(example())")
+            reader.error(at, "\(path()) has no '\(key)'", fix: "write both ends: \(example())")
         }
         return v
     }

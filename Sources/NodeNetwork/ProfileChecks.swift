@@ -55,27 +55,37 @@ extension ProfileParser {
     }
 
     mutating func checkDuplicateNames(uplinks: [Located<String>]?, bridge: BridgeDraft?, bond: BondDraft?, host: HostDraft) {
-        var seen: [String: (String, String, SourceLocation)] = [:]
-        func add(_ role: String, _ v: Located<String>?) -> (String, String, SourceLocation)? {
-            guard let v else { return nil }
-            if let first = seen[v.value] { return first }
-            seen[v.value] = (v.value, role, v.location); return nil
-        }
-        var candidates: [(String, Located<String>?)] = []
-        for u in uplinks ?? [] { candidates.append(("uplinks", u)) }
-        candidates.append(("bridge.name", bridge?.name))
-        candidates.append(("bond.name", bond?.name))
-        candidates.append(("host.veth.name", host.veth?.name))
-        candidates.append(("host.veth.peer", host.veth?.peer))
-        for (i, v) in (bridge?.veths ?? []).enumerated() {
-            candidates.append(("bridge.veths[\(i)].name", v.name))
-            candidates.append(("bridge.veths[\(i)].peer", v.peer))
-        }
-        for (role, v) in candidates {
-            if let first = add(role, v), let v {
-                reader.error(v.location, "\(role): interface name '\(v.value)' is already used by \(first.1) (line \(first.2.line))",
-                             fix: "give each interface its own name")
+        // Roles ("bridge.veths[3].peer") are spelled only for a message: a guest veth's role is
+        // its index and end until then.
+        enum Role {
+            case named(String)
+            case guestVeth(Int, peer: Bool)
+            var text: String {
+                switch self {
+                case .named(let role): return role
+                case .guestVeth(let i, let peer): return "bridge.veths[\(i)].\(peer ? "peer" : "name")"
+                }
             }
+        }
+        var seen: [String: (Role, SourceLocation)] = [:]
+        seen.reserveCapacity((uplinks?.count ?? 0) + 4 + 2 * (bridge?.veths.count ?? 0))
+        func check(_ role: Role, _ v: Located<String>?) {
+            guard let v else { return }
+            if let first = seen[v.value] {
+                reader.error(v.location, "\(role.text): interface name '\(v.value)' is already used by \(first.0.text) (line \(first.1.line))",
+                             fix: "give each interface its own name")
+            } else {
+                seen[v.value] = (role, v.location)
+            }
+        }
+        for u in uplinks ?? [] { check(.named("uplinks"), u) }
+        check(.named("bridge.name"), bridge?.name)
+        check(.named("bond.name"), bond?.name)
+        check(.named("host.veth.name"), host.veth?.name)
+        check(.named("host.veth.peer"), host.veth?.peer)
+        for (i, v) in (bridge?.veths ?? []).enumerated() {
+            check(.guestVeth(i, peer: false), v.name)
+            check(.guestVeth(i, peer: true), v.peer)
         }
     }
 

@@ -32,6 +32,8 @@ public enum ValueRule {
     /// The name of a forbidden character, or nil.
     static func forbidden(_ s: Unicode.Scalar) -> String? {
         switch s.value {
+        // (Printable ASCII first: nearly every character, and no Unicode property look-up.)
+        case 0x21, 0x22, 0x24...0x7E: return nil
         case 0: return "a NUL byte (U+0000)"
         case 0x0A: return "a newline (U+000A)"
         case 0x0D: return "a carriage return (U+000D)"

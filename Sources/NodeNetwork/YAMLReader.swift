@@ -46,7 +46,9 @@ struct YAMLReader {
         diagnostics.append(Diagnostic(.warning, at: at, message, fix: fix))
     }
 
-    func location(_ node: Node) -> SourceLocation {
+    func location(_ node: Node) -> SourceLocation { YAMLReader.location(node, in: file) }
+
+    static func location(_ node: Node, in file: String) -> SourceLocation {
         let mark = node.mark
         return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
@@ -106,9 +108,14 @@ struct YAMLReader {
 
     // MARK: - Shapes
 
+    /// A plain scalar spelled as YAML's null: what Yams' `node.null` accepts (plain style only:
+    /// `''` or `'null'` is a string), without making an `NSNull` for every value read.
     static func isNull(_ node: Node) -> Bool {
-        if case .scalar(let s) = node, node.null != nil, s.style == .plain || s.style == .any { return true }
-        return false
+        guard case .scalar(let s) = node, s.style == .plain, s.string.utf8.count <= 4 else { return false }
+        switch s.string {
+        case "", "~", "null", "Null", "NULL": return true
+        default: return false
+        }
     }
 
     static func describe(_ node: Node) -> String {
@@ -122,15 +129,19 @@ struct YAMLReader {
 
     /// The entries of a mapping, with unknown keys reported (and left out). `path` names the
     /// mapping in messages ("bond", "bridge.stp"); `nil` for the document root.
-    mutating func mapping(_ node: Node, path: String?, keys allowed: [String]?, example: @autoclosure () -> String) -> [Entry]? {
+    mutating func mapping(_ node: Node, path: @autoclosure () -> String?, keys allowed: [String]?, example: @autoclosure () -> String) -> [Entry]? {
         if YAMLReader.isNull(node) { return [] }
         guard case .mapping(let mapping) = node else {
-            error(location(node), "\(path ?? "the document") must be a mapping, got \(YAMLReader.describe(node))",
+            error(location(node), "\(path() ?? "the document") must be a mapping, got \(YAMLReader.describe(node))",
                   fix: "write it as \(example())")
             return nil
         }
         var entries: [Entry] = []
-        for (keyNode, value) in mapping {
+        // (By index: iterating a Node.Mapping first copies all its pairs into a new array.)
+        let indices = mapping.startIndex..<mapping.endIndex
+        entries.reserveCapacity(indices.count)
+        for index in indices {
+            let (keyNode, value) = mapping[index]
             guard case .scalar(let keyScalar) = keyNode else {
                 error(location(keyNode), "keys must be plain names, got \(YAMLReader.describe(keyNode))",
                       fix: "write the key as a name followed by ':'")
@@ -138,7 +149,7 @@ struct YAMLReader {
             }
             let key = keyScalar.string
             if let allowed, !allowed.contains(key) {
-                let where_ = path.map { "in \($0)" } ?? "at the top level"
+                let where_ = path().map { "in \($0)" } ?? "at the top level"
                 var fix: String
                 if let near = nearest(key, in: allowed) {
                     fix = "did you mean '\(near)'? valid keys here: \(listing(allowed))"
@@ -153,13 +164,13 @@ struct YAMLReader {
         return entries
     }
 
-    mutating func sequence(_ node: Node, path: String, example: @autoclosure () -> String, allowScalar: Bool = false) -> [Node]? {
+    mutating func sequence(_ node: Node, path: @autoclosure () -> String, example: @autoclosure () -> String, allowScalar: Bool = false) -> [Node]? {
         if YAMLReader.isNull(node) { return [] }
         switch node {
         case .sequence(let seq): return Array(seq)
         case .scalar where allowScalar: return [node]
         default:
-            error(location(node), "\(path) must be a list, got \(YAMLReader.describe(node))", fix: "write it as \(example())")
+            error(location(node), "\(path()) must be a list, got \(YAMLReader.describe(node))", fix: "write it as \(example())")
             return nil
         }
     }
@@ -169,16 +180,17 @@ struct YAMLReader {
     /// The text of a scalar with `${NAME}` substituted. Reports non-scalars and unresolved names.
     /// (`example`, like the other readers', is only made when it is shown: most values are fine.)
     /// `checkValue: false` leaves the ValueRule check to the caller (interface names say more).
-    mutating func string(_ node: Node, path: String, example: @autoclosure () -> String, checkValue: Bool = true) -> String? {
+    mutating func string(_ node: Node, path: @autoclosure () -> String, example: @autoclosure () -> String, checkValue: Bool = true) -> String? {
         guard case .scalar(let scalar) = node, !YAMLReader.isNull(node) else {
-            error(location(node), "\(path) must be a single value, got \(YAMLReader.describe(node))",
+            error(location(node), "\(path()) must be a single value, got \(YAMLReader.describe(node))",
                   fix: "write it as \(example())")
             return nil
         }
-        guard let text = substitute(scalar, at: location(node), path: path) else { return nil }
+        let file = file
+        guard let text = substitute(scalar, at: YAMLReader.location(node, in: file), path: path()) else { return nil }
         if checkValue, let why = ValueRule.problem(text) {
             let via = scalar.string.contains("${") ? variables.map { " (after substitution from \($0.origin))" } ?? "" : ""
-            error(location(node), "\(path): the value '\(ValueRule.shown(text))'\(via) cannot be used: \(why)",
+            error(location(node), "\(path()): the value '\(ValueRule.shown(text))'\(via) cannot be used: \(why)",
                   fix: ValueRule.fix)
             return nil
         }
@@ -186,15 +198,19 @@ struct YAMLReader {
     }
 
     /// Replace `${NAME}` in a scalar's text; `$${` stands for a literal `${`.
-    mutating func substitute(_ scalar: Node.Scalar, at loc: SourceLocation, path: String) -> String? {
+    mutating func substitute(_ scalar: Node.Scalar, at scalarLocation: @autoclosure () -> SourceLocation,
+                             path: @autoclosure () -> String) -> String? {
         let text = scalar.string
-        guard text.contains("$") else { return text }
+        // (A byte search: `text.contains("$")` would go through Foundation's string search.)
+        guard text.utf8.contains(UInt8(ascii: "$")) else { return text }
         let chars = Array(text)
         var out = ""
         var i = 0
         var ok = true
         // Column of a character inside the scalar, exact for one-line plain and quoted scalars.
+        // (The scalar's place is only looked up for a message.)
         func at(_ index: Int) -> SourceLocation {
+            let loc = scalarLocation()
             let column: Int
             switch scalar.style {
             case .plain, .any: column = loc.column + index
@@ -209,11 +225,13 @@ struct YAMLReader {
             }
             if chars[i] == "$", i + 1 < chars.count, chars[i + 1] == "{" {
                 guard let close = chars[(i + 2)...].firstIndex(of: "}") else {
-                    error(at(i), "\(path): '${' without a closing '}'",
+                    error(at(i), "\(path()): '${' without a closing '}'",
                           fix: "write ${NAME}, or $${ for a literal '${'")
                     return nil
                 }
-                if let value = variable(String(chars[(i + 2)..<close]), at: at(i), path: path) {
+                var name = ""
+                for c in chars[(i + 2)..<close] { name.append(c) }
+                if let value = variable(name, at: at(i), path: path()) {
                     out += value
                 } else {
                     ok = false
@@ -228,36 +246,36 @@ struct YAMLReader {
 
     /// The value of `${name}`, or nil with the reason reported at `at` (an invalid name, a
     /// variable refused or not defined).
-    mutating func variable(_ name: String, at: SourceLocation, path: String) -> String? {
+    mutating func variable(_ name: String, at: SourceLocation, path: @autoclosure () -> String) -> String? {
         if !Inventory.isValidVariableName(name) {
-            error(at, "\(path): '${\(name)}' is not a valid variable reference",
+            error(at, "\(path()): '${\(name)}' is not a valid variable reference",
                   fix: "variable names are letters, digits, '_' and '-', starting with a letter or '_'")
         } else if let value = variables?.values[name] {
             return value
         } else if let why = variables?.refused[name] {
-            error(at, "\(path): ${\(name)} cannot be used here: \(why)", fix: ValueRule.fix)
+            error(at, "\(path()): ${\(name)} cannot be used here: \(why)", fix: ValueRule.fix)
         } else if let variables {
-            error(at, "unresolved variable ${\(name)} in \(path): \(variables.origin) does not define '\(name)'",
+            error(at, "unresolved variable ${\(name)} in \(path()): \(variables.origin) does not define '\(name)'",
                   fix: "define \(name) under \(variables.defineHint)")
         } else {
-            error(at, "unresolved variable ${\(name)} in \(path)",
+            error(at, "unresolved variable ${\(name)} in \(path())",
                   fix: "render with --inventory FILE --node NAME (an inventory whose node defines '\(name)'), or write the value here")
         }
         return nil
     }
 
-    mutating func int(_ node: Node, path: String, range: ClosedRange<Int>, unit: String = "") -> Int? {
-        guard let text = string(node, path: path, example: "\(path.split(separator: ".").last ?? ""): \(range.lowerBound)") else {
+    mutating func int(_ node: Node, path: @autoclosure () -> String, range: ClosedRange<Int>, unit: String = "") -> Int? {
+        guard let text = string(node, path: path(), example: "\(path().split(separator: ".").last ?? ""): \(range.lowerBound)") else {
             return nil
         }
         let rangeText = range.upperBound >= Int(Int32.max) ? ">= \(range.lowerBound)" : "\(range.lowerBound)-\(range.upperBound)"
         guard let value = Int(YAMLReader.trimmingBlanks(text)) else {
-            error(location(node), "\(path) must be a whole number \(rangeText)\(unit), got '\(text)'",
+            error(location(node), "\(path()) must be a whole number \(rangeText)\(unit), got '\(text)'",
                   fix: "write a number such as \(range.lowerBound == 0 && range.upperBound > 100 ? 100 : range.lowerBound)")
             return nil
         }
         guard range.contains(value) else {
-            error(location(node), "\(path) \(value) is out of range \(rangeText)\(unit)",
+            error(location(node), "\(path()) \(value) is out of range \(rangeText)\(unit)",
                   fix: "use a value from \(rangeText)")
             return nil
         }
@@ -275,10 +293,10 @@ struct YAMLReader {
         return text[first...last]
     }
 
-    mutating func bool(_ node: Node, path: String) -> Bool? {
-        guard let text = string(node, path: path, example: "\(path): true") else { return nil }
+    mutating func bool(_ node: Node, path: @autoclosure () -> String) -> Bool? {
+        guard let text = string(node, path: path(), example: "\(path()): true") else { return nil }
         if let b = YAMLReader.boolValue(text) { return b }
-        error(location(node), "\(path) must be true or false, got '\(text)'", fix: "write true/false (or on/off, yes/no)")
+        error(location(node), "\(path()) must be true or false, got '\(text)'", fix: "write true/false (or on/off, yes/no)")
         return nil
     }
 
@@ -290,57 +308,32 @@ struct YAMLReader {
         }
     }
 
-    mutating func choice<E: RawRepresentable & CaseIterable>(_ node: Node, path: String, as: E.Type) -> E?
+    mutating func choice<E: RawRepresentable & CaseIterable>(_ node: Node, path: @autoclosure () -> String, as: E.Type) -> E?
         where E.RawValue == String
     {
         let all = E.allCases.map(\.rawValue)
-        guard let text = string(node, path: path, example: "\(path.split(separator: ".").last ?? ""): \(all[0])") else {
+        guard let text = string(node, path: path(), example: "\(path().split(separator: ".").last ?? ""): \(all[0])") else {
             return nil
         }
         if let value = E(rawValue: text) { return value }
         var fix = "use one of: \(listing(all))"
         if let near = nearest(text, in: all) { fix = "did you mean '\(near)'? " + fix }
-        error(location(node), "\(path): unknown value '\(text)'", fix: fix)
+        error(location(node), "\(path()): unknown value '\(text)'", fix: fix)
         return nil
     }
 
     /// An interface name the kernel accepts (dev_valid_name): 1-15 bytes, not "." or "..", no
     /// '/', ':' or whitespace.
-    mutating func interfaceName(_ node: Node, path: String) -> String? {
-        guard let name = string(node, path: path, example: "\(path.split(separator: ".").last ?? ""): peth0",
+    mutating func interfaceName(_ node: Node, path: @autoclosure () -> String) -> String? {
+        guard let name = string(node, path: path(), example: "\(path().split(separator: ".").last ?? ""): peth0",
                                 checkValue: false) else {
             return nil
         }
         if let problem = InterfaceName.problem(name) {
-            error(location(node), "\(path): '\(ValueRule.shown(name))' is not a valid interface name: \(problem)",
+            error(location(node), "\(path()): '\(ValueRule.shown(name))' is not a valid interface name: \(problem)",
                   fix: "use 1-15 bytes without '/', ':', '#', '*', '?', '[', ']', whitespace or control characters, e.g. peth0")
             return nil
         }
         return name
-    }
-}
-
-public enum InterfaceName {
-    /// Why the kernel (dev_valid_name) or a render would refuse or misread `name`, or nil when
-    /// it is fine: 1-15 bytes, not "." or "..", no '/', ':', whitespace, control characters or
-    /// '#' (ip -batch comment), no '*', '?', '[' or ']' (systemd-networkd reads Name= as a glob).
-    public static func problem(_ name: String) -> String? {
-        let bytes = name.utf8.count
-        if bytes == 0 { return "it is empty" }
-        // (ASCII names, nearly all, without looking up Unicode properties: the ASCII White_Space
-        // characters are tab to carriage return and space.)
-        let blank = name.utf8.allSatisfy({ $0 < 0x80 })
-            ? name.utf8.contains(where: { $0 == 0x20 || (0x09...0x0D).contains($0) })
-            : name.unicodeScalars.contains(where: { $0.properties.isWhitespace })
-        if blank { return "it contains whitespace" }
-        if let why = ValueRule.problem(name) { return why }
-        if bytes > 15 { return "it is \(bytes) bytes long, the kernel allows 15" }
-        if name == "." || name == ".." { return "'.' and '..' are reserved" }
-        if name.contains("/") { return "it contains '/'" }
-        if name.contains(":") { return "it contains ':'" }
-        if let g = name.unicodeScalars.first(where: { "*?[]".unicodeScalars.contains($0) }) {
-            return "it contains '\(g)', which systemd-networkd reads as a pattern"
-        }
-        return nil
     }
 }
