@@ -83,7 +83,7 @@ extension XGScale {
                   xg-scale apply site.yaml --persist interfaces --confirm-within 120
                   xg-scale apply site.yaml --persist networkd --persist-path /tmp/networkd
                   ip netns exec lab1 xg-scale apply site.yaml --state-dir /tmp/lab1 --json | jq .change-requests
-                """)
+                """).topLevel
 
         @OptionGroup var input: ProfileInput
         @OptionGroup var state: StateOptions

@@ -48,7 +48,7 @@ extension XGScale {
                       --output /etc/systemd/network
                   xg-scale render bond-active-backup.yaml --format interfaces \\
                       --inventory inventory.yaml --node dom0
-                """)
+                """).topLevel
 
         @OptionGroup var input: ProfileInput
 
