@@ -152,4 +152,8 @@ extension XGScale {
     }
 }
 
-extension PersistFormat: ExpressibleByArgument {}
+/// See InventoryFormat's: the same lists, written for the concrete type.
+extension PersistFormat: ExpressibleByArgument {
+    public static var allValueStrings: [String] { allCases.map { $0.rawValue } }
+    public static var allValueDescriptions: [String: String] { [:] }
+}

@@ -94,7 +94,15 @@ func readProfile(_ path: String, inventory: String?, node: String?, format: Inve
     }
 }
 
-extension InventoryFormat: ExpressibleByArgument {}
+/// ArgumentParser's value lists for a String enum, written for the concrete type: its generic
+/// defaults instantiate a key path and walk the cases at run time (four protocol-conformance scans
+/// of the whole binary, ~1.2 M instructions, in every parse of a command with the option).
+extension InventoryFormat: ExpressibleByArgument {
+    /// The raw values in declaration order, as `allCases.map(\.rawValue.defaultValueDescription)`.
+    public static var allValueStrings: [String] { allCases.map { $0.rawValue } }
+    /// None: each value is described by its raw value, so ArgumentParser's default lists none.
+    public static var allValueDescriptions: [String: String] { [:] }
+}
 
 /// An inventory in `format` (nil: detected), with an Ansible inventory's host_vars/ and
 /// group_vars/ files read beside it under the same trust rules.
