@@ -44,7 +44,7 @@ extension XGScale {
         }
 
         func run() throws {
-            let desired = try desiredState(input)
+            let desired = try desiredState(input.source)
             let changes: [Change]
             do {
                 changes = try ApplySession(store: try state.store(), backend: try KernelBackend()).plan(desired)

@@ -6,29 +6,56 @@ import SystemIO
 import Glibc
 #endif
 
-/// PROFILE [--inventory FILE --node NAME], shared by `render` and `validate`.
+/// PROFILE [--inventory FILE --node NAME], shared by `render`, `validate` and `plan`. (`apply`
+/// declares the same arguments itself: see ApplyCommand.)
 struct ProfileInput: ParsableArguments {
-    @Argument(help: ArgumentHelp("""
+    @Argument(help: Self.profileHelp)
+    var profile: String
+
+    @Option(help: Self.inventoryHelp)
+    var inventory: String?
+
+    @Option(help: Self.nodeHelp)
+    var node: String?
+
+    @Option(help: Self.inventoryFormatHelp)
+    var inventoryFormat: InventoryFormat?
+
+    static let profileHelp = ArgumentHelp("""
         The profile (YAML, schema version 1; see xg-scale-profile(5)): a regular file of at most \
         16 MiB. As root, apply, plan and monitor read the profile and inventory only when owned \
         by root and not writable by group or others.
-        """, valueName: "profile"))
-    var profile: String
-
-    @Option(help: ArgumentHelp("Inventory file that gives ${NAME} its value per node (needs --node): xg-scale's format or an Ansible YAML inventory.",
-                               valueName: "file"))
-    var inventory: String?
-
-    @Option(help: ArgumentHelp("Node of the inventory to render for (needs --inventory).", valueName: "name"))
-    var node: String?
-
-    @Option(help: ArgumentHelp("""
+        """, valueName: "profile")
+    static let inventoryHelp = ArgumentHelp("Inventory file that gives ${NAME} its value per node (needs --node): xg-scale's format or an Ansible YAML inventory.",
+                                            valueName: "file")
+    static let nodeHelp = ArgumentHelp("Node of the inventory to render for (needs --inventory).", valueName: "name")
+    static let inventoryFormatHelp = ArgumentHelp("""
         The --inventory file's format: 'xg-scale' (cluster, vars, nodes) or 'ansible' (an Ansible \
         YAML inventory: groups with hosts, children and vars, plus host_vars/HOST.yml and \
         group_vars/GROUP.yml beside it; --node is the inventory hostname). Detected when not given.
-        """, valueName: "format"))
+        """, valueName: "format")
+
+    func validate() throws { try source.validate() }
+
+    var source: ProfileSource {
+        ProfileSource(profile: profile, inventory: inventory, node: node, inventoryFormat: inventoryFormat)
+    }
+
+    var sourceDescription: String { source.sourceDescription }
+
+    func load(trust: FileTrust = .whenRoot) throws -> LoadedProfile { try source.load(trust: trust) }
+
+    func read(trust: FileTrust = .whenRoot) throws(ProfileError) -> LoadedProfile { try source.read(trust: trust) }
+}
+
+/// The values of ProfileInput's arguments.
+struct ProfileSource {
+    var profile: String
+    var inventory: String?
+    var node: String?
     var inventoryFormat: InventoryFormat?
 
+    /// The checks ArgumentParser runs after parsing (ProfileInput.validate, ApplyCommand.validate).
     func validate() throws {
         if inventory != nil && node == nil {
             throw ValidationError("--inventory needs --node NAME (the node to render for)")
