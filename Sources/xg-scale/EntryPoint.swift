@@ -15,9 +15,11 @@ import SystemIO
 @main
 enum EntryPoint {
     static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        ProfilePrefetch.start(arguments)
         let parsed: ParsableCommand
         do {
-            parsed = try parse(Array(CommandLine.arguments.dropFirst()))
+            parsed = try parse(arguments)
         } catch {
             XGScale.exit(withError: error)
         }

@@ -73,6 +73,28 @@ import TestSupport
         #expect(r.stdout.contains("USAGE: xg-scale \(leaf)"), "\(r.stdout)")
     }
 
+    /// apply reads a plainly written profile ahead, while the command line is parsed (see
+    /// ProfilePrefetch): the diagnostics of a bad profile are still printed once, the same as
+    /// when it is not read ahead (an option written `--name=value`) and as validate prints them.
+    @Test func applyReportsABadProfileOnceReadAheadOrNot() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("bad.yaml").path
+        try "version: 1\nredundancy: stp\nuplinks: [peth0, peth1]\nbridge: {name: xenbr0, stp: {priority: 70000}}\nhost: {mtu: 1500, colour: red}\n"
+            .write(toFile: bad, atomically: true, encoding: .utf8)
+        let state = dir.appendingPathComponent("state").path
+        let expected = try Self.xgScale(["validate", bad], fullParse: false)
+        #expect(expected.status == 1 && expected.stderr.contains("colour"))
+        for arguments in [["apply", bad, "--state-dir", state], ["apply", "--state-dir", state, bad, "--dry-run"],
+                          ["apply", bad, "--state-dir=\(state)"], ["apply", "--dry-run", "--json", bad]] {
+            let r = try Self.xgScale(arguments, fullParse: false)
+            #expect(r.status == 1, "\(arguments)")
+            #expect(r.stdout.isEmpty, "\(arguments)")
+            #expect(r.stderr == expected.stderr, "\(arguments)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: state))
+    }
+
     static func xgScale(_ arguments: [String], fullParse: Bool) throws -> ProcessResult {
         try run(["sh", "-c", "cd \"$0\" && exec \"$@\" </dev/null", packageRoot().path, xgScaleBinary()] + arguments,
                 environment: fullParse ? ["XG_SCALE_FULL_PARSE": "1"] : [:])

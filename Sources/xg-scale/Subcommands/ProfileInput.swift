@@ -49,11 +49,11 @@ struct ProfileInput: ParsableArguments {
 }
 
 /// The values of ProfileInput's arguments.
-struct ProfileSource {
+struct ProfileSource: Equatable, Sendable {
     var profile: String
-    var inventory: String?
-    var node: String?
-    var inventoryFormat: InventoryFormat?
+    var inventory: String? = nil
+    var node: String? = nil
+    var inventoryFormat: InventoryFormat? = nil
 
     /// The checks ArgumentParser runs after parsing (ProfileInput.validate, ApplyCommand.validate).
     func validate() throws {
@@ -80,7 +80,11 @@ struct ProfileSource {
     /// Read, substitute and validate. Prints every diagnostic on stderr; on error exits 1.
     /// `trust`: `.whenRoot` (apply, plan: root acts on the files) or `.any` (render, validate).
     func load(trust: FileTrust = .whenRoot) throws -> LoadedProfile {
-        try loadProfile(profile, inventory: inventory, node: node, format: inventoryFormat, trust: trust)
+        if let loaded = ProfilePrefetch.take(self, trust: trust) {
+            printDiagnostics(loaded.warnings)
+            return loaded
+        }
+        return try loadProfile(profile, inventory: inventory, node: node, format: inventoryFormat, trust: trust)
     }
 
     /// Read, substitute and validate, printing nothing: every problem is in the thrown error.
