@@ -46,6 +46,14 @@ enum ProfilePrefetch {
         return job.loaded.withLock { $0 }
     }
 
+    /// Wait for a read nobody will use (before exiting on a parse error: no thread is left
+    /// running while the process exits).
+    static func discard() {
+        guard let (_, thread) = pending else { return }
+        pending = nil
+        thread.join()
+    }
+
     /// apply's profile, inventory, node and inventory format, when every argument is one of
     /// apply's in its plain form (`--name value`, each value not starting with '-'); else nil.
     static func guess(_ arguments: [String]) -> ProfileSource? {
