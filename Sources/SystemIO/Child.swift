@@ -213,6 +213,19 @@ public enum Threads {
         pthread_detach(thread)
     }
 
+    /// A thread started by `spawn`, to be joined once.
+    public struct Joinable: Sendable {
+        let thread: pthread_t
+        /// Wait for the thread's body to return (what it wrote is then visible to the caller).
+        public func join() { pthread_join(thread, nil) }
+    }
+
+    /// Start `body` on a new thread to be joined; nil when no thread can be started (then `body`
+    /// is released, not run).
+    public static func spawn(_ body: @escaping @Sendable () -> Void) -> Joinable? {
+        start(body).0.map(Joinable.init)
+    }
+
     /// Run `body` on a new thread and wait for it; on the calling thread when no thread can be
     /// started.
     public static func runJoined(_ body: @escaping () -> Void) {

@@ -83,10 +83,29 @@ extension XGScale {
                   xg-scale apply site.yaml --persist interfaces --confirm-within 120
                   xg-scale apply site.yaml --persist networkd --persist-path /tmp/networkd
                   ip netns exec lab1 xg-scale apply site.yaml --state-dir /tmp/lab1 --json | jq .change-requests
-                """)
+                """).topLevel
 
-        @OptionGroup var input: ProfileInput
-        @OptionGroup var state: StateOptions
+        // ProfileInput's and StateOptions' arguments, declared here rather than as option groups:
+        // each group costs ArgumentParser a reflection, a decoding and protocol-conformance scans
+        // of the whole binary (~3 M instructions of a bench apply). Same names, help and order.
+        @Argument(help: ProfileInput.profileHelp)
+        var profile: String
+
+        @Option(help: ProfileInput.inventoryHelp)
+        var inventory: String?
+
+        @Option(help: ProfileInput.nodeHelp)
+        var node: String?
+
+        @Option(help: ProfileInput.inventoryFormatHelp)
+        var inventoryFormat: InventoryFormat?
+
+        @Option(help: StateOptions.stateDirHelp)
+        var stateDir: String?
+
+        var input: ProfileSource {
+            ProfileSource(profile: profile, inventory: inventory, node: node, inventoryFormat: inventoryFormat)
+        }
 
         @Flag(name: .long, help: "Print the plan and change nothing (exit 0).")
         var dryRun = false
@@ -107,6 +126,7 @@ extension XGScale {
         var json = false
 
         func validate() throws {
+            try input.validate()   // first, as ProfileInput's validation ran before
             if let s = confirmWithin, !(s > 0 && s <= 86400) {
                 throw ValidationError("--confirm-within must be between 0 and 86400 seconds (got \(s))")
             }
@@ -137,7 +157,7 @@ extension XGScale {
             let desired = try desiredState(input)
             let result: ApplyResult
             do {
-                let session = ApplySession(store: try state.store(), backend: try Self.backend())
+                let session = ApplySession(store: try StateStore.resolve(option: stateDir), backend: try Self.backend())
                 let request = ApplyRequest(desired: desired, profile: input.sourceDescription,
                                            confirmWithin: confirmWithin, dryRun: dryRun,
                                            persist: persist.map { PersistRequest(format: $0, path: persistPath) })
@@ -152,4 +172,8 @@ extension XGScale {
     }
 }
 
-extension PersistFormat: ExpressibleByArgument {}
+/// See InventoryFormat's: the same lists, written for the concrete type.
+extension PersistFormat: ExpressibleByArgument {
+    public static var allValueStrings: [String] { allCases.map { $0.rawValue } }
+    public static var allValueDescriptions: [String: String] { [:] }
+}

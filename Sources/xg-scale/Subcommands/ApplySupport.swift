@@ -6,9 +6,11 @@ import NodeNetwork
 
 /// --state-dir, shared by plan, apply, confirm and rollback.
 struct StateOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Where ownership and a pending timed revert are kept (default: $XG_SCALE_STATE_DIR, else $XG_SCALE_STATE_ROOT/netns-INODE with /var/lib/xg-scale as the root: one per network namespace).",
-                               valueName: "dir"))
+    @Option(help: Self.stateDirHelp)
     var stateDir: String?
+
+    static let stateDirHelp = ArgumentHelp("Where ownership and a pending timed revert are kept (default: $XG_SCALE_STATE_DIR, else $XG_SCALE_STATE_ROOT/netns-INODE with /var/lib/xg-scale as the root: one per network namespace).",
+                                           valueName: "dir")
 
     func store() throws -> StateStore { try StateStore.resolve(option: stateDir) }
 }
@@ -30,7 +32,7 @@ func changeList(_ changes: [Change]) -> String {
 }
 
 /// The desired state of PROFILE, or exit 1 after printing the profile's diagnostics.
-func desiredState(_ input: ProfileInput) throws -> NetworkState {
+func desiredState(_ input: ProfileSource) throws -> NetworkState {
     try input.load().profile.desiredState()
 }
 

@@ -26,7 +26,7 @@ extension XGScale {
                 Examples:
                   xg-scale apply site.yaml --confirm-within 120 && xg-scale confirm
                   ip netns exec lab1 xg-scale confirm --state-dir /tmp/lab1
-                """)
+                """).topLevel
 
         @OptionGroup var state: StateOptions
 
@@ -59,7 +59,7 @@ extension XGScale {
                   xg-scale apply site.yaml --confirm-within 300
                   xg-scale rollback
                   xg-scale rollback --json --state-dir /tmp/lab1
-                """)
+                """).topLevel
 
         @OptionGroup var state: StateOptions
 
@@ -84,7 +84,7 @@ extension XGScale {
     struct Watchdog: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "_watchdog", abstract: "Internal: wait for a timed revert's deadline and restore.",
-            shouldDisplay: false)
+            shouldDisplay: false).topLevel
 
         @OptionGroup var state: StateOptions
         @Option var id: String

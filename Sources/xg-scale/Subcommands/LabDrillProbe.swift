@@ -16,7 +16,7 @@ extension XGScale {
                 JSON report (intervalMs, sent, received, gaps). Refuses (exit 1) in the machine's \
                 own network namespace, in --outside's (the drill's), or where a default route exists.
                 """,
-            shouldDisplay: false)
+            shouldDisplay: false).topLevel
 
         @Flag var echo = false
         @Option var to: String?

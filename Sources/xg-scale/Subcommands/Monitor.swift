@@ -95,7 +95,7 @@ extension XGScale {
                   xg-scale monitor --oneshot --json --profile profiles/stp-two-switches.yaml \\
                       --inventory profiles/inventory.yaml --node dom0
                   ip netns exec lab1 xg-scale monitor --json --no-local-syslog
-                """)
+                """).topLevel
 
         @Flag(help: "Print one JSON object per event on stdout (with --oneshot: the report as JSON).")
         var json = false

@@ -29,7 +29,7 @@ extension XGScale {
                   xg-scale plan profiles/stp-two-switches.yaml --inventory profiles/inventory.yaml --node dom0
                   xg-scale plan site.yaml --json | jq -r '.changes[].summary'
                   ip netns exec lab1 xg-scale plan site.yaml --state-dir /tmp/lab1-state; echo $?
-                """)
+                """).topLevel
 
         @OptionGroup var input: ProfileInput
         @OptionGroup var state: StateOptions
@@ -44,7 +44,7 @@ extension XGScale {
         }
 
         func run() throws {
-            let desired = try desiredState(input)
+            let desired = try desiredState(input.source)
             let changes: [Change]
             do {
                 changes = try ApplySession(store: try state.store(), backend: try KernelBackend()).plan(desired)

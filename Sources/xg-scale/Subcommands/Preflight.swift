@@ -66,7 +66,7 @@ extension XGScale {
                   xg-scale preflight --config /etc/drbd.conf --new vm-new.res --inventory inv.yaml
                   xg-scale preflight --exec 'ip netns exec {node}' --timeout 1000 --json
                 """
-        )
+        ).topLevel
 
         @Option(name: .long, help: "The configuration file.")
         var config: String = "/etc/drbd.conf"
@@ -117,7 +117,7 @@ extension XGScale {
                 whichever comes first, closing every listener. Exit status: 0 done, 1 no valid \
                 task on stdin, 3 its deadline passed.
                 """
-        )
+        ).topLevel
 
         func run() throws {
             let status = NodeSide.run(inputs: .xgScale)

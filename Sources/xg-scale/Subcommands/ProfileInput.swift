@@ -6,29 +6,56 @@ import SystemIO
 import Glibc
 #endif
 
-/// PROFILE [--inventory FILE --node NAME], shared by `render` and `validate`.
+/// PROFILE [--inventory FILE --node NAME], shared by `render`, `validate` and `plan`. (`apply`
+/// declares the same arguments itself: see ApplyCommand.)
 struct ProfileInput: ParsableArguments {
-    @Argument(help: ArgumentHelp("""
+    @Argument(help: Self.profileHelp)
+    var profile: String
+
+    @Option(help: Self.inventoryHelp)
+    var inventory: String?
+
+    @Option(help: Self.nodeHelp)
+    var node: String?
+
+    @Option(help: Self.inventoryFormatHelp)
+    var inventoryFormat: InventoryFormat?
+
+    static let profileHelp = ArgumentHelp("""
         The profile (YAML, schema version 1; see xg-scale-profile(5)): a regular file of at most \
         16 MiB. As root, apply, plan and monitor read the profile and inventory only when owned \
         by root and not writable by group or others.
-        """, valueName: "profile"))
-    var profile: String
-
-    @Option(help: ArgumentHelp("Inventory file that gives ${NAME} its value per node (needs --node): xg-scale's format or an Ansible YAML inventory.",
-                               valueName: "file"))
-    var inventory: String?
-
-    @Option(help: ArgumentHelp("Node of the inventory to render for (needs --inventory).", valueName: "name"))
-    var node: String?
-
-    @Option(help: ArgumentHelp("""
+        """, valueName: "profile")
+    static let inventoryHelp = ArgumentHelp("Inventory file that gives ${NAME} its value per node (needs --node): xg-scale's format or an Ansible YAML inventory.",
+                                            valueName: "file")
+    static let nodeHelp = ArgumentHelp("Node of the inventory to render for (needs --inventory).", valueName: "name")
+    static let inventoryFormatHelp = ArgumentHelp("""
         The --inventory file's format: 'xg-scale' (cluster, vars, nodes) or 'ansible' (an Ansible \
         YAML inventory: groups with hosts, children and vars, plus host_vars/HOST.yml and \
         group_vars/GROUP.yml beside it; --node is the inventory hostname). Detected when not given.
-        """, valueName: "format"))
-    var inventoryFormat: InventoryFormat?
+        """, valueName: "format")
 
+    func validate() throws { try source.validate() }
+
+    var source: ProfileSource {
+        ProfileSource(profile: profile, inventory: inventory, node: node, inventoryFormat: inventoryFormat)
+    }
+
+    var sourceDescription: String { source.sourceDescription }
+
+    func load(trust: FileTrust = .whenRoot) throws -> LoadedProfile { try source.load(trust: trust) }
+
+    func read(trust: FileTrust = .whenRoot) throws(ProfileError) -> LoadedProfile { try source.read(trust: trust) }
+}
+
+/// The values of ProfileInput's arguments.
+struct ProfileSource: Equatable, Sendable {
+    var profile: String
+    var inventory: String? = nil
+    var node: String? = nil
+    var inventoryFormat: InventoryFormat? = nil
+
+    /// The checks ArgumentParser runs after parsing (ProfileInput.validate, ApplyCommand.validate).
     func validate() throws {
         if inventory != nil && node == nil {
             throw ValidationError("--inventory needs --node NAME (the node to render for)")
@@ -43,9 +70,9 @@ struct ProfileInput: ParsableArguments {
 
     /// Names the input in rendered headers: "stp-two-switches.yaml (node dom0 of inventory.yaml)".
     var sourceDescription: String {
-        let base = URL(fileURLWithPath: profile).lastPathComponent
+        let base = fileName(profile)
         if let node, let inventory {
-            return "\(base) (node \(node) of \(URL(fileURLWithPath: inventory).lastPathComponent))"
+            return "\(base) (node \(node) of \(fileName(inventory)))"
         }
         return base
     }
@@ -53,7 +80,11 @@ struct ProfileInput: ParsableArguments {
     /// Read, substitute and validate. Prints every diagnostic on stderr; on error exits 1.
     /// `trust`: `.whenRoot` (apply, plan: root acts on the files) or `.any` (render, validate).
     func load(trust: FileTrust = .whenRoot) throws -> LoadedProfile {
-        try loadProfile(profile, inventory: inventory, node: node, format: inventoryFormat, trust: trust)
+        if let loaded = ProfilePrefetch.take(self, trust: trust) {
+            printDiagnostics(loaded.warnings)
+            return loaded
+        }
+        return try loadProfile(profile, inventory: inventory, node: node, format: inventoryFormat, trust: trust)
     }
 
     /// Read, substitute and validate, printing nothing: every problem is in the thrown error.
@@ -94,21 +125,42 @@ func readProfile(_ path: String, inventory: String?, node: String?, format: Inve
     }
 }
 
-extension InventoryFormat: ExpressibleByArgument {}
+/// ArgumentParser's value lists for a String enum, written for the concrete type: its generic
+/// defaults instantiate a key path and walk the cases at run time (four protocol-conformance scans
+/// of the whole binary, ~1.2 M instructions, in every parse of a command with the option).
+extension InventoryFormat: ExpressibleByArgument {
+    /// The raw values in declaration order, as `allCases.map(\.rawValue.defaultValueDescription)`.
+    public static var allValueStrings: [String] { allCases.map { $0.rawValue } }
+    /// None: each value is described by its raw value, so ArgumentParser's default lists none.
+    public static var allValueDescriptions: [String: String] { [:] }
+}
 
 /// An inventory in `format` (nil: detected), with an Ansible inventory's host_vars/ and
 /// group_vars/ files read beside it under the same trust rules.
 func readInventory(_ path: String, format: InventoryFormat?, trust: FileTrust = .whenRoot) throws -> Inventory {
     let text = try readFile(path, what: "inventory", trust: trust)
-    let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+    // Only an Ansible inventory reads beside itself: no URL otherwise (~0.7 M instructions).
+    func inFolder(_ rel: String) -> String {
+        URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent(rel).path
+    }
     return try Inventory.parse(text: text, file: path, format: format, sidecar: { rel throws(ProfileError) -> String? in
-        let full = folder.appendingPathComponent(rel).path
+        let full = inFolder(rel)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue else { return nil }
         do { return try readFile(full, what: "inventory vars file", trust: trust) } catch let e as ProfileError { throw e } catch {
             throw ProfileError([Diagnostic(.error, at: SourceLocation(file: full, line: 1, column: 1), "\(error)")])
         }
-    }, listing: { rel in UserFiles.listFolder(folder.appendingPathComponent(rel).path) })
+    }, listing: { rel in UserFiles.listFolder(inFolder(rel)) })
+}
+
+/// The file name `path` ends with, as URL(fileURLWithPath:).lastPathComponent gives it, without
+/// Foundation's URL (~0.7 M instructions the first time) when the path ends with a plain name.
+func fileName(_ path: String) -> String {
+    let last = path.lastIndex(of: "/").map { String(path[path.index(after: $0)...]) } ?? path
+    if last.isEmpty || last == "." || last == ".." || last.contains("\0") {
+        return URL(fileURLWithPath: path).lastPathComponent
+    }
+    return last
 }
 
 /// A file's text, or a ProfileError naming it: a regular file only (a FIFO or device is refused

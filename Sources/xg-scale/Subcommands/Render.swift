@@ -2,7 +2,11 @@ import ArgumentParser
 import Foundation
 import NodeNetwork
 
-extension RenderFormat: ExpressibleByArgument {}
+/// See InventoryFormat's: the same lists, written for the concrete type.
+extension RenderFormat: ExpressibleByArgument {
+    public static var allValueStrings: [String] { allCases.map { $0.rawValue } }
+    public static var allValueDescriptions: [String: String] { [:] }
+}
 
 extension XGScale {
     struct Render: ParsableCommand {
@@ -48,7 +52,7 @@ extension XGScale {
                       --output /etc/systemd/network
                   xg-scale render bond-active-backup.yaml --format interfaces \\
                       --inventory inventory.yaml --node dom0
-                """)
+                """).topLevel
 
         @OptionGroup var input: ProfileInput
 

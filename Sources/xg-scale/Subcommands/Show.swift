@@ -34,7 +34,7 @@ extension XGScale {
                   xg-scale show --json | jq '.interfaces[] | select(.port) | {name, state: .port.state}'
                   xg-scale show --json | jq '.interfaces[] | select(.kind == "bond") | .["bond-state"].ad'
                   ip netns exec lab1 xg-scale show --all
-                """)
+                """).topLevel
 
         @Flag(name: .long, help: "Print the state as JSON (the NetworkState schema).")
         var json = false

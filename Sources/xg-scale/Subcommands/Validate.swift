@@ -35,7 +35,7 @@ extension XGScale {
                   cd profiles
                   xg-scale validate stp-two-switches.yaml \\
                       --inventory inventory.yaml --node dom0
-                """)
+                """).topLevel
 
         @OptionGroup var input: ProfileInput
 
