@@ -1,4 +1,5 @@
 internal import CNetlink
+import Glibc
 
 /// A NETLINK_ROUTE socket (owns one `nl_sock`; closed and freed in deinit).
 ///
@@ -8,10 +9,13 @@ public final class NetlinkSocket {
     let raw: OpaquePointer
     /// Requests this socket sent.
     public private(set) var counts = RequestCounts()
+    /// Where answers to change requests are read (`answers(first:count:operation:)`).
+    private let buffer: UnsafeMutableRawPointer
+    private static let bufferSize = 32768
 
     /// Open and connect a NETLINK_ROUTE socket in the calling thread's network namespace.
     public init() throws(NetlinkError) {
-        raw = try libnl("allocate netlink socket") { nl_socket_alloc() }
+        let raw = try libnl("allocate netlink socket") { nl_socket_alloc() }
         do {
             try libnl("connect NETLINK_ROUTE socket") { nl_connect(raw, NETLINK_ROUTE) }
             // Ask for the kernel's reason with each refusal (extended ACK), without the echoed
@@ -35,9 +39,14 @@ public final class NetlinkSocket {
             nl_socket_free(raw)
             throw error
         }
+        self.raw = raw
+        buffer = .allocate(byteCount: Self.bufferSize, alignment: 8)
     }
 
-    deinit { nl_socket_free(raw) }
+    deinit {
+        nl_socket_free(raw)
+        buffer.deallocate()
+    }
 
     /// The one send path: count, then hand to libnl (which completes sequence number, pid and,
     /// for requests, NLM_F_ACK).
@@ -58,7 +67,7 @@ public final class NetlinkSocket {
             let message = try makeMessage()
             do {
                 try send(message)
-                try receive(operation: message.operation, each)
+                try receive(operation: message.operation, sequence: nlmsg_hdr(message.raw).pointee.nlmsg_seq, each)
                 return
             } catch where error.code == NLE_DUMP_INTR && attempt < 5 {
                 continue
@@ -66,13 +75,16 @@ public final class NetlinkSocket {
         }
     }
 
-    /// Receive until the answer to the last request is complete (NLMSG_DONE or ACK), calling
-    /// `each` for every valid message. An error thrown by `each` is kept and rethrown after the
-    /// answer was read to its end, so the socket stays in step.
-    func receive(operation: String,
+    /// Receive until the answer to the request of `sequence` is complete (NLMSG_DONE or ACK),
+    /// calling `each` for every valid message. Messages of other sequence numbers (answers left
+    /// from a pipelined send whose reading failed) are skipped: change requests are answered
+    /// outside libnl (`answers(first:count:operation:)`), so libnl's own count of expected
+    /// sequence numbers is not kept and its check is replaced. An error thrown by `each` is kept
+    /// and rethrown after the answer was read to its end, so the socket stays in step.
+    func receive(operation: String, sequence: UInt32,
                  _ each: (UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) -> Void) throws(NetlinkError) {
         try withoutActuallyEscaping(each) { (each) throws(NetlinkError) in
-            let context = ReceiveContext(each)
+            let context = ReceiveContext(each, sequence: sequence)
             let callback: nl_recvmsg_msg_cb_t = { message, argument in
                 guard let message, let argument else { return Int32(NL_SKIP.rawValue) }
                 let context = Unmanaged<ReceiveContext>.fromOpaque(argument).takeUnretainedValue()
@@ -81,11 +93,20 @@ public final class NetlinkSocket {
                 }
                 return Int32(NL_OK.rawValue)
             }
+            let check: nl_recvmsg_msg_cb_t = { message, argument in
+                guard let message, let argument else { return Int32(NL_SKIP.rawValue) }
+                let context = Unmanaged<ReceiveContext>.fromOpaque(argument).takeUnretainedValue()
+                return Int32(nlmsg_hdr(message).pointee.nlmsg_seq == context.sequence ? NL_OK.rawValue : NL_SKIP.rawValue)
+            }
             let argument = Unmanaged.passUnretained(context).toOpaque()
             try libnl("\(operation): set receive callback") {
                 nl_socket_modify_cb(raw, NL_CB_VALID, NL_CB_CUSTOM, callback, argument)
             }
             defer { nl_socket_modify_cb(raw, NL_CB_VALID, NL_CB_DEFAULT, nil, nil) }
+            try libnl("\(operation): set sequence check") {
+                nl_socket_modify_cb(raw, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, check, argument)
+            }
+            defer { nl_socket_modify_cb(raw, NL_CB_SEQ_CHECK, NL_CB_DEFAULT, nil, nil) }
             try libnl("\(operation): receive") { nl_recvmsgs_default(raw) }
             if let error = context.error { throw error }
         }
@@ -94,13 +115,12 @@ public final class NetlinkSocket {
     /// Send a request that changes something and wait for the kernel's acknowledgement; a
     /// refusal becomes a `NetlinkError` naming the operation.
     func request(_ message: Message) throws(NetlinkError) {
-        try send(message)
-        if let refusal = try answer(to: message) { throw refusal }
+        if let refusal = try requestTogether([message])[0] { throw refusal }
     }
 
     /// Send `messages` in one sendmsg(2): the kernel handles all of them inside that one system
-    /// call, so no signal — not even SIGKILL — falls between them. Then read one answer each,
-    /// matched to its message by sequence number. Returns each message's refusal (nil: done),
+    /// call, so no signal — not even SIGKILL — falls between them. Then read the answers,
+    /// matched to their messages by sequence number. Returns each message's refusal (nil: done),
     /// in order; throws when the answers cannot be read (what the kernel did is then unknown).
     func requestTogether(_ messages: [Message]) throws(NetlinkError) -> [NetlinkError?] {
         let (results, failure, _) = sendTogether(messages)
@@ -108,10 +128,12 @@ public final class NetlinkSocket {
         return results
     }
 
-    /// How much one pipelined sendmsg may carry. The kernel queues every ACK in this socket's
-    /// receive buffer before the sendmsg returns and drops (ENOBUFS) what does not fit, so the
-    /// messages are capped by that buffer (an ACK skb takes well under 2 KiB of it); the bytes
-    /// by the send buffer (larger messages are refused with EMSGSIZE).
+    /// How much one pipelined sendmsg may carry. The kernel queues every answer in this
+    /// socket's receive buffer before the sendmsg returns and drops (ENOBUFS) what does not fit,
+    /// so the messages are capped by that buffer: at most one per 2 KiB of it, so that even a
+    /// sendmsg of which every message is refused (one error each, an skb of well under 2 KiB)
+    /// has all its answers queued; the bytes by the send buffer (larger messages are refused
+    /// with EMSGSIZE).
     var pipelineLimits: (messages: Int, bytes: Int) {
         let fd = nl_socket_get_fd(raw)
         func option(_ name: Int32) -> Int {
@@ -123,86 +145,88 @@ public final class NetlinkSocket {
     }
 
     /// `requestTogether` that keeps what it learned when reading stops: the refusals of the
-    /// messages answered so far (fewer than `messages` when `failure` is set), and whether the
-    /// sendmsg went through (when not, the kernel saw none of them).
+    /// messages (empty when `failure` is set: then none is known), and whether the sendmsg went
+    /// through (when not, the kernel saw none of them).
+    ///
+    /// Only the last message asks for an ACK (NLM_F_ACK): the kernel answers a refused request
+    /// with an error carrying its sequence number whether asked or not, and handles the messages
+    /// of one sendmsg in order, so when the last one's answer (ACK or error) is read every
+    /// earlier refusal has been queued before it, and a message without an error was done. One
+    /// answer queued per sendmsg instead of one per message (kernel: allocation and queueing;
+    /// here: one recvmsg). When reading fails (ENOBUFS: an answer was dropped), no message's
+    /// fate is known: `results` is empty and the caller treats the whole send as unknown.
     func sendTogether(_ messages: [Message]) -> (results: [NetlinkError?], failure: NetlinkError?, sent: Bool) {
+        guard let last = messages.last else { return ([], nil, true) }
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(messages.count * 128)
         for m in messages {
             counts.count(messageType: m.messageType)
             RequestCounter.record(messageType: m.messageType)
             nl_complete_msg(raw, m.raw)
             let header = nlmsg_hdr(m.raw)!
+            if m !== last { header.pointee.nlmsg_flags &= ~UInt16(NLM_F_ACK) }
             let length = Int(header.pointee.nlmsg_len)
             bytes.append(contentsOf: UnsafeRawBufferPointer(start: UnsafeRawPointer(header), count: length))
             while bytes.count % Int(NLMSG_ALIGNTO) != 0 { bytes.append(0) }
         }
-        let operation = messages.first?.operation ?? "request"
+        let operation = messages[0].operation
         do throws(NetlinkError) {
             try libnl("\(operation): send") { bytes.withUnsafeMutableBytes { nl_sendto(raw, $0.baseAddress, $0.count) } }
         } catch {
             return ([], error, false)
         }
-        var results: [NetlinkError?] = []
-        for m in messages {
-            do throws(NetlinkError) { results.append(try answer(to: m)) } catch { return (results, error, true) }
-        }
-        return (results, nil, true)
-    }
-
-    /// Read the kernel's answer to `message` (sent, its sequence number set): nil for an ACK,
-    /// the refusal (with the kernel's reason) otherwise. Throws when no answer can be read, or
-    /// when the answer read is for another request (the socket is then out of step).
-    func answer(to message: Message) throws(NetlinkError) -> NetlinkError? {
-        let seq = nlmsg_hdr(message.raw).pointee.nlmsg_seq
-        let context = AnswerContext()
-        let ack: nl_recvmsg_msg_cb_t = { message, argument in
-            guard let message, let argument else { return Int32(NL_STOP.rawValue) }
-            let context = Unmanaged<AnswerContext>.fromOpaque(argument).takeUnretainedValue()
-            context.seq = nlmsg_hdr(message).pointee.nlmsg_seq
-            context.answered = true
-            return Int32(NL_STOP.rawValue)
-        }
-        let refusal: nl_recvmsg_err_cb_t = { _, error, argument in
-            guard let error, let argument else { return Int32(NL_STOP.rawValue) }
-            let context = Unmanaged<AnswerContext>.fromOpaque(argument).takeUnretainedValue()
-            context.seq = error.pointee.msg.nlmsg_seq
-            context.error = error.pointee.error
-            context.kernelMessage = extendedAckMessage(error)
-            context.answered = true
-            return Int32(NL_STOP.rawValue)
-        }
-        let original = nl_socket_get_cb(raw)
-        guard let callbacks = nl_cb_clone(original) else {
-            nl_cb_put(original)
-            throw NetlinkError(operation: "\(message.operation): allocate callbacks", libnlCode: -NLE_NOMEM)
-        }
-        nl_cb_put(original)
-        defer { nl_cb_put(callbacks) }
-        return try withExtendedLifetime(context) { () throws(NetlinkError) -> NetlinkError? in
-            let argument = Unmanaged.passUnretained(context).toOpaque()
-            nl_cb_set(callbacks, NL_CB_ACK, NL_CB_CUSTOM, ack, argument)
-            nl_cb_err(callbacks, NL_CB_CUSTOM, refusal, argument)
-            // Each answer is a datagram of its own; anything else read meanwhile is skipped.
-            for _ in 0..<64 where !context.answered {
-                let result = nl_recvmsgs(raw, callbacks)
-                if result < 0 && !context.answered { throw NetlinkError(operation: message.operation, libnlCode: result) }
-            }
-            guard context.answered, context.seq == seq else {
-                throw NetlinkError(operation: "\(message.operation): no answer with sequence number \(seq)", libnlCode: -NLE_SEQ_MISMATCH)
-            }
-            guard context.error != 0 else { return nil }
-            var refused = NetlinkError(operation: message.operation, libnlCode: -nl_syserr2nlerr(context.error))
-            refused.kernelMessage = context.kernelMessage
-            return refused
+        let first = nlmsg_hdr(messages[0].raw).pointee.nlmsg_seq
+        do throws(NetlinkError) {
+            let errors = try answers(first: first, count: messages.count, operation: last.operation)
+            return (messages.indices.map { i in
+                errors[i].map { e in
+                    var refused = NetlinkError(operation: messages[i].operation, libnlCode: -nl_syserr2nlerr(e.errno))
+                    refused.kernelMessage = e.kernelMessage
+                    return refused
+                }
+            }, nil, true)
+        } catch {
+            return ([], error, true)
         }
     }
-}
 
-private final class AnswerContext {
-    var answered = false
-    var seq: UInt32 = 0
-    var error: Int32 = 0
-    var kernelMessage: String?
+    /// Read answers until the one to the message of sequence number `first + count - 1` (the
+    /// one that asked for an ACK) arrives; returns the error (errno, kernel's reason) of each of
+    /// the `count` messages from `first`, nil where none came. Answers to other sequence
+    /// numbers (left from a send whose reading failed) are skipped. Read with recv(2) into this
+    /// socket's buffer: no libnl message or callback set per answer.
+    private func answers(first: UInt32, count: Int, operation: String) throws(NetlinkError) -> [(errno: Int32, kernelMessage: String?)?] {
+        var errors = [(errno: Int32, kernelMessage: String?)?](repeating: nil, count: count)
+        let fd = nl_socket_get_fd(raw)
+        let headerSize = MemoryLayout<nlmsghdr>.size
+        while true {
+            let received = recv(fd, buffer, Self.bufferSize, Int32(MSG_TRUNC))
+            if received < 0 {
+                if errno == EINTR { continue }
+                throw NetlinkError(operation: "\(operation): receive", libnlCode: -nl_syserr2nlerr(errno))
+            }
+            guard received <= Self.bufferSize else {
+                throw NetlinkError(operation: "\(operation): receive (answer larger than the buffer)", libnlCode: -NLE_MSG_TRUNC)
+            }
+            var offset = 0
+            var done = false
+            while offset + headerSize <= received {
+                let header = (buffer + offset).assumingMemoryBound(to: nlmsghdr.self)
+                let length = Int(header.pointee.nlmsg_len)
+                guard length >= headerSize, offset + length <= received else { break }
+                let index = Int(header.pointee.nlmsg_seq &- first)
+                if header.pointee.nlmsg_type == UInt16(NLMSG_ERROR), index < count,
+                   length >= headerSize + MemoryLayout<nlmsgerr>.size {
+                    let error = (buffer + offset + headerSize).assumingMemoryBound(to: nlmsgerr.self)
+                    let code = error.pointee.error
+                    if code != 0 { errors[index] = (-code, extendedAckMessage(error)) }
+                    if index == count - 1 { done = true }
+                }
+                offset += (length + 3) & ~3
+            }
+            if done { return errors }
+        }
+    }
 }
 
 /// NLMSGERR_ATTR_MSG of an error message that carries extended-ACK attributes.
@@ -229,6 +253,10 @@ private func extendedAckMessage(_ error: UnsafeMutablePointer<nlmsgerr>) -> Stri
 
 private final class ReceiveContext {
     let each: (UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) -> Void
+    let sequence: UInt32
     var error: NetlinkError?
-    init(_ each: @escaping (UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) -> Void) { self.each = each }
+    init(_ each: @escaping (UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) -> Void, sequence: UInt32) {
+        self.each = each
+        self.sequence = sequence
+    }
 }
