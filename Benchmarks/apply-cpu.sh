@@ -9,37 +9,21 @@
 #   sh Benchmarks/apply-cpu.sh                 (root, perf; RUNS=N, default 15)
 #   XG_SCALE=new/xg-scale XG_SCALE_BASE=old/xg-scale sh Benchmarks/apply-cpu.sh
 set -eu
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-15}
-[ "$(id -u)" = 0 ] || { echo "apply-cpu.sh: needs root (network namespaces)" >&2; exit 1; }
-command -v perf >/dev/null || { echo "apply-cpu.sh: needs perf (apt-get install linux-perf)" >&2; exit 1; }
-if [ -z "${XG_SCALE:-}" ]; then
-  XG_SCALE=.build-static/release/xg-scale
-  swift build -c release --static-swift-stdlib --scratch-path .build-static --product xg-scale >/dev/null
-fi
-TMP=$(mktemp -d)
-NS=xgcpu-$$
-trap 'ip netns delete "$NS" 2>/dev/null || true; rm -rf "$TMP"' EXIT INT TERM
-{
-  sed -n '1,/^  ports:/p' profiles/stp-two-switches.yaml | sed '$d'
-  echo "  veths:"
-  i=1; while [ $i -le 63 ]; do echo "    - {name: vm$i, peer: vm$i-br}"; i=$((i + 1)); done
-  sed -n '/^  ports:/,$p' profiles/stp-two-switches.yaml
-} > "$TMP/bench.yaml"
+bench_need_root
+bench_need perf "apt-get install linux-perf"
+bench_static_build
+bench_tmp
+bench_netns "xgcpu-$$"
+bench_profile "$TMP/bench.yaml"
 P="$TMP/bench.yaml --inventory profiles/inventory.yaml --node dom0"
 "$XG_SCALE" render $P --format ip | grep -v '^#' > "$TMP/batch"
 
-fresh() {
-  if ip netns delete "$NS" 2>/dev/null; then sleep "${SETTLE:-1}"; fi
-  ip netns add "$NS"
-  ip -n "$NS" link add peth0 type veth peer name peth0p
-  ip -n "$NS" link add peth1 type veth peer name peth1p
-  rm -rf "$TMP/state"; mkdir "$TMP/state"
-}
 # task-clock in ms of "$@" inside a fresh namespace, appended to $TMP/$1.times
 measure() {
   name=$1; shift
-  fresh
+  bench_fresh_ns
   ip netns exec "$NS" perf stat -x, -e task-clock -o "$TMP/perf" "$@" >/dev/null
   grep task-clock "$TMP/perf" | cut -d, -f1 >> "$TMP/$name.times"
 }
@@ -50,11 +34,12 @@ while [ $i -lt "$RUNS" ]; do
   measure batch ip -batch "$TMP/batch"
   i=$((i + 1))
 done
-median() { sort -n "$TMP/$1.times" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-batch=$(median batch)
+batch=$(median "$TMP/batch.times")
+apply=$(median "$TMP/apply.times")
 echo "CPU time (task-clock), median of $RUNS interleaved runs, 64 veth ports, fresh namespace each"
 printf 'ip -batch (anchor):       %7.1f ms\n' "$batch"
-printf 'xg-scale apply:           %7.1f ms   apply / ip -batch = %.2f\n' "$(median apply)" "$(echo "$(median apply) $batch" | awk '{ print $1 / $2 }')"
+printf 'xg-scale apply:           %7.1f ms   apply / ip -batch = %.2f\n' "$apply" "$(ratio "$apply" "$batch")"
 if [ -n "${XG_SCALE_BASE:-}" ]; then
-  printf 'base apply:               %7.1f ms   base / ip -batch  = %.2f\n' "$(median base)" "$(echo "$(median base) $batch" | awk '{ print $1 / $2 }')"
+  base=$(median "$TMP/base.times")
+  printf 'base apply:               %7.1f ms   base / ip -batch  = %.2f\n' "$base" "$(ratio "$base" "$batch")"
 fi

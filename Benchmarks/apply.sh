@@ -18,60 +18,36 @@
 # it starts about 4 ms faster than one linked against the shared Swift runtime), built on first
 # use into .build-static/release/xg-scale.
 set -eu
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-15}
 PORTS=${PORTS:-63}
-[ "$(id -u)" = 0 ] || { echo "apply.sh: needs root (network namespaces)" >&2; exit 1; }
-if [ -z "${XG_SCALE:-}" ]; then
-  XG_SCALE=.build-static/release/xg-scale
-  echo "building $XG_SCALE (swift build -c release --static-swift-stdlib --scratch-path .build-static)" >&2
-  swift build -c release --static-swift-stdlib --scratch-path .build-static --product xg-scale >/dev/null
-fi
-TMP=$(mktemp -d)
-NS=xgbench-$$
-cleanup() { ip netns delete "$NS" 2>/dev/null || true; rm -rf "$TMP"; }
-trap cleanup EXIT INT TERM
+bench_need_root
+bench_static_build verbose
+bench_tmp
+bench_netns "xgbench-$$"
 
 # The profile: stp-two-switches.yaml with PORTS guest veth pairs under bridge.veths.
-{
-  sed -n '1,/^  ports:/p' profiles/stp-two-switches.yaml | sed '$d'
-  echo "  veths:"
-  i=1
-  while [ $i -le "$PORTS" ]; do echo "    - {name: vm$i, peer: vm$i-br}"; i=$((i + 1)); done
-  sed -n '/^  ports:/,$p' profiles/stp-two-switches.yaml
-} > "$TMP/bench.yaml"
+bench_profile "$TMP/bench.yaml" "$PORTS"
 P="$TMP/bench.yaml --inventory profiles/inventory.yaml --node dom0"
 "$XG_SCALE" validate $P >/dev/null
 "$XG_SCALE" render $P --format ip | grep -v '^#' > "$TMP/batch"
 sed 's/^/ip /' "$TMP/batch" > "$TMP/lines.sh"
 
-fresh() {
-  if ip netns delete "$NS" 2>/dev/null; then
-    # The kernel dismantles a deleted namespace in the background, under the RTNL lock every
-    # request also takes: let it finish before the next measured run.
-    sleep "${SETTLE:-1}"
-  fi
-  ip netns add "$NS"
-  ip -n "$NS" link add peth0 type veth peer name peth0p
-  ip -n "$NS" link add peth1 type veth peer name peth1p
-  rm -rf "$TMP/state"; mkdir "$TMP/state"
-}
 now() { date +%s%N; }
 # RUNS wall times (ns), one a line, of "$@" inside the namespace; FRESH=1: a fresh one each run.
 runs() {
   : > "$TMP/times"
   i=0
   while [ $i -lt "$RUNS" ]; do
-    [ "$FRESH" = 1 ] && fresh
+    [ "$FRESH" = 1 ] && bench_fresh_ns
     t0=$(now); ip netns exec "$NS" "$@" >/dev/null; t1=$(now)
     echo $((t1 - t0)) >> "$TMP/times"
     i=$((i + 1))
   done
   sort -n "$TMP/times"
 }
-median() { awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : int((a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
-# "median best" of the sorted times on stdin
-stats() { sort -n > "$TMP/s"; echo "$(median < "$TMP/s") $(head -1 "$TMP/s")"; }
+# "median best" of the times on stdin
+stats() { sort -n > "$TMP/s"; echo "$(median_int "$TMP/s") $(head -1 "$TMP/s")"; }
 
 FRESH=1
 apply=$(runs "$XG_SCALE" apply $P --state-dir "$TMP/state" | stats)
@@ -81,19 +57,18 @@ ip netns exec "$NS" "$XG_SCALE" plan $P --state-dir "$TMP/state" >/dev/null \
 batch=$(runs ip -batch "$TMP/batch" | stats)
 lines=$(runs sh "$TMP/lines.sh" | stats)
 # No-op re-apply: in sync already (the namespace of the last apply run, applied again).
-fresh; ip netns exec "$NS" "$XG_SCALE" apply $P --state-dir "$TMP/state" >/dev/null
+bench_fresh_ns; ip netns exec "$NS" "$XG_SCALE" apply $P --state-dir "$TMP/state" >/dev/null
 FRESH=0
 noop=$(runs "$XG_SCALE" apply $P --state-dir "$TMP/state" | stats)
 changes=$(ip netns exec "$NS" "$XG_SCALE" apply $P --state-dir "$TMP/state" --json | grep -o '"change-requests" : [0-9]*' | grep -o '[0-9]*$')
 
 ms() { awk -v n="$1" 'BEGIN { printf "%6.1f ms", n / 1e6 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 verdict() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == "<=") ? (v <= t) : (v >= t); print ok ? "met" : "NOT met" }'; }
 set -- $apply; apply_med=$1 apply_best=$2
 set -- $batch; batch_med=$1 batch_best=$2
 set -- $lines; lines_med=$1 lines_best=$2
 set -- $noop; noop_med=$1 noop_best=$2
-r1=$(ratio "$apply_med" "$batch_med"); r2=$(ratio "$lines_med" "$apply_med")
+r1=$(ratio "$apply_med" "$batch_med" %.2f); r2=$(ratio "$lines_med" "$apply_med" %.2f)
 noop_ms=$(awk -v n="$noop_med" 'BEGIN { printf "%.1f", n / 1e6 }')
 echo "profile: one STP bridge, 2 uplinks, $((PORTS + 1)) veth ports ($(wc -l < "$TMP/batch") ip commands); $RUNS runs each; binary $XG_SCALE"
 echo "                               median      best"

@@ -9,14 +9,10 @@
 # without the conflicts: on the conflicting one it stops at the first (exit 10), after reading
 # ~6% of it. Builds the release binary unless XG_SCALE is set.
 set -eu
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-10}
-if [ -z "${XG_SCALE:-}" ]; then
-    swift build -c release --product xg-scale >/dev/null
-    XG_SCALE=$(swift build -c release --show-bin-path)/xg-scale
-fi
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+bench_release_build
+bench_tmp
 
 # generate FILE CONFLICTS: 1000 resources over 8 hosts; with CONFLICTS=1, 15 planted conflicts
 # (resource i+8 runs on host i%8 too: 10 of them reuse resource i's port there, 5 its minor).
@@ -43,14 +39,14 @@ RES
         done
     } >"$1"
 }
-clean=$dir/clean.conf
-conf=$dir/conflicts.conf
+clean=$TMP/clean.conf
+conf=$TMP/conflicts.conf
 generate "$clean" 0
 generate "$conf" 1
 
 fail() { echo "drbd-check benchmark: FAIL: $*" >&2; exit 1; }
 
-# timed NAME WANT CMD...: run once, append the wall time (us) to $dir/NAME; WANT is the exit
+# timed NAME WANT CMD...: run once, append the wall time (us) to $TMP/NAME; WANT is the exit
 # status required ("0", "2", or "nonzero").
 timed() {
     name=$1 want=$2; shift 2
@@ -61,12 +57,11 @@ timed() {
         nonzero) [ "$rc" -ne 0 ] || fail "$name: exit 0, expected non-zero ($*)" ;;
         *) [ "$rc" -eq "$want" ] || fail "$name: exit $rc, expected $want ($*)" ;;
     esac
-    echo $(((e - s) / 1000)) >>"$dir/$name"
+    echo $(((e - s) / 1000)) >>"$TMP/$name"
 }
-median() { sort -n "$dir/$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
 # The planted conflicts, as "CHECK RESOURCE" (the generator's rule): 10 port, 5 minor.
-planted=$dir/planted
+planted=$TMP/planted
 i=0
 while [ $i -lt 1000 ]; do
     if [ $((i % 100)) -eq 8 ]; then echo "port-conflict r$i"; fi
@@ -78,13 +73,13 @@ done | sort >"$planted"
 # one a line: check comes before resource in each finding).
 rc=0; json=$("$XG_SCALE" drbd check --config "$conf" --host host0 --no-local --json) || rc=$?
 [ "$rc" -eq 2 ] || fail "xg-scale drbd check on the conflicting config: exit $rc, expected 2"
-printf '%s\n' "$json" | awk -F'"' '$2 == "check" { c = $4 } $2 == "resource" { print c, $4 }' | sort >"$dir/found"
-if ! cmp -s "$planted" "$dir/found"; then
-    diff "$planted" "$dir/found" >&2 || true
+printf '%s\n' "$json" | awk -F'"' '$2 == "check" { c = $4 } $2 == "resource" { print c, $4 }' | sort >"$TMP/found"
+if ! cmp -s "$planted" "$TMP/found"; then
+    diff "$planted" "$TMP/found" >&2 || true
     fail "the findings differ from the $(wc -l <"$planted") planted conflicts (< planted, > found)"
 fi
-findings=$(wc -l <"$dir/found")
-bycheck=$(awk '{ print $1 }' "$dir/found" | sort | uniq -c | awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')
+findings=$(wc -l <"$TMP/found")
+bycheck=$(awk '{ print $1 }' "$TMP/found" | sort | uniq -c | awk '{ printf "%s%s %s", sep, $1, $2; sep = ", " }')
 
 n=0
 while [ $n -lt "$RUNS" ]; do
@@ -95,8 +90,8 @@ while [ $n -lt "$RUNS" ]; do
     timed theirsConf nonzero drbdadm -c "$conf" dump
     n=$((n + 1))
 done
-ours=$(median ours); oursLocal=$(median oursLocal); oursClean=$(median oursClean)
-theirs=$(median theirs); theirsConf=$(median theirsConf)
+ours=$(median_int "$TMP/ours"); oursLocal=$(median_int "$TMP/oursLocal"); oursClean=$(median_int "$TMP/oursClean")
+theirs=$(median_int "$TMP/theirs"); theirsConf=$(median_int "$TMP/theirsConf")
 ms() { awk -v t="$1" 'BEGIN { printf "%.1f ms", t / 1000 }'; }
 echo "config: 1000 resources, 8 hosts, $(wc -l <"$conf") lines; median of $RUNS interleaved runs"
 echo "findings (conflicting config): $findings, all planted ones and no other ($bycheck)"

@@ -9,7 +9,7 @@
 #   Benchmarks/failover.sh [PROFILE…]   (default: every profiles/stp-*.yaml; root, iproute2, jq)
 set -eu
 CONFIG=${CONFIG:-release}
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 if [ -z "${XG_SCALE:-}" ]; then
   swift build -c "$CONFIG" --product xg-scale >/dev/null
   XG_SCALE=$(swift build -c "$CONFIG" --show-bin-path)/xg-scale
@@ -21,7 +21,7 @@ cleanup() {
   [ -n "$LAB" ] && "$XG_SCALE" lab down --name "$LAB" >/dev/null 2>&1 || true
   rm -rf "$ROOT"
 }
-trap cleanup EXIT INT TERM
+bench_on_exit cleanup
 [ $# -gt 0 ] || set -- profiles/stp-*.yaml
 i=0
 printf '%-24s %-22s %9s %8s %6s %8s %10s\n' PROFILE SCENARIO OUTAGE_MS BOUND_MS RATIO RESTORED RESTORE_MS

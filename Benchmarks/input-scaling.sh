@@ -7,16 +7,12 @@
 # anchor of the issue, 10k conflicting resources in 16.8 s, is printed beside the 10k figure.
 # Builds the release binary unless XG_SCALE is set.
 set -eu
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-3}
-if [ -z "${XG_SCALE:-}" ]; then
-    swift build -c release --product xg-scale >/dev/null
-    XG_SCALE=$(swift build -c release --show-bin-path)/xg-scale
-fi
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+bench_release_build
+bench_tmp
 
-python3 - "$dir" <<'PY'
+python3 - "$TMP" <<'PY'
 import sys
 d = sys.argv[1]
 for n in (1000, 10000):
@@ -40,22 +36,22 @@ best() {
     r=0
     while [ $r -lt "$RUNS" ]; do
         rc=0
-        /usr/bin/time -f '%U %S' -o "$dir/t" "$@" >/dev/null 2>&1 || rc=$?
+        /usr/bin/time -f '%U %S' -o "$TMP/t" "$@" >/dev/null 2>&1 || rc=$?
         # (STRICT=0 measures an older binary that may not find the conflicts.)
         [ "$rc" = "$want" ] || [ "${STRICT:-1}" = 0 ] || { echo "exit $rc, want $want: $*" >&2; exit 1; }
-        t=$(tail -n 1 "$dir/t" | awk '{print $1 + $2}')
+        t=$(tail -n 1 "$TMP/t" | awk '{print $1 + $2}')
         if [ -z "$b" ] || awk -v a="$t" -v b="$b" 'BEGIN { exit !(a < b) }'; then b=$t; fi
         r=$((r + 1))
     done
     echo "$b"
 }
 
-c1=$(best 2 "$XG_SCALE" drbd check --config "$dir/conf1000" --no-local --host a)
-c10=$(best 2 "$XG_SCALE" drbd check --config "$dir/conf10000" --no-local --host a)
-v1=$(best 1 "$XG_SCALE" validate "$dir/prof3000")
-v10=$(best 1 "$XG_SCALE" validate "$dir/prof30000")
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) b = 0.01; r = a / b; printf (r < 0.1 ? "%.3f" : "%.1f"), r }'; }
+c1=$(best 2 "$XG_SCALE" drbd check --config "$TMP/conf1000" --no-local --host a)
+c10=$(best 2 "$XG_SCALE" drbd check --config "$TMP/conf10000" --no-local --host a)
+v1=$(best 1 "$XG_SCALE" validate "$TMP/prof3000")
+v10=$(best 1 "$XG_SCALE" validate "$TMP/prof30000")
+growth() { awk -v a="$1" -v b="$2" 'BEGIN { if (b <= 0) b = 0.01; r = a / b; printf (r < 0.1 ? "%.3f" : "%.1f"), r }'; }
 echo "drbd check, 1k conflicting resources:  ${c1} s CPU"
-echo "drbd check, 10k conflicting resources: ${c10} s CPU  (x$(ratio "$c10" "$c1") for 10x input; issue anchor 16.8 s: $(ratio "$c10" 16.8)x of it)"
+echo "drbd check, 10k conflicting resources: ${c10} s CPU  (x$(growth "$c10" "$c1") for 10x input; issue anchor 16.8 s: $(growth "$c10" 16.8)x of it)"
 echo "validate, 3k addresses (1.5k dup):      ${v1} s CPU"
-echo "validate, 30k addresses (15k dup):      ${v10} s CPU  (x$(ratio "$v10" "$v1") for 10x input)"
+echo "validate, 30k addresses (15k dup):      ${v10} s CPU  (x$(growth "$v10" "$v1") for 10x input)"

@@ -10,12 +10,11 @@
 set -eu
 FLAPS=${1:-1000}
 CONFIG=${CONFIG:-debug}
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 swift build -c "$CONFIG" --product link-watch >/dev/null
 BIN=$(swift build -c "$CONFIG" --show-bin-path)/link-watch
-NS="xgb-$$-latency"
+bench_netns "xgb-$$-latency"
 ip netns add "$NS"
-trap 'ip netns delete "$NS"' EXIT INT TERM
 ip netns exec "$NS" sh -ec 'ip link set lo up; ip link add va type veth peer name vb; ip link set vb up; ip link set va up'
 report() {
   jq -r --arg config "$CONFIG" '

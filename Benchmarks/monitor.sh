@@ -19,7 +19,7 @@ set -eu
 FLAPS=${1:-1000}
 IDLE=${2:-60}
 CONFIG=${CONFIG:-release}
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 swift build -c "$CONFIG" --product xg-scale >/dev/null
 swift build -c "$CONFIG" --product link-watch >/dev/null
 BIN=$(swift build -c "$CONFIG" --show-bin-path)
@@ -31,7 +31,7 @@ cleanup() {
   for p in $MON $MON2; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
   for n in "$NS" "$NODE" "$SW"; do ip netns delete "$n" 2>/dev/null || true; done
 }
-trap cleanup EXIT INT TERM
+bench_on_exit cleanup
 
 # 1. Latency.
 ip netns add "$NS"

@@ -6,24 +6,20 @@
 # pairs (source bound, under ip netns exec, with listeners on every port). Root. Builds the
 # release binary unless XG_SCALE is set. Namespaces are deleted on exit, even on failure.
 set -eu
-cd "$(dirname "$0")/.."
-if [ -z "${XG_SCALE:-}" ]; then
-    swift build -c release --product xg-scale >/dev/null
-    XG_SCALE=$(swift build -c release --show-bin-path)/xg-scale
-fi
-for p in nc nft python3 ip; do command -v $p >/dev/null || { echo "preflight.sh: needs $p (scripts/install-deps.sh)" >&2; exit 1; }; done
+. "$(dirname "$0")/lib.sh"
+bench_release_build
+for p in nc nft python3 ip; do bench_need $p scripts/install-deps.sh; done
 NODES=8 RESOURCES=200
 tag=xgb-$$
-dir=$(mktemp -d)
+bench_tmp
 pids=""
 cleanup() {
     for p in $pids; do kill "$p" 2>/dev/null || true; done
     wait 2>/dev/null || true
     for k in $(seq 1 $NODES); do ip netns del "$tag-n$k" 2>/dev/null || true; done
     ip netns del "$tag-sw" 2>/dev/null || true
-    rm -rf "$dir"
 }
-trap cleanup EXIT INT TERM
+bench_on_exit cleanup
 
 ip netns add "$tag-sw"
 ip -n "$tag-sw" link add br0 type bridge
@@ -41,8 +37,8 @@ done
 
 # Resource i on nodes a and b (1-based), port 7000+i. Node k drops the port of the first
 # resource whose second node it is.
-conf=$dir/drbd.conf
-pairs=$dir/pairs
+conf=$TMP/drbd.conf
+pairs=$TMP/pairs
 : >"$pairs"
 i=0
 while [ $i -lt $RESOURCES ]; do
@@ -60,11 +56,11 @@ done
 
 s=$(date +%s%N)
 status=0
-"$XG_SCALE" preflight --config "$conf" --exec "ip netns exec {node}" --timeout 1000 --json >"$dir/report.json" || status=$?
+"$XG_SCALE" preflight --config "$conf" --exec "ip netns exec {node}" --timeout 1000 --json >"$TMP/report.json" || status=$?
 e=$(date +%s%N)
 ours=$(((e - s) / 1000000))
 [ $status -eq 2 ] || { echo "preflight exited $status (expected 2: the dropped ports)" >&2; exit 1; }
-summary=$(python3 -c 'import json,sys,collections; r=json.load(open(sys.argv[1])); c=collections.Counter(p["result"] for p in r["pairs"]); print(len(r["pairs"]), "pairs:", ", ".join("%d %s" % (n, k) for k, n in sorted(c.items())))' "$dir/report.json")
+summary=$(python3 -c 'import json,sys,collections; r=json.load(open(sys.argv[1])); c=collections.Counter(p["result"] for p in r["pairs"]); print(len(r["pairs"]), "pairs:", ", ".join("%d %s" % (n, k) for k, n in sorted(c.items())))' "$TMP/report.json")
 
 # The anchor: listeners on every port of every node, then one nc after the other.
 for k in $(seq 1 $NODES); do
@@ -78,11 +74,11 @@ print("ready", flush=True)
 while True:
     for s in select.select(ls, [], [])[0]:
         c, _ = s.accept(); c.close()
-' "10.78.0.$k" $ports >"$dir/ready$k" &
+' "10.78.0.$k" $ports >"$TMP/ready$k" &
     pids="$pids $!"
 done
 for k in $(seq 1 $NODES); do
-    n=0; until grep -q ready "$dir/ready$k" 2>/dev/null; do n=$((n + 1)); [ $n -lt 200 ] || exit 1; sleep 0.05; done
+    n=0; until grep -q ready "$TMP/ready$k" 2>/dev/null; do n=$((n + 1)); [ $n -lt 200 ] || exit 1; sleep 0.05; done
 done
 s=$(date +%s%N)
 while read -r a b port; do

@@ -13,19 +13,14 @@
 #   sh Benchmarks/startup.sh                   (perf; builds the shipped static release binary)
 #   XG_SCALE=new/xg-scale XG_SCALE_BASE=old/xg-scale RUNS=50 sh Benchmarks/startup.sh
 set -eu
-cd "$(dirname "$0")/.."
+. "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-30}
-command -v perf >/dev/null || { echo "startup.sh: needs perf (apt-get install linux-perf)" >&2; exit 1; }
-command -v ip >/dev/null || { echo "startup.sh: needs ip (iproute2)" >&2; exit 1; }
-if [ -z "${XG_SCALE:-}" ]; then
-  XG_SCALE=.build-static/release/xg-scale
-  swift build -c release --static-swift-stdlib --scratch-path .build-static --product xg-scale >/dev/null
-fi
-TMP=$(mktemp -d)
-NS=xgstart-$$
+bench_need perf "apt-get install linux-perf"
+bench_need ip iproute2
+bench_static_build
+bench_tmp
+bench_netns "xgstart-$$"
 ROOT=no; [ "$(id -u)" = 0 ] && ROOT=yes
-trap '[ $ROOT = no ] || ip netns delete "$NS" 2>/dev/null || true; rm -rf "$TMP"' EXIT
-trap 'exit 1' INT TERM HUP PIPE   # through the EXIT trap: the namespace goes even when cut short
 P="profiles/stp-two-switches.yaml --inventory profiles/inventory.yaml --node dom0 --state-dir $TMP/state"
 if [ $ROOT = yes ]; then
   ip netns add "$NS"
@@ -59,9 +54,8 @@ while [ $i -lt "$RUNS" ]; do
   [ -z "${XG_SCALE_BASE:-}" ] || round base "$XG_SCALE_BASE"
   i=$((i + 1))
 done
-median() { sort -n "$TMP/$1.times" | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-ipv=$(median ip)
-line() { printf '%-44s %6.2f ms   / ip -V = %5.2f\n' "$1" "$(median "$2")" "$(echo "$(median "$2") $ipv" | awk '{ print $1 / $2 }')"; }
+ipv=$(median "$TMP/ip.times")
+line() { printf '%-44s %6.2f ms   / ip -V = %5.2f\n' "$1" "$(median "$TMP/$2.times")" "$(ratio "$(median "$TMP/$2.times")" "$ipv")"; }
 figures() {
   line "$1 --version" "$2.version"
   line "$1 apply --help" "$2.help"

@@ -21,11 +21,9 @@ extension LabEngine {
         return ns
     }
 
-    /// Replace this process with `command` inside `namespace`; returns only on failure.
+    /// Replace this process with `command` inside `namespace` (through SystemIO's Exec);
+    /// returns only on failure.
     public static func exec(_ command: [String], in namespace: String) -> LabError {
-        let argv = [Command.ip, "netns", "exec", namespace] + command
-        let cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
-        execv(Command.ip, cArgs)
-        return LabError("cannot run \(Command.ip): \(String(cString: strerror(errno)))")
+        LabError(Exec.replace(with: [Command.ip, "netns", "exec", namespace] + command).summary)
     }
 }

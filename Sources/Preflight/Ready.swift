@@ -31,8 +31,9 @@ public enum ReadyProbe {
         }
     }
 
-    /// Is `resource` ready for a VM to start on this node (`host`, default uname -n)?
-    public static func ready(_ resource: String, configPath: String, host: String?,
+    /// Is `resource` ready for a VM to start on this node (`host`, default uname -n)? `inputs`:
+    /// how an error's fix names the configuration and host inputs (the CLI: its flags).
+    public static func ready(_ resource: String, configPath: String, host: String?, inputs: PreflightInputNames,
                              sources: Sources = .fromEnvironment) throws -> Readiness {
         guard let procText = readFile(sources.procDRBD).map({ String(decoding: $0, as: UTF8.self) }) else {
             return Readiness.judge(resource, state: nil, allowTwoPrimaries: false, source: sources.procDRBD)
@@ -51,7 +52,7 @@ public enum ReadyProbe {
         }
         // 8.x: /proc/drbd lists minors only; the configuration says which are this resource's.
         guard let config else {
-            throw ReadyProbeError(at: configPath, "cannot read a valid DRBD configuration, needed with DRBD \(proc.version) to find \(resource)'s minors", fix: "pass --config FILE; see xg-scale drbd check")
+            throw ReadyProbeError(at: configPath, "cannot read a valid DRBD configuration, needed with DRBD \(proc.version) to find \(resource)'s minors", fix: "pass \(inputs.drbd.config) FILE; see \(inputs.check)")
         }
         guard config.resources.contains(where: { $0.name == resource }) else {
             throw ReadyProbeError(at: configPath, "no resource \(resource)", fix: "check the name; resources: \(config.resources.map(\.name).sorted().joined(separator: ", "))")
@@ -59,7 +60,7 @@ public enum ReadyProbe {
         let me = host ?? LocalMachine.hostname()
         let minors = config.minors(of: resource, on: me)
         guard !minors.isEmpty else {
-            throw ReadyProbeError(at: configPath, "resource \(resource) has no volume with a minor on host \(me)", fix: "pass --host NAME as in its 'on NAME' section")
+            throw ReadyProbeError(at: configPath, "resource \(resource) has no volume with a minor on host \(me)", fix: "pass \(inputs.drbd.host) NAME as in its 'on NAME' section")
         }
         let peer = config.resources.first { $0.name == resource }?.hosts.flatMap(\.names).filter { $0 != me }.first ?? "peer"
         return Readiness.judge(resource, state: proc.state(of: resource, minors: minors, peer: peer),

@@ -19,6 +19,7 @@ import Testing
 
         // A command-line value has no place: no file, no colon.
         var o = ClusterOptions(configPath: missing, selfPath: "/x")
+        o.inputs = cliSpelling
         o.execTemplate = "  "
         let t = try #require(throws: PreflightError.self) { _ = try Inputs.transport(o) }
         #expect(t.diagnostic.location.file.isEmpty)

@@ -16,7 +16,7 @@ public enum ClusterPreflight {
         let pairs = PairDerivation.pairs(config, resources: only)
         guard !pairs.isEmpty else {
             throw PreflightError(at: config.files.first ?? o.configPath, "no resource has two hosts with addresses to connect",
-                                 fix: "check the 'on HOST { address ...; }' sections, or --resource")
+                                 fix: "check the 'on HOST { address ...; }' sections, or \(o.inputs.resource)")
         }
         let nodes = PairDerivation.nodes(config, pairs: pairs, resources: only)
         let transport = try Inputs.transport(o)

@@ -13,10 +13,10 @@ public struct ClusterOptions: Sendable {
     public var execTemplate: String?
     public var timeoutMs = 2000
     public var parallel = 16
-    /// This executable, for --exec (the node side is this same binary).
+    /// This executable, for the exec template (the node side is this same binary).
     public var selfPath: String
-    /// How the caller's user names the DRBD inputs in a fix (the CLI's flags).
-    public var inputs: InputNames = .plain
+    /// How the caller's user names the inputs an error or a fix points to (the CLI: its flags).
+    public var inputs: PreflightInputNames = .plain
     public init(configPath: String, selfPath: String) { self.configPath = configPath; self.selfPath = selfPath }
 }
 
@@ -63,11 +63,14 @@ extension Diagnostic {
 }
 
 enum Inputs {
-    /// The configuration with every --new file's resources added; any parse error stops.
+    /// The configuration with every new resource file's resources added; any parse error stops.
     static func configuration(_ o: ClusterOptions) throws(PreflightError) -> Configuration {
-        var config = try load(o.configPath, what: "the DRBD configuration", option: "--config", inputs: o.inputs)
+        let names = o.inputs, listing = "\(names.check) \(names.drbd.config)"
+        var config = try load(o.configPath, what: "the DRBD configuration", option: names.drbd.config,
+                              inputs: names.drbd, listing: listing)
         for f in o.newFiles {
-            let extra = try load(f, what: "the new resource file", option: "--new", inputs: o.inputs)
+            let extra = try load(f, what: "the new resource file", option: names.newFile, inputs: names.drbd,
+                                 listing: listing)
             config.resources += extra.resources
             config.files += extra.files
             config.dialect = max(config.dialect, extra.dialect)
@@ -75,7 +78,10 @@ enum Inputs {
         return config
     }
 
-    static func load(_ path: String, what: String, option: String, inputs: InputNames) throws(PreflightError) -> Configuration {
+    /// The configuration at `path`; a missing file's fix names `option`. `listing`: what lists
+    /// every problem of a file (followed by the file), named in the note of a file with many.
+    static func load(_ path: String, what: String, option: String, inputs: InputNames,
+                     listing: String? = nil) throws(PreflightError) -> Configuration {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir), !isDir.boolValue,
               FileManager.default.isReadableFile(atPath: path) else {
@@ -83,14 +89,15 @@ enum Inputs {
         }
         let loaded = ConfigLoader.load(path, from: DiskFileSource(), inputs: inputs)
         if let e = loaded.errors.first {
-            let more = loaded.errors.count > 1 ? "\(loaded.errors.count - 1) more; 'xg-scale drbd check --config \(path)' lists them all" : nil
+            let more = loaded.errors.count > 1
+                ? listing.map { "\(loaded.errors.count - 1) more; '\($0) \(path)' lists them all" } : nil
             throw PreflightError(at: e.location.file, line: e.location.line, e.message, fix: e.fix, note: more)
         }
         guard let c = loaded.configuration else { throw PreflightError(at: path, "nothing could be read", fix: "check the file") }
         return c
     }
 
-    /// The --resource names, each checked to exist; nil when none was given (all resources).
+    /// The names of the resources asked for, each checked to exist; nil when none was given (all resources).
     static func selection(_ names: [String], in c: Configuration) throws(PreflightError) -> Set<String>? {
         guard !names.isEmpty else { return nil }
         let known = Set(c.resources.map(\.name))
@@ -104,9 +111,9 @@ enum Inputs {
     /// ssh settings per node from the inventory's vars: ssh-target, ssh-command, xg-scale; in an
     /// Ansible inventory also ansible_host, ansible_user (target user@host, unless ssh-target is
     /// set) and ansible_port (`-p PORT`).
-    static func access(_ path: String?) throws(PreflightError) -> [String: NodeAccess] {
+    static func access(_ path: String?, inputs: PreflightInputNames = .plain) throws(PreflightError) -> [String: NodeAccess] {
         guard let path else { return [:] }
-        let inv = try inventory(path)
+        let inv = try inventory(path, inputs: inputs)
         var out: [String: NodeAccess] = [:]
         for n in inv.nodes {
             for name in ["ansible_host", "ansible_user", "ansible_port"] {
@@ -115,7 +122,10 @@ enum Inputs {
             let vars = inv.vars.merging(n.vars) { $1 }
             var a = NodeAccess(sshTarget: vars["ssh-target"] ?? ansibleTarget(vars, node: n.name), remoteBinary: vars["xg-scale"])
             if let cmd = vars["ssh-command"] {
-                do { a.sshCommand = try Transport.parseTemplate(cmd, what: "\(path): nodes.\(n.name).vars.ssh-command", needsNode: false) }
+                do {
+                    a.sshCommand = try Transport.parseTemplate(cmd, what: "\(path): nodes.\(n.name).vars.ssh-command",
+                                                               needsNode: false, execInput: inputs.exec)
+                }
                 catch { throw PreflightError(at: path, line: n.location.line, error) }
             }
             if let port = vars["ansible_port"] {
@@ -132,7 +142,7 @@ enum Inputs {
 
     /// The inventory and its sidecar vars files, through the reader of every user file
     /// (UserFiles: regular files, size cap, and as root the StrictModes trust check).
-    static func inventory(_ path: String) throws(PreflightError) -> Inventory {
+    static func inventory(_ path: String, inputs: PreflightInputNames = .plain) throws(PreflightError) -> Inventory {
         func text(_ file: String, what: String) throws -> String? {
             guard let bytes = try UserFiles.read(file, what: what, trust: .whenRoot) else { return nil }
             guard let text = String(validating: bytes, as: UTF8.self) else {
@@ -146,7 +156,7 @@ enum Inputs {
             throw PreflightError(at: "", e?.summary ?? "\(error)", fix: e.flatMap { $0.fix.isEmpty ? nil : $0.fix })
         }
         guard let main else {
-            throw PreflightError(at: path, "cannot read the inventory", fix: "pass an existing file with --inventory")
+            throw PreflightError(at: path, "cannot read the inventory", fix: "pass an existing file with \(inputs.inventory)")
         }
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         do {
@@ -171,9 +181,11 @@ enum Inputs {
 
     static func transport(_ o: ClusterOptions) throws(PreflightError) -> Transport {
         if let t = o.execTemplate {
-            do { return .exec(template: try Transport.parseTemplate(t, what: "--exec", needsNode: true), selfPath: o.selfPath) }
-            catch { throw PreflightError(error) }
+            do {
+                let words = try Transport.parseTemplate(t, what: o.inputs.exec, needsNode: true, execInput: o.inputs.exec)
+                return .exec(template: words, selfPath: o.selfPath)
+            } catch { throw PreflightError(error) }
         }
-        return .ssh(access: try access(o.inventoryPath), connectTimeoutSeconds: 10)
+        return .ssh(access: try access(o.inventoryPath, inputs: o.inputs), connectTimeoutSeconds: 10)
     }
 }

@@ -10,14 +10,14 @@ import Glibc
 
 public enum NodeSide {
     /// Serve one coordinator on stdin/stdout. Returns the exit status. `inputs`: how the
-    /// findings' fixes name the DRBD inputs (the CLI's flags).
-    public static func run(inputs: InputNames) -> Int32 {
+    /// findings' fixes and the errors name the inputs and the coordinator (the CLI: its own).
+    public static func run(inputs: PreflightInputNames) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
         let input = LineReader(fd: 0)
         // The task must arrive promptly; the lifetime it names starts then.
         guard let line = input.next(deadline: .now + .seconds(60)),
               let task = try? JSONDecoder().decode(NodeTask.self, from: Data(line)) else {
-            printErr("preflight-node: no task on stdin (it is started by 'xg-scale preflight')")
+            printErr("preflight-node: no task on stdin (it is started by '\(inputs.coordinator)')")
             return 1
         }
         let lifetime = Duration.milliseconds(max(1000, task.lifetimeMs))
@@ -31,7 +31,7 @@ public enum NodeSide {
         let server = EchoServer(task.listen, sockets: socks)
         server.start()
         let facts = NodeFacts(node: task.node, hostname: LocalMachine.hostname(),
-                              findings: findings(task, sockets: socks, inputs: inputs), listeners: server.statuses,
+                              findings: findings(task, sockets: socks, inputs: inputs.drbd), listeners: server.statuses,
                               ruleset: nftRuleset())
         guard emit(facts) else { server.stop(); return 0 }
         guard let l = input.next(deadline: deadline), let plan = try? JSONDecoder().decode(ConnectPlan.self, from: Data(l)) else {

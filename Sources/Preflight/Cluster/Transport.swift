@@ -1,5 +1,5 @@
 // How the coordinator reaches a node: an argv that runs `xg-scale preflight-node` there. Over
-// OpenSSH (`ssh -o BatchMode=yes TARGET xg-scale preflight-node`) or an --exec template
+// OpenSSH (`ssh -o BatchMode=yes TARGET xg-scale preflight-node`) or an exec template
 // (`ip netns exec {node}` + this executable). Never a shell string built from configuration
 // values: names that a shell would read specially are refused.
 import Foundation
@@ -24,7 +24,8 @@ public struct NodeAccess: Sendable, Equatable {
 }
 
 public enum Transport: Sendable, Equatable {
-    /// `--exec TEMPLATE`, split into words; `{node}` is replaced in each word.
+    /// The exec template (the CLI's `--exec TEMPLATE`), split into words; `{node}` is replaced
+    /// in each word.
     case exec(template: [String], selfPath: String)
     case ssh(access: [String: NodeAccess], connectTimeoutSeconds: Int)
 
@@ -37,12 +38,14 @@ public enum Transport: Sendable, Equatable {
         }
     }
 
-    /// Split an --exec template (or an ssh-command) into an argv. Words are separated by
+    /// Split an exec template (or an ssh-command) into an argv. Words are separated by
     /// blanks; quotes, backslashes and other shell syntax are refused: nothing is interpreted.
-    public static func parseTemplate(_ text: String, what: String, needsNode: Bool) throws(TransportError) -> [String] {
+    /// `what` names the value in an error; `execInput`, the input an empty one's fix shows.
+    public static func parseTemplate(_ text: String, what: String, needsNode: Bool,
+                                     execInput: String? = nil) throws(TransportError) -> [String] {
         let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard !words.isEmpty else {
-            throw TransportError("\(what) is empty", fix: "pass a command, e.g. --exec 'ip netns exec {node}'")
+            throw TransportError("\(what) is empty", fix: "pass a command, e.g. \(execInput.map { $0 + " " } ?? "")'ip netns exec {node}'")
         }
         let shellSyntax = "'\"\\`$;&|<>()*?!~#\n"
         if let bad = text.first(where: { shellSyntax.contains($0) }) {

@@ -48,7 +48,7 @@ extension XGScale.Drbd {
 
         func run() throws {
             let verdict: Readiness
-            do { verdict = try ReadyProbe.ready(resource, configPath: config, host: host) } catch {
+            do { verdict = try ReadyProbe.ready(resource, configPath: config, host: host, inputs: .xgScale) } catch {
                 printStderr("xg-scale drbd ready: \(error)")
                 throw ExitCode(1)
             }
