@@ -25,8 +25,11 @@ import TestSupport
             #expect(watcher.waitForExit(timeout: 0) == nil, "link-watch ended: \(watcher.stderr)")
         }
         try ns.exec(["ip", "-batch", "-"], input: stride(from: 0, to: count, by: 5).map { "link set p\($0) down\n" }.joined())
-        // It overran (dumps interrupted by the storm itself are asked again, not delivered).
-        #expect(watcher.lines.contains { $0.type == "overrun" }, "stderr: \(watcher.stderr)")
+        // It overran (dumps interrupted by the storm itself are asked again, not delivered). The
+        // "overrun" line comes with the first re-dump that completes, which on a loaded machine
+        // may be only after the storm: wait for it.
+        let overran = try waitUntil(timeout: 60, interval: 0.2) { watcher.lines.contains { $0.type == "overrun" } }
+        #expect(overran, "stderr: \(watcher.stderr)")
 
         func kernel() throws -> [String: String] {
             var result: [String: String] = [:]
