@@ -53,6 +53,7 @@ final class Lines: @unchecked Sendable {
         let stderr = Lines()
         let monitor = Monitor(source: source, emitters: [sink], settings: MonitorSettings(topologyPoll: .milliseconds(10)),
                               warn: { stderr.add($0) })
+        let started = Date()
         let run = Task { try await monitor.run() }
 
         // Subscribed again, starting with a resync to the state read anew.
@@ -65,7 +66,11 @@ final class Lines: @unchecked Sendable {
         #expect(await eventually(timeout: 90) { sink.snapshot.contains { $0.event == .redundancy && $0.to == "degraded" } })
         // 20 failed polls: one line, then one when it works again.
         #expect(await eventually(timeout: 90) { stderr.snapshot.contains("bridge topology poll works again") })
-        #expect(stderr.snapshot.filter { $0.hasPrefix("bridge topology poll failed") }.count == 1, "\(stderr.snapshot)")
+        // Said once, and again only once per minute while it lasts: under a heavily loaded test
+        // run the 20 failing polls can span more than a minute.
+        let minutes = Int(Date().timeIntervalSince(started) / 60)
+        let said = stderr.snapshot.filter { $0.hasPrefix("bridge topology poll failed") }.count
+        #expect(said >= 1 && said <= 1 + minutes, "\(stderr.snapshot)")
         #expect(!run.isCancelled)
         run.cancel()
         try await run.value
