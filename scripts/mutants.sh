@@ -81,7 +81,7 @@ mutant - Sources/NodeNetwork/ProfileBond.swift 's/d.minLinks = reader.int(f.valu
     "min-links refuses 0"
 
 F=Sources/NodeNetwork/PlanSteps.swift
-mutant - $F 's/if joinsDown(lookup(m)?.kind) { mayBeDown.insert(want.name) }/if joinsDown(lookup(m)?.kind) { }/' PlanEdgeTests \
+mutant - $F 's/if joinsDown(currentIndex\[m\].map { current.interfaces\[\$0\].kind }) { mayBeDown.insert(name) }/if joinsDown(currentIndex[m].map { current.interfaces[$0].kind }) { }/' PlanEdgeTests \
     "a slave released from a bond is left down"
 mutant - $F 's/out.contains(.delete(name: peer)) { continue }/out.contains(.delete(name: peer)) { }/' PlanEdgeTests \
     "both ends of an owned veth pair deleted"
