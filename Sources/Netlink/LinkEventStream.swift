@@ -236,7 +236,7 @@ public final class LinkEventStream {
             receiver.resync.schedule(reason)
             return
         }
-        receiver.dumpStarted(sequence: nlmsg_hdr(message.raw).pointee.nlmsg_seq, reason: reason,
+        receiver.dumpStarted(sequence: message.header.pointee.nlmsg_seq, reason: reason,
                              timeout: options.dumpTimeout)
     }
 

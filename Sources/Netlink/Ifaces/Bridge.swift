@@ -97,11 +97,13 @@ extension BridgeLink {
 
     /// AF_BRIDGE RTM_SETLINK with IFLA_PROTINFO (IFLA_BRPORT_*), as `bridge link set` sends: the
     /// port settings of the link `index` (priority and cost; the state is STP's).
-    static func portRequest(index: Int, _ port: BridgePortSettings, operation: String) throws(NetlinkError) -> Message {
+    static func portRequest(index: Int, _ port: BridgePortSettings, operation: @autoclosure @escaping () -> String)
+        throws(NetlinkError) -> Message
+    {
         var header = ifinfomsg()
         header.ifi_family = UInt8(AF_BRIDGE)
         header.ifi_index = Int32(index)
-        let m = try Message(type: Int(RTM_SETLINK), flags: 0, header: header, operation: operation)
+        let m = try Message(type: Int(RTM_SETLINK), flags: 0, header: header, operation: operation())
         try m.nest(Int(IFLA_PROTINFO)) { () throws(NetlinkError) in
             if let v = port.priority { try m.put(Int(IFLA_BRPORT_PRIORITY), u16: UInt16(truncatingIfNeeded: v)) }
             if let v = port.cost { try m.put(Int(IFLA_BRPORT_COST), u32: UInt32(truncatingIfNeeded: v)) }

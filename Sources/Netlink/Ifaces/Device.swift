@@ -45,10 +45,12 @@ enum DeviceLink {
         return operstates[Int(value)]
     }
 
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
     static func mac(_ bytes: [UInt8]?) -> String? {
         guard let bytes, !bytes.isEmpty else { return nil }
         // Hex digits written straight into UTF-8 (this runs for every link of every dump).
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        let digits = hexDigits
         var utf8: [UInt8] = []
         utf8.reserveCapacity(bytes.count * 3)
         for (i, byte) in bytes.enumerated() {

@@ -42,14 +42,23 @@ protocol LinkKindUnit {
 /// with the ownership mark in the same request.
 struct CreateParts<K: LinkKindUnit> {
     var names: [String]
-    var operation: String
+    /// The operation's text, made only when asked (an error is told).
+    private var describe: () -> String
+    var operation: String { describe() }
     var settings: (_ partnerIndex: Int) -> K.Settings?
     var flags: UInt32 = 0
     var attributes = DeviceLink.Common()
 
+    init(names: [String], operation: @autoclosure @escaping () -> String,
+         settings: @escaping (_ partnerIndex: Int) -> K.Settings?) {
+        self.names = names
+        describe = operation
+        self.settings = settings
+    }
+
     /// The RTM_NEWLINK of the create, the partner asked for at `partnerIndex`.
     func request(partnerIndex: Int) throws(NetlinkError) -> Message {
-        try LinkRequest.create(K.self, name: names[0], settings: settings(partnerIndex), operation: operation,
+        try LinkRequest.create(K.self, name: names[0], settings: settings(partnerIndex), operation: describe(),
                                flags: flags, attributes: attributes)
     }
 }
@@ -69,7 +78,8 @@ extension LinkKindUnit {
 
 /// Every kind xg-scale knows: a new kind is a unit in Ifaces/ and one entry here.
 enum LinkKinds {
-    static var all: [any LinkKindUnit.Type] { [BridgeLink.self, BondLink.self, VethLink.self] }
+    // Made once (looked up several times per link of every dump); never changed.
+    nonisolated(unsafe) static let all: [any LinkKindUnit.Type] = [BridgeLink.self, BondLink.self, VethLink.self]
 
     static func unit(_ infoKind: String?) -> (any LinkKindUnit.Type)? {
         guard let infoKind else { return nil }
@@ -108,11 +118,12 @@ extension LinkRequest {
 
     /// RTM_NEWLINK creating `name` of kind `K` with `settings`; `attributes` adds link attributes
     /// (`DeviceLink.put`) before IFLA_LINKINFO, as the kernel reads them.
-    static func create<K: LinkKindUnit>(_ kind: K.Type, name: String, settings: K.Settings?, operation: String,
+    static func create<K: LinkKindUnit>(_ kind: K.Type, name: String, settings: K.Settings?,
+                                        operation: @autoclosure @escaping () -> String,
                                         flags: UInt32 = 0, attributes: DeviceLink.Common = .init())
         throws(NetlinkError) -> Message
     {
-        let m = try message(.new, create: true, flags: flags, change: flags, operation: operation)
+        let m = try message(.new, create: true, flags: flags, change: flags, operation: operation())
         try m.put(Int(IFLA_IFNAME), string: name)
         try DeviceLink.put(attributes, into: m)
         try putLinkInfo(kind, settings, into: m)
@@ -120,10 +131,11 @@ extension LinkRequest {
     }
 
     /// RTM_NEWLINK changing the kind's data of the existing link `index`.
-    static func change<K: LinkKindUnit>(_ kind: K.Type, index: Int, settings: K.Settings, operation: String)
+    static func change<K: LinkKindUnit>(_ kind: K.Type, index: Int, settings: K.Settings,
+                                        operation: @autoclosure @escaping () -> String)
         throws(NetlinkError) -> Message
     {
-        let m = try message(.new, index: index, operation: operation)
+        let m = try message(.new, index: index, operation: operation())
         try putLinkInfo(kind, settings, into: m)
         return m
     }
