@@ -18,7 +18,7 @@ public final class LinkReader {
     public func currentState() throws(NetlinkError) -> NetworkState {
         let links = try dumpLinks()
         let addresses = try dumpAddresses()
-        let names = Dictionary(links.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let names = LinkRecord.names(links)
         var interfaces = links.map { $0.interface(names: names) }
         for i in interfaces.indices {
             if let index = interfaces[i].index, let list = addresses[index], !list.isEmpty {
@@ -36,7 +36,7 @@ public final class LinkReader {
     public func interface(named name: String) throws(NetlinkError) -> Interface? {
         let links = try dumpLinks()
         guard let record = links.first(where: { $0.name == name }) else { return nil }
-        let names = Dictionary(links.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let names = LinkRecord.names(links)
         return record.interface(names: names)
     }
 
@@ -173,6 +173,14 @@ struct LinkRecord {
         guard let info = try a.nested(Int(IFLA_LINKINFO), maxType: xg_ifla_info_max(), operation: operation)
         else { return }
         try parseLinkInfo(info, operation: operation)
+    }
+
+    /// Name by index of `links` (the first of an index wins).
+    static func names(_ links: [LinkRecord]) -> [Int: String] {
+        var names: [Int: String] = [:]
+        names.reserveCapacity(links.count)
+        for link in links where names[link.index] == nil { names[link.index] = link.name }
+        return names
     }
 
     /// The core's value, with indexes resolved to names through `names`.

@@ -34,11 +34,15 @@ enum BridgeLink: LinkKindUnit {
     /// "8000.aabbccddeeff", as sysfs `bridge_id` and `ip -d link` print it.
     static func bridgeID(_ bytes: [UInt8]) -> String? {
         guard bytes.count >= 8 else { return nil }
-        let hex = bytes.prefix(8).map { byte in
-            let s = String(byte, radix: 16)
-            return s.count == 1 ? "0" + s : s
+        // Hex digits straight into UTF-8 (String(_:radix:) costs a generic lookup per process).
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(17)
+        for (i, byte) in bytes.prefix(8).enumerated() {
+            if i == 2 { utf8.append(UInt8(ascii: ".")) }
+            utf8.append(DeviceLink.hexDigits[Int(byte >> 4)])
+            utf8.append(DeviceLink.hexDigits[Int(byte & 0x0f)])
         }
-        return hex[0..<2].joined() + "." + hex[2..<8].joined()
+        return String(decoding: utf8, as: UTF8.self)
     }
 
     /// BR_NO_STP = 0, BR_KERNEL_STP = 1, BR_USER_STP = 2 (mstpd).
