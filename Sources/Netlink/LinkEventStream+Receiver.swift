@@ -41,7 +41,7 @@ final class Receiver {
     /// last noticed; nil when the kernel cannot tell (then ENOBUFS alone is trusted).
     var accountedDrops: UInt32?
     /// Names by ifindex (to resolve master, active slave, veth peer).
-    var names: [Int: String] = [:]
+    var names = LinkNames()
     /// Last known state by ifindex.
     var known: [Int: Interface] = [:]
     /// Notifications ready for the consumer.
@@ -177,7 +177,7 @@ final class Receiver {
     private func finish(_ finished: Dump) {
         dump = nil
         let records = finished.records.sorted { $0.index < $1.index }
-        names = Dictionary(records.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
+        names = LinkNames(records)
         completedDump = CompletedDump(
             reason: finished.reason, interfaces: records.map { $0.interface(names: names) },
             held: finished.held, interrupted: finished.interrupted, overrunDuring: finished.overrunDuring)

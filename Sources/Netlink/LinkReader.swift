@@ -18,7 +18,7 @@ public final class LinkReader {
     public func currentState() throws(NetlinkError) -> NetworkState {
         let links = try dumpLinks()
         let addresses = try dumpAddresses()
-        let names = LinkRecord.names(links)
+        let names = LinkNames(links)
         var interfaces = links.map { $0.interface(names: names) }
         for i in interfaces.indices {
             if let index = interfaces[i].index, let list = addresses[index], !list.isEmpty {
@@ -36,7 +36,7 @@ public final class LinkReader {
     public func interface(named name: String) throws(NetlinkError) -> Interface? {
         let links = try dumpLinks()
         guard let record = links.first(where: { $0.name == name }) else { return nil }
-        let names = LinkRecord.names(links)
+        let names = LinkNames(links)
         return record.interface(names: names)
     }
 
@@ -105,7 +105,7 @@ public final class LinkReader {
     }
 
     /// RTM_GETROUTE dump: the default routes of the main table that have a gateway.
-    func dumpDefaultRoutes(names: [Int: String]) throws(NetlinkError) -> [Route] {
+    func dumpDefaultRoutes(names: LinkNames) throws(NetlinkError) -> [Route] {
         var routes: [Route] = []
         try socket.dump({ () throws(NetlinkError) in
             routes = []
@@ -175,16 +175,8 @@ struct LinkRecord {
         try parseLinkInfo(info, operation: operation)
     }
 
-    /// Name by index of `links` (the first of an index wins).
-    static func names(_ links: [LinkRecord]) -> [Int: String] {
-        var names: [Int: String] = [:]
-        names.reserveCapacity(links.count)
-        for link in links where names[link.index] == nil { names[link.index] = link.name }
-        return names
-    }
-
     /// The core's value, with indexes resolved to names through `names`.
-    func interface(names: [Int: String]) -> Interface {
+    func interface(names: LinkNames) -> Interface {
         let kind = DeviceLink.kind(infoKind: infoKind, arpType: arpType)
         var result = Interface(
             name: name, kind: kind, up: flags & UInt32(IFF_UP.rawValue) != 0,

@@ -234,3 +234,13 @@ private func deliver(_ datagrams: [[UInt8]], to socket: NetlinkSocket) throws {
         }
     }
 }
+
+@Suite struct LinkNamesTests {
+    /// Indexes resolve whatever order the links came in; set, replace and remove keep it right.
+    @Test func namesResolveByIndex() {
+        var names: LinkNames = [9: "br0", 2: "eth0", 40: "vm1", 2: "dup"]
+        #expect(names[2] == "eth0" && names[9] == "br0" && names[40] == "vm1" && names[3] == nil)
+        names[5] = "bond0"; names[9] = "xenbr0"; names[40] = nil; names[41] = nil
+        #expect(names[5] == "bond0" && names[9] == "xenbr0" && names[40] == nil && names[2] == "eth0")
+    }
+}

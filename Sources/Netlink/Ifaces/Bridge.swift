@@ -70,7 +70,7 @@ enum BridgeLink: LinkKindUnit {
         CreateParts(names: [name], operation: "create bridge \(name)") { _ in settings }
     }
 
-    static func complete(_ interface: inout Interface, from record: LinkRecord, names: [Int: String]) {
+    static func complete(_ interface: inout Interface, from record: LinkRecord, names: LinkNames) {
         if record.infoKind == infoKind { interface.bridge = record.bridge }
         if record.slaveKind == infoKind { interface.port = record.port }
     }

@@ -27,7 +27,7 @@ protocol LinkKindUnit {
 
     /// Fill the kind's fields of `interface` (the link is of this kind, or is a port of a link of
     /// this kind) once the whole dump's names are known.
-    static func complete(_ interface: inout Interface, from record: LinkRecord, names: [Int: String])
+    static func complete(_ interface: inout Interface, from record: LinkRecord, names: LinkNames)
 
     /// The create of `interface` (of this kind, as the planner made it: the settings given at
     /// creation) as request parts, for `LinkWriter.create`. Throws when the interface lacks what
@@ -158,7 +158,7 @@ extension LinkRecord {
     }
 
     /// The kind fields of `interface`, from the units of the link's kind and its master's kind.
-    func completeKinds(_ interface: inout Interface, names: [Int: String]) {
+    func completeKinds(_ interface: inout Interface, names: LinkNames) {
         LinkKinds.unit(infoKind)?.complete(&interface, from: self, names: names)
         if slaveKind != infoKind { LinkKinds.unit(slaveKind)?.complete(&interface, from: self, names: names) }
     }

@@ -40,13 +40,13 @@ enum VethLink: LinkKindUnit {
         }
     }
 
-    static func complete(_ interface: inout Interface, from record: LinkRecord, names: [Int: String]) {
+    static func complete(_ interface: inout Interface, from record: LinkRecord, names: LinkNames) {
         guard record.infoKind == infoKind else { return }
         interface.peer = peerName(peerIndex: record.linkIndex, peerInOtherNamespace: record.linkInOtherNamespace,
                                   names: names)
     }
 
-    static func peerName(peerIndex: Int?, peerInOtherNamespace: Bool, names: [Int: String]) -> String? {
+    static func peerName(peerIndex: Int?, peerInOtherNamespace: Bool, names: LinkNames) -> String? {
         guard let peerIndex, !peerInOtherNamespace else { return nil }
         return names[peerIndex]
     }
