@@ -12,10 +12,14 @@ struct LinkNames: ExpressibleByDictionaryLiteral {
     init(_ links: [LinkRecord]) {
         indexes.reserveCapacity(links.count)
         names.reserveCapacity(links.count)
-        if zip(links, links.dropFirst()).allSatisfy({ $0.index < $1.index }) {
-            for link in links { indexes.append(link.index); names.append(link.name) }
-        } else {
-            for link in links where self[link.index] == nil { self[link.index] = link.name }
+        // A dump sorted by index (LinkReader's) is taken as it is; anything else inserted in order.
+        for link in links {
+            if let last = indexes.last, last >= link.index {
+                if self[link.index] == nil { self[link.index] = link.name }
+            } else {
+                indexes.append(link.index)
+                names.append(link.name)
+            }
         }
     }
 
