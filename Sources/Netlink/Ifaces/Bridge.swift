@@ -34,15 +34,7 @@ enum BridgeLink: LinkKindUnit {
     /// "8000.aabbccddeeff", as sysfs `bridge_id` and `ip -d link` print it.
     static func bridgeID(_ bytes: [UInt8]) -> String? {
         guard bytes.count >= 8 else { return nil }
-        // Hex digits straight into UTF-8 (String(_:radix:) costs a generic lookup per process).
-        var utf8: [UInt8] = []
-        utf8.reserveCapacity(17)
-        for (i, byte) in bytes.prefix(8).enumerated() {
-            if i == 2 { utf8.append(UInt8(ascii: ".")) }
-            utf8.append(DeviceLink.hexDigits[Int(byte >> 4)])
-            utf8.append(DeviceLink.hexDigits[Int(byte & 0x0f)])
-        }
-        return String(decoding: utf8, as: UTF8.self)
+        return DeviceLink.hex(bytes.prefix(8), separator: { $0 == 2 ? UInt8(ascii: ".") : nil })
     }
 
     /// BR_NO_STP = 0, BR_KERNEL_STP = 1, BR_USER_STP = 2 (mstpd).
