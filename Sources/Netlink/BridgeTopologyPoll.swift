@@ -10,10 +10,7 @@ extension LinkReader {
         var result: [BridgeTopology] = []
         try socket.dump({ () throws(NetlinkError) in
             result = []
-            var header = ifinfomsg()
-            header.ifi_family = UInt8(AF_UNSPEC)
-            let m = try Message(type: Int(RTM_GETLINK), flags: NLM_F_DUMP, header: header,
-                                operation: "dump bridges")
+            let m = try Message.linkDump(operation: "dump bridges")
             try m.nest(Int(IFLA_LINKINFO)) { () throws(NetlinkError) in
                 try m.put(Int(IFLA_INFO_KIND), string: BridgeLink.infoKind)
             }
@@ -44,5 +41,7 @@ extension LinkReader {
 
 extension Attributes {
     /// A u64 attribute (the kernel's bridge timers are u64 clock_t values).
-    func u64(_ type: Int) -> UInt64? { attribute(type, size: 8).map { nla_get_u64($0) } }
+    func u64(_ type: Int) -> UInt64? {
+        attribute(type, size: 8).map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 4, as: UInt64.self) }
+    }
 }

@@ -223,10 +223,7 @@ public final class LinkEventStream {
 
     private static func startDump(socket: NetlinkSocket, receiver: Receiver, reason: Receiver.DumpReason,
                                   options: Options) throws(NetlinkError) {
-        var header = ifinfomsg()
-        header.ifi_family = UInt8(AF_UNSPEC)
-        let message = try Message(type: Int(RTM_GETLINK), flags: NLM_F_DUMP, header: header,
-                                  operation: reason == .initial ? "subscribe: dump links" : "resync: dump links")
+        let message = try Message.linkDump(operation: reason == .initial ? "subscribe: dump links" : "resync: dump links")
         // Drops before this point are covered by the dump (its parts are built after them).
         if let d = receiver.drops() { receiver.accountedDrops = d }
         do {

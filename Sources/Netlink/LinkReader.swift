@@ -47,13 +47,7 @@ public final class LinkReader {
         var links: [LinkRecord] = []
         try socket.dump({ () throws(NetlinkError) in
             links = []
-            var header = ifinfomsg()
-            header.ifi_family = UInt8(AF_UNSPEC)
-            let m = try Message(type: Int(RTM_GETLINK), flags: NLM_F_DUMP, header: header,
-                                operation: "dump links")
-            // RTEXT_FILTER_SKIP_STATS (1 << 3): no counters (IFLA_STATS*, IPv6 stats) are read,
-            // and leaving them out makes the dump several times smaller.
-            try m.put(Int(IFLA_EXT_MASK), u32: 1 << 3)
+            let m = try Message.linkDump(operation: "dump links")
             if let master { try m.put(Int(IFLA_MASTER), u32: UInt32(master)) }
             if let kind {
                 try m.nest(Int(IFLA_LINKINFO)) { () throws(NetlinkError) in try m.put(Int(IFLA_INFO_KIND), string: kind) }
@@ -128,6 +122,20 @@ public final class LinkReader {
             routes.append(Route(destination: "default", gateway: text, device: device))
         }
         return routes
+    }
+}
+
+extension Message {
+    /// An RTM_GETLINK dump request (AF_UNSPEC) without the counters: RTEXT_FILTER_SKIP_STATS
+    /// (1 << 3) in IFLA_EXT_MASK. No reader of links (state, show, monitor, bridge poll) uses
+    /// IFLA_STATS* or the IPv6 statistics, and leaving them out makes the dump several times
+    /// smaller to receive and parse.
+    static func linkDump(operation: @autoclosure @escaping () -> String) throws(NetlinkError) -> Message {
+        var header = ifinfomsg()
+        header.ifi_family = UInt8(AF_UNSPEC)
+        let m = try Message(type: Int(RTM_GETLINK), flags: NLM_F_DUMP, header: header, operation: operation())
+        try m.put(Int(IFLA_EXT_MASK), u32: 1 << 3)
+        return m
     }
 }
 
