@@ -1,5 +1,16 @@
 internal import CNetlink
 
+/// The family header (ifinfomsg, ifaddrmsg, rtmsg...) of a received `message`, its length
+/// checked first: a message too short for it is NLE_MSG_TOOSHORT, not a read past its end.
+func familyHeader<T>(_ message: UnsafeMutablePointer<nlmsghdr>, as type: T.Type, operation: @autoclosure () -> String)
+    throws(NetlinkError) -> T
+{
+    guard Int(message.pointee.nlmsg_len) >= MemoryLayout<nlmsghdr>.size + MemoryLayout<T>.size else {
+        throw NetlinkError(operation: "\(operation()): parse message", libnlCode: -NLE_MSG_TOOSHORT)
+    }
+    return UnsafeRawPointer(message + 1).loadUnaligned(as: T.self)
+}
+
 /// Attributes of a received message, parsed into a table indexed by attribute type (the last
 /// of a type wins, as libnl's nla_parse). Parsed here, bounded: every attribute's length is
 /// checked against what is left of its message or nest, so a truncated or hostile message is a

@@ -18,7 +18,7 @@ extension LinkReader {
         }) { (message) throws(NetlinkError) in
             guard message.pointee.nlmsg_type == UInt16(RTM_NEWLINK) else { return }
             let operation = "dump bridges"
-            let header = nlmsg_data(message).load(as: ifinfomsg.self)
+            let header = try familyHeader(message, as: ifinfomsg.self, operation: operation)
             let a = try Attributes(message: message, headerSize: MemoryLayout<ifinfomsg>.size,
                                    maxType: xg_ifla_max(), operation: operation)
             // Old kernels ignore the filter: check the kind here too.

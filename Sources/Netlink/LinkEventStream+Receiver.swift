@@ -187,7 +187,7 @@ final class Receiver {
     private func notification(_ message: UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) {
         let type = Int32(message.pointee.nlmsg_type)
         guard type == Int32(RTM_NEWLINK) || type == Int32(RTM_DELLINK) else { return }
-        let header = nlmsg_data(message).load(as: ifinfomsg.self)
+        let header = try familyHeader(message, as: ifinfomsg.self, operation: "link notification")
         let index = Int(header.ifi_index)
         let family = Int32(header.ifi_family)
         let held: Held

@@ -82,7 +82,7 @@ public final class LinkReader {
                                operation: "dump addresses")
         }) { (message) throws(NetlinkError) in
             guard message.pointee.nlmsg_type == UInt16(RTM_NEWADDR) else { return }
-            let header = nlmsg_data(message).load(as: ifaddrmsg.self)
+            let header = try familyHeader(message, as: ifaddrmsg.self, operation: "dump addresses")
             let attributes = try Attributes(message: message, headerSize: MemoryLayout<ifaddrmsg>.size,
                                             maxType: xg_ifa_max(), operation: "dump addresses")
             let family = Int32(header.ifa_family)
@@ -109,7 +109,7 @@ public final class LinkReader {
                                operation: "dump routes")
         }) { (message) throws(NetlinkError) in
             guard message.pointee.nlmsg_type == UInt16(RTM_NEWROUTE) else { return }
-            let header = nlmsg_data(message).load(as: rtmsg.self)
+            let header = try familyHeader(message, as: rtmsg.self, operation: "dump routes")
             guard header.rtm_dst_len == 0, header.rtm_type == UInt8(RTN_UNICAST) else { return }
             let attributes = try Attributes(message: message, headerSize: MemoryLayout<rtmsg>.size,
                                             maxType: xg_rta_max(), operation: "dump routes")
@@ -170,7 +170,7 @@ struct LinkRecord {
     init?(message: UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) {
         guard message.pointee.nlmsg_type == UInt16(RTM_NEWLINK) else { return nil }
         let operation = "dump links"
-        let header = nlmsg_data(message).load(as: ifinfomsg.self)
+        let header = try familyHeader(message, as: ifinfomsg.self, operation: operation)
         let a = try Attributes(message: message, headerSize: MemoryLayout<ifinfomsg>.size,
                                maxType: xg_ifla_max(), operation: operation)
         index = Int(header.ifi_index)

@@ -288,7 +288,9 @@ private func extendedAckMessage(_ error: UnsafeMutablePointer<nlmsgerr>) -> Stri
     var current: UnsafeMutablePointer<nlattr>? = (raw + offset).assumingMemoryBound(to: nlattr.self)
     while let a = current, nla_ok(a, remaining) != 0 {
         if nla_type(a) == Int32(NLMSGERR_ATTR_MSG.rawValue), nla_len(a) > 0 {
-            return String(cString: nla_get_string(a))
+            // Up to the first NUL inside the attribute: never past it (a text without one).
+            let text = UnsafeRawBufferPointer(start: UnsafeRawPointer(a) + 4, count: Int(nla_len(a)))
+            return String(decoding: text.prefix(while: { $0 != 0 }), as: UTF8.self)
         }
         current = nla_next(a, &remaining)
     }

@@ -145,6 +145,25 @@ private func deliver(_ datagrams: [[UInt8]], to socket: NetlinkSocket) throws {
         }
     }
 
+    /// The kernel's reason (extended ACK) is read up to the end of its attribute even when
+    /// its text has no terminating NUL.
+    @Test func kernelReasonWithoutNulStaysInsideItsAttribute() throws {
+        guard try prerequisites(root: true) else { return }
+        try inPrivateNamespace {
+            let socket = try NetlinkSocket()
+            var error = nlmsgerr()
+            error.error = -EINVAL
+            let text = Array("refused".utf8)  // 7 bytes, no NUL: the attribute is 11 bytes, padded to 12
+            var payload = withUnsafeBytes(of: error) { Array($0) }
+            payload += [UInt8(4 + text.count), 0, UInt8(NLMSGERR_ATTR_MSG.rawValue), 0] + text + [0x41]
+            try deliver([rawMessage(type: NLMSG_ERROR, flags: NLM_F_CAPPED | NLM_F_ACK_TLVS, sequence: 6, payload: payload)],
+                        to: socket)
+            #expect {
+                try socket.receive(operation: "dump links", sequence: 6) { (_) throws(NetlinkError) in }
+            } throws: { ($0 as? NetlinkError)?.kernelMessage == "refused" && ($0 as? NetlinkError)?.code == NLE_INVAL }
+        }
+    }
+
     /// A datagram whose message claims more bytes than came, or is cut inside its header, is a
     /// clear error, not a read past the datagram.
     @Test func truncatedDatagramIsAnError() throws {
@@ -242,5 +261,21 @@ private func deliver(_ datagrams: [[UInt8]], to socket: NetlinkSocket) throws {
         #expect(names[2] == "eth0" && names[9] == "br0" && names[40] == "vm1" && names[3] == nil)
         names[5] = "bond0"; names[9] = "xenbr0"; names[40] = nil; names[41] = nil
         #expect(names[5] == "bond0" && names[9] == "xenbr0" && names[40] == nil && names[2] == "eth0")
+    }
+}
+
+@Suite struct ShortMessageTests {
+    /// An RTM_NEWLINK of its netlink header alone: too short for its ifinfomsg, an error naming
+    /// the operation (nothing read past the 16 bytes).
+    @Test func linkMessageWithoutItsFamilyHeaderIsAnError() throws {
+        let bytes = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 8)
+        defer { bytes.deallocate() }
+        var header = nlmsghdr()
+        header.nlmsg_len = 16
+        header.nlmsg_type = UInt16(RTM_NEWLINK)
+        bytes.storeBytes(of: header, as: nlmsghdr.self)
+        #expect {
+            _ = try LinkRecord(message: bytes.assumingMemoryBound(to: nlmsghdr.self))
+        } throws: { ($0 as? NetlinkError)?.code == NLE_MSG_TOOSHORT && ($0 as? NetlinkError)?.operation == "dump links: parse message" }
     }
 }
