@@ -25,7 +25,7 @@ extension LinkWriter {
     static func aliasMessage(index: Int, alias: String, operation: @autoclosure @escaping () -> String)
         throws(NetlinkError) -> Message
     {
-        let m = try LinkRequest.message(.new, index: index, operation: operation())
+        let m = try LinkRequest.message(.new, index: index, describe: operation)
         try m.put(Int(IFLA_IFALIAS), string: alias)
         return m
     }

@@ -133,7 +133,7 @@ extension Message {
     static func linkDump(operation: @autoclosure @escaping () -> String) throws(NetlinkError) -> Message {
         var header = ifinfomsg()
         header.ifi_family = UInt8(AF_UNSPEC)
-        let m = try Message(type: Int(RTM_GETLINK), flags: NLM_F_DUMP, header: header, operation: operation())
+        let m = try Message(type: Int(RTM_GETLINK), flags: NLM_F_DUMP, header: header, describe: operation)
         try m.put(Int(IFLA_EXT_MASK), u32: 1 << 3)
         return m
     }

@@ -120,7 +120,7 @@ public final class LinkWriter {
         let operation = { master.map { "set \(name) master \($0)" } ?? "release \(name) from its master" }
         var masterIndex = 0
         if let master { masterIndex = try index(of: master, for: operation()) }
-        let m = try LinkRequest.message(.new, index: index(of: name, for: operation()), operation: operation())
+        let m = try LinkRequest.message(.new, index: index(of: name, for: operation()), describe: operation)
         try m.put(Int(IFLA_MASTER), u32: UInt32(masterIndex))
         try submit(m)
     }
@@ -129,13 +129,13 @@ public final class LinkWriter {
         let operation = { "set \(name) \(up ? "up" : "down")" }
         let m = try LinkRequest.message(.new, index: index(of: name, for: operation()),
                                         flags: up ? UInt32(IFF_UP.rawValue) : 0,
-                                        change: UInt32(IFF_UP.rawValue), operation: operation())
+                                        change: UInt32(IFF_UP.rawValue), describe: operation)
         try submit(m)
     }
 
     public func setMTU(_ name: String, _ mtu: Int) throws(NetlinkError) {
         let operation = { "set \(name) mtu \(mtu)" }
-        let m = try LinkRequest.message(.new, index: index(of: name, for: operation()), operation: operation())
+        let m = try LinkRequest.message(.new, index: index(of: name, for: operation()), describe: operation)
         try m.put(Int(IFLA_MTU), u32: UInt32(mtu))
         try submit(m)
     }

@@ -15,10 +15,16 @@ final class Message {
 
     /// A message of `type` (RTM_*) with `flags` (NLM_F_*), followed by the fixed family header
     /// `header` (ifinfomsg, ifaddrmsg, rtmsg...).
-    init<Header>(type: Int, flags: Int32, header: Header, operation: @autoclosure @escaping () -> String)
+    convenience init<Header>(type: Int, flags: Int32, header: Header, operation: @autoclosure @escaping () -> String)
         throws(NetlinkError)
     {
-        describe = operation
+        try self.init(type: type, flags: flags, header: header, describe: operation)
+    }
+
+    /// The same, the operation's text given as the closure that makes it (passed on as it is:
+    /// no closure wrapped around another per message).
+    init<Header>(type: Int, flags: Int32, header: Header, describe: @escaping () -> String) throws(NetlinkError) {
+        self.describe = describe
         capacity = 256
         bytes = .allocate(byteCount: capacity, alignment: 8)
         var h = nlmsghdr()

@@ -99,7 +99,7 @@ extension BridgeLink {
         var header = ifinfomsg()
         header.ifi_family = UInt8(AF_BRIDGE)
         header.ifi_index = Int32(index)
-        let m = try Message(type: Int(RTM_SETLINK), flags: 0, header: header, operation: operation())
+        let m = try Message(type: Int(RTM_SETLINK), flags: 0, header: header, describe: operation)
         try m.nest(Int(IFLA_PROTINFO)) { () throws(NetlinkError) in
             if let v = port.priority { try m.put(Int(IFLA_BRPORT_PRIORITY), u16: UInt16(truncatingIfNeeded: v)) }
             if let v = port.cost { try m.put(Int(IFLA_BRPORT_COST), u32: UInt32(truncatingIfNeeded: v)) }

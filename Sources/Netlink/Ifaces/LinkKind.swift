@@ -58,7 +58,7 @@ struct CreateParts<K: LinkKindUnit> {
 
     /// The RTM_NEWLINK of the create, the partner asked for at `partnerIndex`.
     func request(partnerIndex: Int) throws(NetlinkError) -> Message {
-        try LinkRequest.create(K.self, name: names[0], settings: settings(partnerIndex), operation: describe(),
+        try LinkRequest.create(K.self, name: names[0], settings: settings(partnerIndex), describe: describe,
                                flags: flags, attributes: attributes)
     }
 }
@@ -123,7 +123,16 @@ extension LinkRequest {
                                         flags: UInt32 = 0, attributes: DeviceLink.Common = .init())
         throws(NetlinkError) -> Message
     {
-        let m = try message(.new, create: true, flags: flags, change: flags, operation: operation())
+        try create(kind, name: name, settings: settings, describe: operation, flags: flags, attributes: attributes)
+    }
+
+    /// `create` with the operation's text as the closure that makes it.
+    static func create<K: LinkKindUnit>(_ kind: K.Type, name: String, settings: K.Settings?,
+                                        describe: @escaping () -> String,
+                                        flags: UInt32 = 0, attributes: DeviceLink.Common = .init())
+        throws(NetlinkError) -> Message
+    {
+        let m = try message(.new, create: true, flags: flags, change: flags, describe: describe)
         try m.put(Int(IFLA_IFNAME), string: name)
         try DeviceLink.put(attributes, into: m)
         try putLinkInfo(kind, settings, into: m)
@@ -135,7 +144,7 @@ extension LinkRequest {
                                         operation: @autoclosure @escaping () -> String)
         throws(NetlinkError) -> Message
     {
-        let m = try message(.new, index: index, operation: operation())
+        let m = try message(.new, index: index, describe: operation)
         try putLinkInfo(kind, settings, into: m)
         return m
     }
