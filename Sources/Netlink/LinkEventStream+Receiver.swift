@@ -2,7 +2,7 @@ internal import CNetlink
 import Foundation
 import NodeNetwork
 
-/// Turns each received message into notifications (called from libnl's callback; copies
+/// Turns each received message into notifications (called for each message of a datagram the socket read; copies
 /// everything out of the message at once).
 final class Receiver {
     enum DumpReason { case initial, overrun }

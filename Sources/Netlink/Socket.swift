@@ -9,7 +9,9 @@ public final class NetlinkSocket {
     let raw: OpaquePointer
     /// Requests this socket sent.
     public private(set) var counts = RequestCounts()
-    /// Where answers to change requests are read (`answers(first:count:operation:)`).
+    /// Where every answer, dump and notification is read (recv(2); libnl never receives on this
+    /// socket). 32 KiB holds any message: the kernel caps a dump's batch at the reader's buffer
+    /// size, at most 32 KiB (netlink_recvmsg's max_recvmsg_len).
     private let buffer: UnsafeMutableRawPointer
     private static let bufferSize = 32768
     /// Where a pipelined send is put together (kept: its capacity is reused).
@@ -26,11 +28,6 @@ public final class NetlinkSocket {
             let fd = nl_socket_get_fd(raw)
             _ = setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &on, socklen_t(MemoryLayout<Int32>.size))
             _ = setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &on, socklen_t(MemoryLayout<Int32>.size))
-            // One recvmsg per read instead of two: libnl peeks at every message to size its buffer
-            // unless given one. 32 KiB holds any message: the kernel caps a dump's batch at the
-            // reader's buffer size, at most 32 KiB (netlink_recvmsg's max_recvmsg_len).
-            try libnl("set receive buffer size") { nl_socket_set_msg_buf_size(raw, 32768) }
-            nl_socket_disable_msg_peek(raw)
             // Room for the ACKs of a pipelined send (see `pipelineLimits`): as root past
             // net.core.rmem_max (SO_RCVBUFFORCE), else as much as rmem_max allows.
             var size: Int32 = 1 << 20
@@ -134,6 +131,24 @@ public final class NetlinkSocket {
                 return
             }
         }
+    }
+
+    /// The monitor's read: one datagram waiting on this (non-blocking) socket, every message of
+    /// it handed to `each` (nothing checked or skipped: notifications have sequence number 0).
+    /// Returns the number of messages, or a negative libnl code: -NLE_AGAIN when nothing waits,
+    /// -NLE_NOMEM when the kernel dropped messages (ENOBUFS), -NLE_MSG_TRUNC for a datagram
+    /// that does not hold whole messages. The same recv(2) path as dumps and answers.
+    func receiveWaiting(operation: @autoclosure () -> String, _ each: (UnsafeMutablePointer<nlmsghdr>) -> Void) -> Int32 {
+        let received: Int
+        do throws(NetlinkError) { received = try receiveDatagram(operation: operation()) } catch { return -error.code }
+        var offset = 0, count: Int32 = 0
+        while offset < received {
+            guard let header = try? message(at: offset, in: received, operation: operation()) else { return -NLE_MSG_TRUNC }
+            each(header)
+            count += 1
+            offset += (Int(header.pointee.nlmsg_len) + 3) & ~3
+        }
+        return count
     }
 
     /// One datagram into `buffer`; its size.

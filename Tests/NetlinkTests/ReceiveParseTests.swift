@@ -164,6 +164,27 @@ private func deliver(_ datagrams: [[UInt8]], to socket: NetlinkSocket) throws {
         }
     }
 
+    /// The monitor's read: one datagram per call, every message of it (whatever its sequence
+    /// number), then NLE_AGAIN when nothing waits; a cut datagram is NLE_MSG_TRUNC.
+    @Test func notificationsAreReadOneDatagramAtATime() throws {
+        guard try prerequisites(root: true) else { return }
+        try inPrivateNamespace {
+            let socket = try NetlinkSocket()
+            try #require(nl_socket_set_nonblocking(socket.raw) == 0)
+            try deliver([try linkMessage("n0", index: 50, sequence: 0) + linkMessage("n1", index: 51, sequence: 3),
+                         try linkMessage("n2", index: 52, sequence: 0),
+                         Array(try linkMessage("n3", index: 53, sequence: 0).prefix(12))], to: socket)
+            var names: [String] = []
+            let read = { socket.receiveWaiting(operation: "receive link notifications") { message in
+                if let link = try? LinkRecord(message: message) { names.append(link.name) }
+            } }
+            #expect(read() == 2 && names == ["n0", "n1"])
+            #expect(read() == 1 && names == ["n0", "n1", "n2"])
+            #expect(read() == -NLE_MSG_TRUNC)
+            #expect(read() == -NLE_AGAIN)
+        }
+    }
+
     /// A datagram whose message claims more bytes than came, or is cut inside its header, is a
     /// clear error, not a read past the datagram.
     @Test func truncatedDatagramIsAnError() throws {
