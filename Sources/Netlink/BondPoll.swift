@@ -53,7 +53,7 @@ extension LinkReader {
         guard !bonds.isEmpty else { return [] }
         var links = bonds
         for bond in bonds { links += try dumpLinks(master: bond.index) }
-        var names = Dictionary(links.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
+        var names = LinkNames(links)
         // A bond's own master (the bridge above it) is not in these dumps.
         for link in links { if let m = link.masterIndex, names[m] == nil { names[m] = InterfaceLookup.name(of: m) } }
         var state = NetworkState(interfaces: links.filter { $0.infoKind == "bond" || $0.slaveKind == "bond" }

@@ -10,10 +10,7 @@ extension LinkReader {
         var result: [BridgeTopology] = []
         try socket.dump({ () throws(NetlinkError) in
             result = []
-            var header = ifinfomsg()
-            header.ifi_family = UInt8(AF_UNSPEC)
-            let m = try Message(type: Int(RTM_GETLINK), flags: NLM_F_DUMP, header: header,
-                                operation: "dump bridges")
+            let m = try Message.linkDump(operation: "dump bridges")
             try m.nest(Int(IFLA_LINKINFO)) { () throws(NetlinkError) in
                 try m.put(Int(IFLA_INFO_KIND), string: BridgeLink.infoKind)
             }
@@ -21,7 +18,7 @@ extension LinkReader {
         }) { (message) throws(NetlinkError) in
             guard message.pointee.nlmsg_type == UInt16(RTM_NEWLINK) else { return }
             let operation = "dump bridges"
-            let header = nlmsg_data(message).load(as: ifinfomsg.self)
+            let header = try familyHeader(message, as: ifinfomsg.self, operation: operation)
             let a = try Attributes(message: message, headerSize: MemoryLayout<ifinfomsg>.size,
                                    maxType: xg_ifla_max(), operation: operation)
             // Old kernels ignore the filter: check the kind here too.
@@ -44,5 +41,7 @@ extension LinkReader {
 
 extension Attributes {
     /// A u64 attribute (the kernel's bridge timers are u64 clock_t values).
-    func u64(_ type: Int) -> UInt64? { attribute(type, size: 8).map { nla_get_u64($0) } }
+    func u64(_ type: Int) -> UInt64? {
+        attribute(type, size: 8).map { UnsafeRawPointer($0).loadUnaligned(fromByteOffset: 4, as: UInt64.self) }
+    }
 }

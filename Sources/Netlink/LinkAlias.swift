@@ -22,8 +22,10 @@ extension LinkWriter {
         try socket.request(try Self.aliasMessage(index: index(of: name, for: operation), alias: alias, operation: operation))
     }
 
-    static func aliasMessage(index: Int, alias: String, operation: String) throws(NetlinkError) -> Message {
-        let m = try LinkRequest.message(.new, index: index, operation: operation)
+    static func aliasMessage(index: Int, alias: String, operation: @autoclosure @escaping () -> String)
+        throws(NetlinkError) -> Message
+    {
+        let m = try LinkRequest.message(.new, index: index, describe: operation)
         try m.put(Int(IFLA_IFALIAS), string: alias)
         return m
     }
@@ -63,7 +65,7 @@ extension LinkWriter {
             attempt += 1
             let indexes = freeIndexes(names.count, rescan: attempt > 1)
             let m = try build(indexes.count > 1 ? indexes[1] : 0)
-            nlmsg_data(nlmsg_hdr(m.raw)).assumingMemoryBound(to: ifinfomsg.self).pointee.ifi_index = Int32(indexes[0])
+            m.family(ifinfomsg.self).pointee.ifi_index = Int32(indexes[0])
             var messages = [m]
             for (i, name) in zip(indexes, names) {
                 messages.append(try Self.aliasMessage(index: i, alias: mark, operation: "mark \(name) as \(mark)"))

@@ -2,7 +2,7 @@ internal import CNetlink
 import Foundation
 import NodeNetwork
 
-/// Turns each received message into notifications (called from libnl's callback; copies
+/// Turns each received message into notifications (called for each message of a datagram the socket read; copies
 /// everything out of the message at once).
 final class Receiver {
     enum DumpReason { case initial, overrun }
@@ -41,7 +41,7 @@ final class Receiver {
     /// last noticed; nil when the kernel cannot tell (then ENOBUFS alone is trusted).
     var accountedDrops: UInt32?
     /// Names by ifindex (to resolve master, active slave, veth peer).
-    var names: [Int: String] = [:]
+    var names = LinkNames()
     /// Last known state by ifindex.
     var known: [Int: Interface] = [:]
     /// Notifications ready for the consumer.
@@ -177,7 +177,7 @@ final class Receiver {
     private func finish(_ finished: Dump) {
         dump = nil
         let records = finished.records.sorted { $0.index < $1.index }
-        names = Dictionary(records.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
+        names = LinkNames(records)
         completedDump = CompletedDump(
             reason: finished.reason, interfaces: records.map { $0.interface(names: names) },
             held: finished.held, interrupted: finished.interrupted, overrunDuring: finished.overrunDuring)
@@ -187,7 +187,7 @@ final class Receiver {
     private func notification(_ message: UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) {
         let type = Int32(message.pointee.nlmsg_type)
         guard type == Int32(RTM_NEWLINK) || type == Int32(RTM_DELLINK) else { return }
-        let header = nlmsg_data(message).load(as: ifinfomsg.self)
+        let header = try familyHeader(message, as: ifinfomsg.self, operation: "link notification")
         let index = Int(header.ifi_index)
         let family = Int32(header.ifi_family)
         let held: Held

@@ -9,7 +9,7 @@ import NodeNetwork
 /// the link dump on the same socket, so dump parts and notifications arrive in one queue, in the
 /// order the kernel produced them. A notification read before the dump part that holds its link
 /// is older than the dump and is dropped; one read after it is newer and is delivered after the
-/// snapshot. The same happens after a receive-buffer overrun (ENOBUFS, which libnl 3.7 reports as
+/// snapshot. The same happens after a receive-buffer overrun (ENOBUFS, reported as libnl's
 /// NLE_NOMEM): the stream re-dumps and delivers `.overrun(snapshot:)`.
 ///
 /// ENOBUFS alone does not tell every loss: the kernel reports it only for the first drop that
@@ -102,7 +102,6 @@ public final class LinkEventStream {
         let raw = socket.raw
         let receiver = Receiver(localPort: nl_socket_get_local_port(raw))
         let reader = options.addresses ? try LinkReader() : nil
-        nl_socket_disable_seq_check(raw)
         if let size = options.receiveBufferSize {
             try libnl("subscribe: set receive buffer to \(size) bytes") {
                 nl_socket_set_buffer_size(raw, Int32(clamping: size), 0)
@@ -111,18 +110,6 @@ public final class LinkEventStream {
         try libnl("subscribe: make socket non-blocking") { nl_socket_set_nonblocking(raw) }
         receiver.fd = nl_socket_get_fd(raw)
         receiver.accountedDrops = receiver.drops()
-        let callback: nl_recvmsg_msg_cb_t = { message, argument in
-            guard let message, let argument else { return Int32(NL_SKIP.rawValue) }
-            let receiver = Unmanaged<Receiver>.fromOpaque(argument).takeUnretainedValue()
-            receiver.handle(nlmsg_hdr(message))
-            // Everything is handled here: libnl's own processing (sequence checks, ACKs) is skipped.
-            return Int32(NL_SKIP.rawValue)
-        }
-        // The socket (and its callback) lives no longer than the stream, which owns `receiver`.
-        try libnl("subscribe: set receive callback") {
-            nl_socket_modify_cb(raw, NL_CB_MSG_IN, NL_CB_CUSTOM, callback,
-                                Unmanaged.passUnretained(receiver).toOpaque())
-        }
         try libnl("subscribe: join RTNLGRP_LINK") {
             nl_socket_add_membership(raw, Int32(RTNLGRP_LINK.rawValue))
         }
@@ -223,10 +210,7 @@ public final class LinkEventStream {
 
     private static func startDump(socket: NetlinkSocket, receiver: Receiver, reason: Receiver.DumpReason,
                                   options: Options) throws(NetlinkError) {
-        var header = ifinfomsg()
-        header.ifi_family = UInt8(AF_UNSPEC)
-        let message = try Message(type: Int(RTM_GETLINK), flags: NLM_F_DUMP, header: header,
-                                  operation: reason == .initial ? "subscribe: dump links" : "resync: dump links")
+        let message = try Message.linkDump(operation: reason == .initial ? "subscribe: dump links" : "resync: dump links")
         // Drops before this point are covered by the dump (its parts are built after them).
         if let d = receiver.drops() { receiver.accountedDrops = d }
         do {
@@ -236,7 +220,7 @@ public final class LinkEventStream {
             receiver.resync.schedule(reason)
             return
         }
-        receiver.dumpStarted(sequence: nlmsg_hdr(message.raw).pointee.nlmsg_seq, reason: reason,
+        receiver.dumpStarted(sequence: message.header.pointee.nlmsg_seq, reason: reason,
                              timeout: options.dumpTimeout)
     }
 
@@ -245,7 +229,8 @@ public final class LinkEventStream {
     private static func drain(socket: NetlinkSocket, receiver: Receiver, reader: LinkReader?, options: Options,
                               overruns: inout Int, initial: (NetworkState) -> Void) throws(NetlinkError) {
         while true {
-            let result = nl_recvmsgs_default(socket.raw)
+            // One datagram, every message of it to the receiver (`NetlinkSocket.receiveWaiting`).
+            let result = socket.receiveWaiting(operation: "receive link notifications") { receiver.handle($0) }
             if let error = receiver.error {
                 receiver.error = nil
                 throw error

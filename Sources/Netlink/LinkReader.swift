@@ -18,7 +18,7 @@ public final class LinkReader {
     public func currentState() throws(NetlinkError) -> NetworkState {
         let links = try dumpLinks()
         let addresses = try dumpAddresses()
-        let names = Dictionary(links.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let names = LinkNames(links)
         var interfaces = links.map { $0.interface(names: names) }
         for i in interfaces.indices {
             if let index = interfaces[i].index, let list = addresses[index], !list.isEmpty {
@@ -36,7 +36,7 @@ public final class LinkReader {
     public func interface(named name: String) throws(NetlinkError) -> Interface? {
         let links = try dumpLinks()
         guard let record = links.first(where: { $0.name == name }) else { return nil }
-        let names = Dictionary(links.map { ($0.index, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let names = LinkNames(links)
         return record.interface(names: names)
     }
 
@@ -47,13 +47,7 @@ public final class LinkReader {
         var links: [LinkRecord] = []
         try socket.dump({ () throws(NetlinkError) in
             links = []
-            var header = ifinfomsg()
-            header.ifi_family = UInt8(AF_UNSPEC)
-            let m = try Message(type: Int(RTM_GETLINK), flags: NLM_F_DUMP, header: header,
-                                operation: "dump links")
-            // RTEXT_FILTER_SKIP_STATS (1 << 3): no counters (IFLA_STATS*, IPv6 stats) are read,
-            // and leaving them out makes the dump several times smaller.
-            try m.put(Int(IFLA_EXT_MASK), u32: 1 << 3)
+            let m = try Message.linkDump(operation: "dump links")
             if let master { try m.put(Int(IFLA_MASTER), u32: UInt32(master)) }
             if let kind {
                 try m.nest(Int(IFLA_LINKINFO)) { () throws(NetlinkError) in try m.put(Int(IFLA_INFO_KIND), string: kind) }
@@ -88,7 +82,7 @@ public final class LinkReader {
                                operation: "dump addresses")
         }) { (message) throws(NetlinkError) in
             guard message.pointee.nlmsg_type == UInt16(RTM_NEWADDR) else { return }
-            let header = nlmsg_data(message).load(as: ifaddrmsg.self)
+            let header = try familyHeader(message, as: ifaddrmsg.self, operation: "dump addresses")
             let attributes = try Attributes(message: message, headerSize: MemoryLayout<ifaddrmsg>.size,
                                             maxType: xg_ifa_max(), operation: "dump addresses")
             let family = Int32(header.ifa_family)
@@ -105,7 +99,7 @@ public final class LinkReader {
     }
 
     /// RTM_GETROUTE dump: the default routes of the main table that have a gateway.
-    func dumpDefaultRoutes(names: [Int: String]) throws(NetlinkError) -> [Route] {
+    func dumpDefaultRoutes(names: LinkNames) throws(NetlinkError) -> [Route] {
         var routes: [Route] = []
         try socket.dump({ () throws(NetlinkError) in
             routes = []
@@ -115,7 +109,7 @@ public final class LinkReader {
                                operation: "dump routes")
         }) { (message) throws(NetlinkError) in
             guard message.pointee.nlmsg_type == UInt16(RTM_NEWROUTE) else { return }
-            let header = nlmsg_data(message).load(as: rtmsg.self)
+            let header = try familyHeader(message, as: rtmsg.self, operation: "dump routes")
             guard header.rtm_dst_len == 0, header.rtm_type == UInt8(RTN_UNICAST) else { return }
             let attributes = try Attributes(message: message, headerSize: MemoryLayout<rtmsg>.size,
                                             maxType: xg_rta_max(), operation: "dump routes")
@@ -128,6 +122,20 @@ public final class LinkReader {
             routes.append(Route(destination: "default", gateway: text, device: device))
         }
         return routes
+    }
+}
+
+extension Message {
+    /// An RTM_GETLINK dump request (AF_UNSPEC) without the counters: RTEXT_FILTER_SKIP_STATS
+    /// (1 << 3) in IFLA_EXT_MASK. No reader of links (state, show, monitor, bridge poll) uses
+    /// IFLA_STATS* or the IPv6 statistics, and leaving them out makes the dump several times
+    /// smaller to receive and parse.
+    static func linkDump(operation: @autoclosure @escaping () -> String) throws(NetlinkError) -> Message {
+        var header = ifinfomsg()
+        header.ifi_family = UInt8(AF_UNSPEC)
+        let m = try Message(type: Int(RTM_GETLINK), flags: NLM_F_DUMP, header: header, describe: operation)
+        try m.put(Int(IFLA_EXT_MASK), u32: 1 << 3)
+        return m
     }
 }
 
@@ -162,7 +170,7 @@ struct LinkRecord {
     init?(message: UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) {
         guard message.pointee.nlmsg_type == UInt16(RTM_NEWLINK) else { return nil }
         let operation = "dump links"
-        let header = nlmsg_data(message).load(as: ifinfomsg.self)
+        let header = try familyHeader(message, as: ifinfomsg.self, operation: operation)
         let a = try Attributes(message: message, headerSize: MemoryLayout<ifinfomsg>.size,
                                maxType: xg_ifla_max(), operation: operation)
         index = Int(header.ifi_index)
@@ -176,7 +184,7 @@ struct LinkRecord {
     }
 
     /// The core's value, with indexes resolved to names through `names`.
-    func interface(names: [Int: String]) -> Interface {
+    func interface(names: LinkNames) -> Interface {
         let kind = DeviceLink.kind(infoKind: infoKind, arpType: arpType)
         var result = Interface(
             name: name, kind: kind, up: flags & UInt32(IFF_UP.rawValue) != 0,

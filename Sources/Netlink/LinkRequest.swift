@@ -8,7 +8,13 @@ enum LinkRequest {
 
     /// An RTM_NEWLINK/SETLINK/DELLINK/GETLINK message for the link `index` (0 = by name).
     static func message(_ verb: Verb, index: Int = 0, create: Bool = false, flags: UInt32 = 0,
-                        change: UInt32 = 0, operation: String) throws(NetlinkError) -> Message {
+                        change: UInt32 = 0, operation: @autoclosure @escaping () -> String) throws(NetlinkError) -> Message {
+        try message(verb, index: index, create: create, flags: flags, change: change, describe: operation)
+    }
+
+    /// `message` with the operation's text as the closure that makes it.
+    static func message(_ verb: Verb, index: Int = 0, create: Bool = false, flags: UInt32 = 0,
+                        change: UInt32 = 0, describe: @escaping () -> String) throws(NetlinkError) -> Message {
         var header = ifinfomsg()
         header.ifi_family = UInt8(AF_UNSPEC)
         header.ifi_index = Int32(index)
@@ -22,7 +28,7 @@ enum LinkRequest {
         case .get: type = Int(RTM_GETLINK)
         }
         let nlFlags = create ? NLM_F_CREATE | NLM_F_EXCL : 0
-        return try Message(type: type, flags: nlFlags, header: header, operation: operation)
+        return try Message(type: type, flags: nlFlags, header: header, describe: describe)
     }
 
     /// RTM_NEWLINK creating `name` of `kind` (the kernel's name), its IFLA_INFO_DATA filled by
@@ -30,10 +36,10 @@ enum LinkRequest {
     /// (`create(_:name:settings:…)` in Ifaces/LinkKind.swift).
     /// `flags` go into the header (IFF_UP: up at once); `attributes` adds link attributes
     /// (IFLA_MTU, IFLA_MASTER...) before IFLA_LINKINFO.
-    static func create(name: String, kind: String, operation: String, flags: UInt32 = 0,
+    static func create(name: String, kind: String, operation: @autoclosure @escaping () -> String, flags: UInt32 = 0,
                        data: ((Message) throws(NetlinkError) -> Void)? = nil,
                        attributes: ((Message) throws(NetlinkError) -> Void)? = nil) throws(NetlinkError) -> Message {
-        let m = try message(.new, create: true, flags: flags, change: flags, operation: operation)
+        let m = try message(.new, create: true, flags: flags, change: flags, describe: operation)
         try m.put(Int(IFLA_IFNAME), string: name)
         if let attributes { try attributes(m) }
         try m.nest(Int(IFLA_LINKINFO)) { () throws(NetlinkError) in
@@ -44,9 +50,4 @@ enum LinkRequest {
         }
         return m
     }
-}
-
-extension Message {
-    /// The message as received (for parsing a built message in tests).
-    var header: UnsafeMutablePointer<nlmsghdr> { nlmsg_hdr(raw) }
 }

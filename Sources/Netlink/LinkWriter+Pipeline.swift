@@ -69,7 +69,7 @@ extension LinkWriter {
             var end = start, messages = 0, bytes = 0
             while end < units.count {
                 let m = units[end].messages.count
-                let b = units[end].messages.reduce(0) { $0 + Int(nlmsg_hdr($1.raw).pointee.nlmsg_len) + 4 }
+                let b = units[end].messages.reduce(0) { $0 + $1.length + 4 }
                 if end > start && (messages + m > limits.messages || bytes + b > limits.bytes) { break }
                 messages += m; bytes += b; end += 1
             }
@@ -102,7 +102,7 @@ extension LinkWriter {
     func queueMarkedCreate(names: [String], mark: String, build: (Int) throws(NetlinkError) -> Message) throws(NetlinkError) {
         let indexes = freeIndexes(names.count)
         let m = try build(indexes.count > 1 ? indexes[1] : 0)
-        nlmsg_data(nlmsg_hdr(m.raw)).assumingMemoryBound(to: ifinfomsg.self).pointee.ifi_index = Int32(indexes[0])
+        m.family(ifinfomsg.self).pointee.ifi_index = Int32(indexes[0])
         var messages = [m]
         for (i, name) in zip(indexes, names) {
             messages.append(try Self.aliasMessage(index: i, alias: mark, operation: "mark \(name) as \(mark)"))

@@ -27,11 +27,11 @@ public final class LinkWriter {
     func remember(_ name: String, _ index: Int) { indexes[name] = index }
 
     /// The ifindex of `name` in this namespace.
-    public func index(of name: String, for operation: String) throws(NetlinkError) -> Int {
+    public func index(of name: String, for operation: @autoclosure () -> String) throws(NetlinkError) -> Int {
         if let known = indexes[name] { return known }
         let index = if_nametoindex(name)
         guard index != 0 else {
-            throw NetlinkError(operation: "\(operation): no interface \(name)", code: NLE_NODEV,
+            throw NetlinkError(operation: "\(operation()): no interface \(name)", code: NLE_NODEV,
                                message: String(cString: nl_geterror(NLE_NODEV)))
         }
         indexes[name] = Int(index)
@@ -117,35 +117,35 @@ public final class LinkWriter {
 
     /// Enslave `name` to `master` (a bridge or bond), or release it when `master` is nil.
     public func setMaster(_ name: String, master: String?) throws(NetlinkError) {
-        let operation = master.map { "set \(name) master \($0)" } ?? "release \(name) from its master"
+        let operation = { master.map { "set \(name) master \($0)" } ?? "release \(name) from its master" }
         var masterIndex = 0
-        if let master { masterIndex = try index(of: master, for: operation) }
-        let m = try LinkRequest.message(.new, index: index(of: name, for: operation), operation: operation)
+        if let master { masterIndex = try index(of: master, for: operation()) }
+        let m = try LinkRequest.message(.new, index: index(of: name, for: operation()), describe: operation)
         try m.put(Int(IFLA_MASTER), u32: UInt32(masterIndex))
         try submit(m)
     }
 
     public func setUp(_ name: String, _ up: Bool) throws(NetlinkError) {
-        let operation = "set \(name) \(up ? "up" : "down")"
-        let m = try LinkRequest.message(.new, index: index(of: name, for: operation),
+        let operation = { "set \(name) \(up ? "up" : "down")" }
+        let m = try LinkRequest.message(.new, index: index(of: name, for: operation()),
                                         flags: up ? UInt32(IFF_UP.rawValue) : 0,
-                                        change: UInt32(IFF_UP.rawValue), operation: operation)
+                                        change: UInt32(IFF_UP.rawValue), describe: operation)
         try submit(m)
     }
 
     public func setMTU(_ name: String, _ mtu: Int) throws(NetlinkError) {
-        let operation = "set \(name) mtu \(mtu)"
-        let m = try LinkRequest.message(.new, index: index(of: name, for: operation), operation: operation)
+        let operation = { "set \(name) mtu \(mtu)" }
+        let m = try LinkRequest.message(.new, index: index(of: name, for: operation()), describe: operation)
         try m.put(Int(IFLA_MTU), u32: UInt32(mtu))
         try submit(m)
     }
 
     /// Bridge port settings of `name` (AF_BRIDGE RTM_SETLINK, IFLA_PROTINFO), as `bridge link set`.
     public func setBridgePort(_ name: String, priority: Int? = nil, cost: Int? = nil) throws(NetlinkError) {
-        let operation = "set bridge port \(name)"
-        try submit(BridgeLink.portRequest(index: index(of: name, for: operation),
+        let operation = { "set bridge port \(name)" }
+        try submit(BridgeLink.portRequest(index: index(of: name, for: operation()),
                                                   BridgePortSettings(priority: priority, cost: cost),
-                                                  operation: operation))
+                                                  operation: operation()))
     }
 
     // MARK: addresses and routes

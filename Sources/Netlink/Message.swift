@@ -1,129 +1,127 @@
 internal import CNetlink
+import Glibc
 
-/// A netlink message being built (owns one `nl_msg`; freed in deinit).
+/// A netlink request being built, in its own small buffer (no libnl message: no zeroed 4 KiB
+/// page per request). Sequence number, port id and NLM_F_REQUEST / NLM_F_ACK are completed by
+/// the socket when it sends (`NetlinkSocket.complete`).
 final class Message {
-    let raw: OpaquePointer
-    /// What the message is for, used in error texts ("dump links", "create bridge xenbr0").
-    let operation: String
+    /// The message's bytes (header, family header, attributes); `length` of them are used.
+    private(set) var bytes: UnsafeMutableRawPointer
+    private var capacity: Int
+    /// What the message is for, used in error texts ("dump links", "create bridge xenbr0"):
+    /// made only when an error is told.
+    private let describe: () -> String
+    var operation: String { describe() }
 
     /// A message of `type` (RTM_*) with `flags` (NLM_F_*), followed by the fixed family header
     /// `header` (ifinfomsg, ifaddrmsg, rtmsg...).
-    init<Header>(type: Int, flags: Int32, header: Header, operation: String) throws(NetlinkError) {
-        self.operation = operation
-        raw = try libnl("\(operation): allocate message") { nlmsg_alloc_simple(Int32(type), flags) }
-        var copy = header
-        let size = MemoryLayout<Header>.size
-        do {
-            try libnl("\(operation): append header") {
-                withUnsafeMutableBytes(of: &copy) { nlmsg_append(raw, $0.baseAddress, size, Int32(NLMSG_ALIGNTO)) }
-            }
-        } catch {
-            nlmsg_free(raw)
-            throw error
-        }
+    convenience init<Header>(type: Int, flags: Int32, header: Header, operation: @autoclosure @escaping () -> String)
+        throws(NetlinkError)
+    {
+        try self.init(type: type, flags: flags, header: header, describe: operation)
     }
 
-    deinit { nlmsg_free(raw) }
+    /// The same, the operation's text given as the closure that makes it (passed on as it is:
+    /// no closure wrapped around another per message).
+    init<Header>(type: Int, flags: Int32, header: Header, describe: @escaping () -> String) throws(NetlinkError) {
+        self.describe = describe
+        capacity = 256
+        bytes = .allocate(byteCount: capacity, alignment: 8)
+        var h = nlmsghdr()
+        h.nlmsg_len = UInt32(MemoryLayout<nlmsghdr>.size)
+        h.nlmsg_type = UInt16(type)
+        h.nlmsg_flags = UInt16(truncatingIfNeeded: flags)
+        bytes.storeBytes(of: h, as: nlmsghdr.self)
+        append(header)
+    }
 
-    var messageType: UInt16 { nlmsg_hdr(raw).pointee.nlmsg_type }
+    deinit { bytes.deallocate() }
+
+    /// Bytes used (nlmsg_len).
+    var length: Int { Int(header.pointee.nlmsg_len) }
+    var header: UnsafeMutablePointer<nlmsghdr> { bytes.assumingMemoryBound(to: nlmsghdr.self) }
+    var messageType: UInt16 { header.pointee.nlmsg_type }
+
+    /// The family header (right after the netlink header) as `T`.
+    func family<T>(_ type: T.Type) -> UnsafeMutablePointer<T> {
+        (bytes + MemoryLayout<nlmsghdr>.size).assumingMemoryBound(to: T.self)
+    }
+
+    /// Room for `count` more bytes (zeroed up to the next 4-byte boundary), returning where they start.
+    private func grow(_ count: Int) -> UnsafeMutableRawPointer {
+        let start = length
+        let end = start + ((count + 3) & ~3)
+        if end > capacity {
+            var newCapacity = capacity * 2
+            while newCapacity < end { newCapacity *= 2 }
+            let larger = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 8)
+            larger.copyMemory(from: bytes, byteCount: start)
+            bytes.deallocate()
+            bytes = larger
+            capacity = newCapacity
+        }
+        (bytes + start).initializeMemory(as: UInt8.self, repeating: 0, count: end - start)
+        header.pointee.nlmsg_len = UInt32(end)
+        return bytes + start
+    }
+
+    /// Append a fixed structure (a family header; a veth peer's ifinfomsg), padded to 4 bytes.
+    func append<T>(_ value: T) {
+        var copy = value
+        let size = MemoryLayout<T>.size
+        let at = grow(size)
+        withUnsafeBytes(of: &copy) { at.copyMemory(from: $0.baseAddress!, byteCount: size) }
+    }
+
+    /// Append attribute `type` with `count` payload bytes written by `write`.
+    private func put(_ type: Int, count: Int, _ write: (UnsafeMutableRawPointer) -> Void) throws(NetlinkError) {
+        guard count + 4 <= Int(UInt16.max) else {
+            throw NetlinkError(operation: "\(operation): put attribute \(type)", libnlCode: -NLE_ATTRSIZE)
+        }
+        let at = grow(4 + count)
+        at.storeBytes(of: UInt16(4 + count), as: UInt16.self)
+        (at + 2).storeBytes(of: UInt16(truncatingIfNeeded: type), as: UInt16.self)
+        write(at + 4)
+    }
 
     func put(_ attribute: Int, u8 value: UInt8) throws(NetlinkError) {
-        try libnl("\(operation): put attribute \(attribute)") { nla_put_u8(raw, Int32(attribute), value) }
+        try put(attribute, count: 1) { $0.storeBytes(of: value, as: UInt8.self) }
     }
     func put(_ attribute: Int, u16 value: UInt16) throws(NetlinkError) {
-        try libnl("\(operation): put attribute \(attribute)") { nla_put_u16(raw, Int32(attribute), value) }
+        try put(attribute, count: 2) { $0.storeBytes(of: value, as: UInt16.self) }
     }
     func put(_ attribute: Int, u32 value: UInt32) throws(NetlinkError) {
-        try libnl("\(operation): put attribute \(attribute)") { nla_put_u32(raw, Int32(attribute), value) }
+        try put(attribute, count: 4) { $0.storeBytes(of: value, as: UInt32.self) }
     }
+    /// A NUL-terminated string (as nla_put_string).
     func put(_ attribute: Int, string value: String) throws(NetlinkError) {
-        try libnl("\(operation): put attribute \(attribute)") { nla_put_string(raw, Int32(attribute), value) }
+        var value = value
+        let count = value.utf8.count
+        try put(attribute, count: count + 1) { at in
+            value.withUTF8 { utf8 in
+                if let base = utf8.baseAddress { at.copyMemory(from: base, byteCount: count) }
+            }
+            (at + count).storeBytes(of: 0, as: UInt8.self)
+        }
     }
     func put(_ attribute: Int, bytes value: [UInt8]) throws(NetlinkError) {
-        try libnl("\(operation): put attribute \(attribute)") {
-            value.withUnsafeBytes { nla_put(raw, Int32(attribute), Int32($0.count), $0.baseAddress) }
+        try put(attribute, count: value.count) { at in
+            value.withUnsafeBytes { raw in
+                if let base = raw.baseAddress { at.copyMemory(from: base, byteCount: raw.count) }
+            }
         }
     }
 
     /// Put a nested attribute whose content `body` adds.
     func nest(_ attribute: Int, _ body: () throws(NetlinkError) -> Void) throws(NetlinkError) {
-        let start = try libnl("\(operation): open nested attribute \(attribute)") {
-            // NLA_F_NESTED: the kernel requires it for some nests (IFLA_PROTINFO of AF_BRIDGE).
-            nla_nest_start(raw, Int32(attribute) | Int32(NLA_F_NESTED))
-        }
+        // NLA_F_NESTED: the kernel requires it for some nests (IFLA_PROTINFO of AF_BRIDGE).
+        let start = length
+        try put(attribute | Int(NLA_F_NESTED), count: 0) { _ in }
         try body()
-        try libnl("\(operation): close nested attribute \(attribute)") { nla_nest_end(raw, start) }
-    }
-}
-
-/// Attributes of a received message, parsed by `nlmsg_parse` / `nla_parse_nested` into a table
-/// indexed by attribute type. Points into the received buffer: only valid inside the receive
-/// callback, so it never leaves this module and values are copied out at once.
-struct Attributes {
-    private var table: [UnsafeMutablePointer<nlattr>?]
-
-    /// Parse the attributes that follow the family header of `header` bytes in `message`.
-    init(message: UnsafeMutablePointer<nlmsghdr>, headerSize: Int, maxType: Int32,
-         operation: String) throws(NetlinkError) {
-        var table = [UnsafeMutablePointer<nlattr>?](repeating: nil, count: Int(maxType) + 1)
-        try libnl("\(operation): parse message") {
-            table.withUnsafeMutableBufferPointer {
-                nlmsg_parse(message, Int32(headerSize), $0.baseAddress, maxType, nil)
-            }
+        let size = length - start
+        guard size <= Int(UInt16.max) else {
+            throw NetlinkError(operation: "\(operation): close nested attribute \(attribute)", libnlCode: -NLE_ATTRSIZE)
         }
-        self.table = table
-    }
-
-    /// Parse a nested attribute.
-    init(nested: UnsafeMutablePointer<nlattr>, maxType: Int32, operation: String) throws(NetlinkError) {
-        var table = [UnsafeMutablePointer<nlattr>?](repeating: nil, count: Int(maxType) + 1)
-        try libnl("\(operation): parse nested attribute") {
-            table.withUnsafeMutableBufferPointer { nla_parse_nested($0.baseAddress, maxType, nested, nil) }
-        }
-        self.table = table
-    }
-
-    /// The attribute of `type` when present with at least `size` bytes of payload.
-    func attribute(_ type: Int, size: Int = 0) -> UnsafeMutablePointer<nlattr>? {
-        guard type >= 0, type < table.count, let a = table[type], Int(nla_len(a)) >= size else { return nil }
-        return a
-    }
-
-    func has(_ type: Int) -> Bool { attribute(type) != nil }
-    func u8(_ type: Int) -> UInt8? { attribute(type, size: 1).map { nla_get_u8($0) } }
-    func u16(_ type: Int) -> UInt16? { attribute(type, size: 2).map { nla_get_u16($0) } }
-    func u32(_ type: Int) -> UInt32? { attribute(type, size: 4).map { nla_get_u32($0) } }
-
-    func string(_ type: Int) -> String? {
-        guard let a = attribute(type, size: 1) else { return nil }
-        let bytes = self.bytes(a)
-        let end = bytes.firstIndex(of: 0) ?? bytes.endIndex
-        return String(decoding: bytes[..<end], as: UTF8.self)
-    }
-
-    func bytes(_ type: Int) -> [UInt8]? { attribute(type).map { bytes($0) } }
-
-    private func bytes(_ a: UnsafeMutablePointer<nlattr>) -> [UInt8] {
-        let count = Int(nla_len(a))
-        guard count > 0, let data = nla_data(a) else { return [] }
-        return Array(UnsafeRawBufferPointer(start: data, count: count))
-    }
-
-    func nested(_ type: Int, maxType: Int32, operation: String) throws(NetlinkError) -> Attributes? {
-        guard let a = attribute(type) else { return nil }
-        return try Attributes(nested: a, maxType: maxType, operation: operation)
-    }
-
-    /// The payloads of a nested list (attributes of any type, in order), e.g. IFLA_BOND_ARP_IP_TARGET.
-    func list(_ type: Int) -> [[UInt8]] {
-        guard let outer = attribute(type) else { return [] }
-        var result: [[UInt8]] = []
-        var remaining = nla_len(outer)
-        var current = nla_data(outer).map { $0.assumingMemoryBound(to: nlattr.self) }
-        while let a = current, nla_ok(a, remaining) != 0 {
-            result.append(bytes(a))
-            current = nla_next(a, &remaining)
-        }
-        return result
+        (bytes + start).storeBytes(of: UInt16(size), as: UInt16.self)
     }
 }

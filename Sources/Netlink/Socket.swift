@@ -9,9 +9,13 @@ public final class NetlinkSocket {
     let raw: OpaquePointer
     /// Requests this socket sent.
     public private(set) var counts = RequestCounts()
-    /// Where answers to change requests are read (`answers(first:count:operation:)`).
+    /// Where every answer, dump and notification is read (recv(2); libnl never receives on this
+    /// socket). 32 KiB holds any message: the kernel caps a dump's batch at the reader's buffer
+    /// size, at most 32 KiB (netlink_recvmsg's max_recvmsg_len).
     private let buffer: UnsafeMutableRawPointer
     private static let bufferSize = 32768
+    /// Where a pipelined send is put together (kept: its capacity is reused).
+    private var bytes: [UInt8] = []
 
     /// Open and connect a NETLINK_ROUTE socket in the calling thread's network namespace.
     public init() throws(NetlinkError) {
@@ -24,11 +28,6 @@ public final class NetlinkSocket {
             let fd = nl_socket_get_fd(raw)
             _ = setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &on, socklen_t(MemoryLayout<Int32>.size))
             _ = setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &on, socklen_t(MemoryLayout<Int32>.size))
-            // One recvmsg per read instead of two: libnl peeks at every message to size its buffer
-            // unless given one. 32 KiB holds any message: the kernel caps a dump's batch at the
-            // reader's buffer size, at most 32 KiB (netlink_recvmsg's max_recvmsg_len).
-            try libnl("set receive buffer size") { nl_socket_set_msg_buf_size(raw, 32768) }
-            nl_socket_disable_msg_peek(raw)
             // Room for the ACKs of a pipelined send (see `pipelineLimits`): as root past
             // net.core.rmem_max (SO_RCVBUFFORCE), else as much as rmem_max allows.
             var size: Int32 = 1 << 20
@@ -48,17 +47,27 @@ public final class NetlinkSocket {
         buffer.deallocate()
     }
 
-    /// The one send path: count, then hand to libnl (which completes sequence number, pid and,
-    /// for requests, NLM_F_ACK).
+    /// Give `message` this socket's port id and the next sequence number (when it has none
+    /// yet), and NLM_F_REQUEST | NLM_F_ACK, as libnl's nl_complete_msg did.
+    func complete(_ message: Message) {
+        let header = message.header
+        if header.pointee.nlmsg_pid == 0 { header.pointee.nlmsg_pid = nl_socket_get_local_port(raw) }
+        if header.pointee.nlmsg_seq == 0 { header.pointee.nlmsg_seq = nl_socket_use_seq(raw) }
+        header.pointee.nlmsg_flags |= UInt16(NLM_F_REQUEST | NLM_F_ACK)
+    }
+
+    /// The one send path of single requests: count, complete, send.
     func send(_ message: Message) throws(NetlinkError) {
         let type = message.messageType
         counts.count(messageType: type)
         RequestCounter.record(messageType: type)
-        try libnl("\(message.operation): send") { nl_send_auto(raw, message.raw) }
+        complete(message)
+        try libnl("\(message.operation): send") { nl_sendto(raw, message.bytes, message.length) }
     }
 
     /// Send a dump request and call `each` for every message of the answer. A dump the kernel
-    /// marks inconsistent (NLE_DUMP_INTR: the table changed meanwhile) is repeated, up to 5 times.
+    /// marks inconsistent (NLM_F_DUMP_INTR: the table changed meanwhile) is repeated, up to 5
+    /// times; then it is an error (NLE_DUMP_INTR).
     func dump(_ makeMessage: () throws(NetlinkError) -> Message,
               _ each: (UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) -> Void) throws(NetlinkError) {
         var attempt = 0
@@ -67,7 +76,7 @@ public final class NetlinkSocket {
             let message = try makeMessage()
             do {
                 try send(message)
-                try receive(operation: message.operation, sequence: nlmsg_hdr(message.raw).pointee.nlmsg_seq, each)
+                try receive(operation: message.operation, sequence: message.header.pointee.nlmsg_seq, each)
                 return
             } catch where error.code == NLE_DUMP_INTR && attempt < 5 {
                 continue
@@ -75,41 +84,102 @@ public final class NetlinkSocket {
         }
     }
 
-    /// Receive until the answer to the request of `sequence` is complete (NLMSG_DONE or ACK),
-    /// calling `each` for every valid message. Messages of other sequence numbers (answers left
-    /// from a pipelined send whose reading failed) are skipped: change requests are answered
-    /// outside libnl (`answers(first:count:operation:)`), so libnl's own count of expected
-    /// sequence numbers is not kept and its check is replaced. An error thrown by `each` is kept
-    /// and rethrown after the answer was read to its end, so the socket stays in step.
-    func receive(operation: String, sequence: UInt32,
+    /// Receive until the answer to the request of `sequence` is complete (NLMSG_DONE, an ACK or
+    /// an error), calling `each` for every other message of that sequence number. Read with
+    /// recv(2) into this socket's buffer, like the answers to change requests: one receive
+    /// path, no libnl message or callback. Messages of other sequence numbers (answers left from
+    /// a pipelined send whose reading failed) are skipped. An error thrown by `each`, and a dump
+    /// marked interrupted (NLE_DUMP_INTR), are kept and thrown once the answer was read to its
+    /// end, so the socket stays in step. A datagram that does not hold whole messages is an
+    /// error at once (NLE_MSG_TRUNC).
+    func receive(operation: @autoclosure () -> String, sequence: UInt32,
                  _ each: (UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) -> Void) throws(NetlinkError) {
-        try withoutActuallyEscaping(each) { (each) throws(NetlinkError) in
-            let context = ReceiveContext(each, sequence: sequence)
-            let callback: nl_recvmsg_msg_cb_t = { message, argument in
-                guard let message, let argument else { return Int32(NL_SKIP.rawValue) }
-                let context = Unmanaged<ReceiveContext>.fromOpaque(argument).takeUnretainedValue()
-                if context.error == nil {
-                    do throws(NetlinkError) { try context.each(nlmsg_hdr(message)) } catch { context.error = error }
+        var kept: NetlinkError?
+        var interrupted = false
+        while true {
+            let received = try receiveDatagram(operation: operation())
+            var offset = 0
+            while offset < received {
+                let header = try message(at: offset, in: received, operation: operation())
+                let length = Int(header.pointee.nlmsg_len)
+                offset += (length + 3) & ~3
+                guard header.pointee.nlmsg_seq == sequence else { continue }
+                if header.pointee.nlmsg_flags & UInt16(NLM_F_DUMP_INTR) != 0 { interrupted = true }
+                switch Int32(header.pointee.nlmsg_type) {
+                case NLMSG_NOOP: continue
+                case NLMSG_DONE: break
+                case NLMSG_OVERRUN: kept = kept ?? NetlinkError(operation: "\(operation()): receive", libnlCode: -NLE_MSG_OVERFLOW)
+                case NLMSG_ERROR:
+                    guard length >= MemoryLayout<nlmsghdr>.size + MemoryLayout<nlmsgerr>.size else {
+                        throw NetlinkError(operation: "\(operation()): receive", code: NLE_MSG_TRUNC,
+                                           message: "error message of \(length) bytes is too short")
+                    }
+                    let error = UnsafeMutableRawPointer(header + 1).assumingMemoryBound(to: nlmsgerr.self)
+                    if error.pointee.error != 0, kept == nil {
+                        var refused = NetlinkError(operation: "\(operation()): receive",
+                                                   libnlCode: -nl_syserr2nlerr(-error.pointee.error))
+                        refused.kernelMessage = extendedAckMessage(error)
+                        kept = refused
+                    }
+                default:
+                    if kept == nil { do { try each(header) } catch { kept = error } }
+                    continue
                 }
-                return Int32(NL_OK.rawValue)
+                // The answer is complete (DONE, ACK, error, overrun).
+                if let kept { throw kept }
+                if interrupted { throw NetlinkError(operation: "\(operation()): receive", libnlCode: -NLE_DUMP_INTR) }
+                return
             }
-            let check: nl_recvmsg_msg_cb_t = { message, argument in
-                guard let message, let argument else { return Int32(NL_SKIP.rawValue) }
-                let context = Unmanaged<ReceiveContext>.fromOpaque(argument).takeUnretainedValue()
-                return Int32(nlmsg_hdr(message).pointee.nlmsg_seq == context.sequence ? NL_OK.rawValue : NL_SKIP.rawValue)
-            }
-            let argument = Unmanaged.passUnretained(context).toOpaque()
-            try libnl("\(operation): set receive callback") {
-                nl_socket_modify_cb(raw, NL_CB_VALID, NL_CB_CUSTOM, callback, argument)
-            }
-            defer { nl_socket_modify_cb(raw, NL_CB_VALID, NL_CB_DEFAULT, nil, nil) }
-            try libnl("\(operation): set sequence check") {
-                nl_socket_modify_cb(raw, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, check, argument)
-            }
-            defer { nl_socket_modify_cb(raw, NL_CB_SEQ_CHECK, NL_CB_DEFAULT, nil, nil) }
-            try libnl("\(operation): receive") { nl_recvmsgs_default(raw) }
-            if let error = context.error { throw error }
         }
+    }
+
+    /// The monitor's read: one datagram waiting on this (non-blocking) socket, every message of
+    /// it handed to `each` (nothing checked or skipped: notifications have sequence number 0).
+    /// Returns the number of messages, or a negative libnl code: -NLE_AGAIN when nothing waits,
+    /// -NLE_NOMEM when the kernel dropped messages (ENOBUFS), -NLE_MSG_TRUNC for a datagram
+    /// that does not hold whole messages. The same recv(2) path as dumps and answers.
+    func receiveWaiting(operation: @autoclosure () -> String, _ each: (UnsafeMutablePointer<nlmsghdr>) -> Void) -> Int32 {
+        let received: Int
+        do throws(NetlinkError) { received = try receiveDatagram(operation: operation()) } catch { return -error.code }
+        var offset = 0, count: Int32 = 0
+        while offset < received {
+            guard let header = try? message(at: offset, in: received, operation: operation()) else { return -NLE_MSG_TRUNC }
+            each(header)
+            count += 1
+            offset += (Int(header.pointee.nlmsg_len) + 3) & ~3
+        }
+        return count
+    }
+
+    /// One datagram into `buffer`; its size.
+    private func receiveDatagram(operation: @autoclosure () -> String) throws(NetlinkError) -> Int {
+        let fd = nl_socket_get_fd(raw)
+        while true {
+            let received = recv(fd, buffer, Self.bufferSize, Int32(MSG_TRUNC))
+            if received < 0 {
+                if errno == EINTR { continue }
+                throw NetlinkError(operation: "\(operation()): receive", libnlCode: -nl_syserr2nlerr(errno))
+            }
+            guard received <= Self.bufferSize else {
+                throw NetlinkError(operation: "\(operation()): receive (answer larger than the buffer)", libnlCode: -NLE_MSG_TRUNC)
+            }
+            return received
+        }
+    }
+
+    /// The message at `offset` of a datagram of `received` bytes in `buffer`, its length checked.
+    private func message(at offset: Int, in received: Int, operation: @autoclosure () -> String)
+        throws(NetlinkError) -> UnsafeMutablePointer<nlmsghdr>
+    {
+        let headerSize = MemoryLayout<nlmsghdr>.size
+        let left = received - offset
+        let length = left >= headerSize ? Int(buffer.load(fromByteOffset: offset, as: UInt32.self)) : 0
+        guard left >= headerSize, length >= headerSize, length <= left else {
+            throw NetlinkError(operation: "\(operation()): receive", code: NLE_MSG_TRUNC,
+                               message: "message at byte \(offset) of a \(received)-byte answer "
+                                   + (left < headerSize ? "is cut off" : "claims \(length) bytes"))
+        }
+        return (buffer + offset).assumingMemoryBound(to: nlmsghdr.self)
     }
 
     /// Send a request that changes something and wait for the kernel's acknowledgement; a
@@ -157,25 +227,20 @@ public final class NetlinkSocket {
     /// fate is known: `results` is empty and the caller treats the whole send as unknown.
     func sendTogether(_ messages: [Message]) -> (results: [NetlinkError?], failure: NetlinkError?, sent: Bool) {
         guard let last = messages.last else { return ([], nil, true) }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(messages.count * 128)
+        bytes.removeAll(keepingCapacity: true)
         for m in messages {
             counts.count(messageType: m.messageType)
             RequestCounter.record(messageType: m.messageType)
-            nl_complete_msg(raw, m.raw)
-            let header = nlmsg_hdr(m.raw)!
-            if m !== last { header.pointee.nlmsg_flags &= ~UInt16(NLM_F_ACK) }
-            let length = Int(header.pointee.nlmsg_len)
-            bytes.append(contentsOf: UnsafeRawBufferPointer(start: UnsafeRawPointer(header), count: length))
-            while bytes.count % Int(NLMSG_ALIGNTO) != 0 { bytes.append(0) }
+            complete(m)
+            if m !== last { m.header.pointee.nlmsg_flags &= ~UInt16(NLM_F_ACK) }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(start: m.bytes, count: m.length))
         }
-        let operation = messages[0].operation
         do throws(NetlinkError) {
-            try libnl("\(operation): send") { bytes.withUnsafeMutableBytes { nl_sendto(raw, $0.baseAddress, $0.count) } }
+            try libnl("\(messages[0].operation): send") { bytes.withUnsafeMutableBytes { nl_sendto(raw, $0.baseAddress, $0.count) } }
         } catch {
             return ([], error, false)
         }
-        let first = nlmsg_hdr(messages[0].raw).pointee.nlmsg_seq
+        let first = messages[0].header.pointee.nlmsg_seq
         do throws(NetlinkError) {
             let errors = try answers(first: first, count: messages.count, operation: last.operation)
             return (messages.indices.map { i in
@@ -195,19 +260,13 @@ public final class NetlinkSocket {
     /// the `count` messages from `first`, nil where none came. Answers to other sequence
     /// numbers (left from a send whose reading failed) are skipped. Read with recv(2) into this
     /// socket's buffer: no libnl message or callback set per answer.
-    private func answers(first: UInt32, count: Int, operation: String) throws(NetlinkError) -> [(errno: Int32, kernelMessage: String?)?] {
+    private func answers(first: UInt32, count: Int, operation: @autoclosure () -> String)
+        throws(NetlinkError) -> [(errno: Int32, kernelMessage: String?)?]
+    {
         var errors = [(errno: Int32, kernelMessage: String?)?](repeating: nil, count: count)
-        let fd = nl_socket_get_fd(raw)
         let headerSize = MemoryLayout<nlmsghdr>.size
         while true {
-            let received = recv(fd, buffer, Self.bufferSize, Int32(MSG_TRUNC))
-            if received < 0 {
-                if errno == EINTR { continue }
-                throw NetlinkError(operation: "\(operation): receive", libnlCode: -nl_syserr2nlerr(errno))
-            }
-            guard received <= Self.bufferSize else {
-                throw NetlinkError(operation: "\(operation): receive (answer larger than the buffer)", libnlCode: -NLE_MSG_TRUNC)
-            }
+            let received = try receiveDatagram(operation: operation())
             var offset = 0
             var done = false
             while offset + headerSize <= received {
@@ -244,19 +303,11 @@ private func extendedAckMessage(_ error: UnsafeMutablePointer<nlmsgerr>) -> Stri
     var current: UnsafeMutablePointer<nlattr>? = (raw + offset).assumingMemoryBound(to: nlattr.self)
     while let a = current, nla_ok(a, remaining) != 0 {
         if nla_type(a) == Int32(NLMSGERR_ATTR_MSG.rawValue), nla_len(a) > 0 {
-            return String(cString: nla_get_string(a))
+            // Up to the first NUL inside the attribute: never past it (a text without one).
+            let text = UnsafeRawBufferPointer(start: UnsafeRawPointer(a) + 4, count: Int(nla_len(a)))
+            return String(decoding: text.prefix(while: { $0 != 0 }), as: UTF8.self)
         }
         current = nla_next(a, &remaining)
     }
     return nil
-}
-
-private final class ReceiveContext {
-    let each: (UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) -> Void
-    let sequence: UInt32
-    var error: NetlinkError?
-    init(_ each: @escaping (UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) -> Void, sequence: UInt32) {
-        self.each = each
-        self.sequence = sequence
-    }
 }

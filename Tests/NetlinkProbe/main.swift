@@ -11,6 +11,7 @@
 //   add-route GATEWAY [DEV] | del-route GATEWAY [DEV] | read
 //   tcp-sockets [LO-HI]  (SockDiag's listing, into "sockets": "STATE ADDRESS PORT" each)
 //   index NAME           (InterfaceLookup's ifindex, into "indexes"; -1 when absent)
+//   links                (LinkReader's state and aliases, into "links": one object per link)
 import Foundation
 import Netlink
 import NodeNetwork
@@ -21,6 +22,20 @@ struct Report: Encodable {
     var line: Int?
     var sockets: [String]?
     var indexes: [Int]?
+    var links: [Link]?
+}
+
+/// One link as LinkReader read it (for comparing with `ip -j -d link`).
+struct Link: Encodable {
+    var name: String
+    var index: Int?
+    var kind: String
+    var up: Bool
+    var master: String?
+    var mtu: Int?
+    var peer: String?
+    var alias: String?
+    var mac: String?
 }
 
 func options(_ words: ArraySlice<String>) -> [String: String] {
@@ -77,6 +92,13 @@ do {
             let ports = bounds.count == 2 ? bounds[0]...bounds[1] : nil
             guard let listed = SockDiag.tcpSockets(ports: ports) else { fatalError("sock_diag did not answer") }
             report.sockets = listed.map { "\($0.state) \($0.ip) \($0.port)" }
+        case "links":
+            let reader = LinkReader(socket: writer.socket)
+            let aliases = try reader.aliases()
+            report.links = try reader.currentState().interfaces.map {
+                Link(name: $0.name, index: $0.index, kind: $0.kind.rawValue, up: $0.up, master: $0.master, mtu: $0.mtu,
+                     peer: $0.peer, alias: aliases[$0.name], mac: $0.mac)
+            }
         case "index": report.indexes = (report.indexes ?? []) + [InterfaceLookup.index(of: a[0]) ?? -1]
         default: fatalError("unknown probe verb \(verb)")
         }

@@ -206,7 +206,7 @@ extension BondLink: LinkKindUnit {
     }
 
     /// Options with the active slave and primary named (the dump's indexes resolved); slave state.
-    static func complete(_ interface: inout Interface, from record: LinkRecord, names: [Int: String]) {
+    static func complete(_ interface: inout Interface, from record: LinkRecord, names: LinkNames) {
         if record.infoKind == infoKind, let parsed = record.kindData as? Parsed {
             var settings = parsed.raw.settings
             settings.activeSlave = parsed.raw.activeSlaveIndex.flatMap { names[$0] }

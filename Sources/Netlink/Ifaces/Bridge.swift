@@ -34,11 +34,7 @@ enum BridgeLink: LinkKindUnit {
     /// "8000.aabbccddeeff", as sysfs `bridge_id` and `ip -d link` print it.
     static func bridgeID(_ bytes: [UInt8]) -> String? {
         guard bytes.count >= 8 else { return nil }
-        let hex = bytes.prefix(8).map { byte in
-            let s = String(byte, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }
-        return hex[0..<2].joined() + "." + hex[2..<8].joined()
+        return DeviceLink.hex(bytes.prefix(8), separator: { $0 == 2 ? UInt8(ascii: ".") : nil })
     }
 
     /// BR_NO_STP = 0, BR_KERNEL_STP = 1, BR_USER_STP = 2 (mstpd).
@@ -66,7 +62,7 @@ enum BridgeLink: LinkKindUnit {
         CreateParts(names: [name], operation: "create bridge \(name)") { _ in settings }
     }
 
-    static func complete(_ interface: inout Interface, from record: LinkRecord, names: [Int: String]) {
+    static func complete(_ interface: inout Interface, from record: LinkRecord, names: LinkNames) {
         if record.infoKind == infoKind { interface.bridge = record.bridge }
         if record.slaveKind == infoKind { interface.port = record.port }
     }
@@ -97,11 +93,13 @@ extension BridgeLink {
 
     /// AF_BRIDGE RTM_SETLINK with IFLA_PROTINFO (IFLA_BRPORT_*), as `bridge link set` sends: the
     /// port settings of the link `index` (priority and cost; the state is STP's).
-    static func portRequest(index: Int, _ port: BridgePortSettings, operation: String) throws(NetlinkError) -> Message {
+    static func portRequest(index: Int, _ port: BridgePortSettings, operation: @autoclosure @escaping () -> String)
+        throws(NetlinkError) -> Message
+    {
         var header = ifinfomsg()
         header.ifi_family = UInt8(AF_BRIDGE)
         header.ifi_index = Int32(index)
-        let m = try Message(type: Int(RTM_SETLINK), flags: 0, header: header, operation: operation)
+        let m = try Message(type: Int(RTM_SETLINK), flags: 0, header: header, describe: operation)
         try m.nest(Int(IFLA_PROTINFO)) { () throws(NetlinkError) in
             if let v = port.priority { try m.put(Int(IFLA_BRPORT_PRIORITY), u16: UInt16(truncatingIfNeeded: v)) }
             if let v = port.cost { try m.put(Int(IFLA_BRPORT_COST), u32: UInt32(truncatingIfNeeded: v)) }

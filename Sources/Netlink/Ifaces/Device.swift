@@ -47,15 +47,23 @@ enum DeviceLink {
 
     static func mac(_ bytes: [UInt8]?) -> String? {
         guard let bytes, !bytes.isEmpty else { return nil }
-        // Hex digits written straight into UTF-8 (this runs for every link of every dump).
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        var utf8: [UInt8] = []
-        utf8.reserveCapacity(bytes.count * 3)
-        for (i, byte) in bytes.enumerated() {
-            if i > 0 { utf8.append(UInt8(ascii: ":")) }
-            utf8.append(digits[Int(byte >> 4)])
-            utf8.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: utf8, as: UTF8.self)
+        return hex(bytes, separator: { $0 > 0 ? UInt8(ascii: ":") : nil })
     }
+
+    /// `bytes` in lower-case hex, written straight into the string's storage (this runs for
+    /// every link of every dump), `separator(i)` (if any) before byte `i`.
+    static func hex(_ bytes: some Collection<UInt8>, separator: (Int) -> UInt8?) -> String {
+        String(unsafeUninitializedCapacity: bytes.count * 3) { out in
+            var n = 0
+            for (i, byte) in bytes.enumerated() {
+                if let s = separator(i) { out[n] = s; n += 1 }
+                out[n] = hexDigit(byte >> 4)
+                out[n + 1] = hexDigit(byte & 0x0f)
+                n += 2
+            }
+            return n
+        }
+    }
+
+    static func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? UInt8(ascii: "0") + value : UInt8(ascii: "a") + value - 10 }
 }

@@ -27,7 +27,7 @@ protocol LinkKindUnit {
 
     /// Fill the kind's fields of `interface` (the link is of this kind, or is a port of a link of
     /// this kind) once the whole dump's names are known.
-    static func complete(_ interface: inout Interface, from record: LinkRecord, names: [Int: String])
+    static func complete(_ interface: inout Interface, from record: LinkRecord, names: LinkNames)
 
     /// The create of `interface` (of this kind, as the planner made it: the settings given at
     /// creation) as request parts, for `LinkWriter.create`. Throws when the interface lacks what
@@ -42,14 +42,23 @@ protocol LinkKindUnit {
 /// with the ownership mark in the same request.
 struct CreateParts<K: LinkKindUnit> {
     var names: [String]
-    var operation: String
+    /// The operation's text, made only when asked (an error is told).
+    private var describe: () -> String
+    var operation: String { describe() }
     var settings: (_ partnerIndex: Int) -> K.Settings?
     var flags: UInt32 = 0
     var attributes = DeviceLink.Common()
 
+    init(names: [String], operation: @autoclosure @escaping () -> String,
+         settings: @escaping (_ partnerIndex: Int) -> K.Settings?) {
+        self.names = names
+        describe = operation
+        self.settings = settings
+    }
+
     /// The RTM_NEWLINK of the create, the partner asked for at `partnerIndex`.
     func request(partnerIndex: Int) throws(NetlinkError) -> Message {
-        try LinkRequest.create(K.self, name: names[0], settings: settings(partnerIndex), operation: operation,
+        try LinkRequest.create(K.self, name: names[0], settings: settings(partnerIndex), describe: describe,
                                flags: flags, attributes: attributes)
     }
 }
@@ -69,7 +78,8 @@ extension LinkKindUnit {
 
 /// Every kind xg-scale knows: a new kind is a unit in Ifaces/ and one entry here.
 enum LinkKinds {
-    static var all: [any LinkKindUnit.Type] { [BridgeLink.self, BondLink.self, VethLink.self] }
+    // Made once (looked up several times per link of every dump); never changed.
+    nonisolated(unsafe) static let all: [any LinkKindUnit.Type] = [BridgeLink.self, BondLink.self, VethLink.self]
 
     static func unit(_ infoKind: String?) -> (any LinkKindUnit.Type)? {
         guard let infoKind else { return nil }
@@ -108,11 +118,21 @@ extension LinkRequest {
 
     /// RTM_NEWLINK creating `name` of kind `K` with `settings`; `attributes` adds link attributes
     /// (`DeviceLink.put`) before IFLA_LINKINFO, as the kernel reads them.
-    static func create<K: LinkKindUnit>(_ kind: K.Type, name: String, settings: K.Settings?, operation: String,
+    static func create<K: LinkKindUnit>(_ kind: K.Type, name: String, settings: K.Settings?,
+                                        operation: @autoclosure @escaping () -> String,
                                         flags: UInt32 = 0, attributes: DeviceLink.Common = .init())
         throws(NetlinkError) -> Message
     {
-        let m = try message(.new, create: true, flags: flags, change: flags, operation: operation)
+        try create(kind, name: name, settings: settings, describe: operation, flags: flags, attributes: attributes)
+    }
+
+    /// `create` with the operation's text as the closure that makes it.
+    static func create<K: LinkKindUnit>(_ kind: K.Type, name: String, settings: K.Settings?,
+                                        describe: @escaping () -> String,
+                                        flags: UInt32 = 0, attributes: DeviceLink.Common = .init())
+        throws(NetlinkError) -> Message
+    {
+        let m = try message(.new, create: true, flags: flags, change: flags, describe: describe)
         try m.put(Int(IFLA_IFNAME), string: name)
         try DeviceLink.put(attributes, into: m)
         try putLinkInfo(kind, settings, into: m)
@@ -120,10 +140,11 @@ extension LinkRequest {
     }
 
     /// RTM_NEWLINK changing the kind's data of the existing link `index`.
-    static func change<K: LinkKindUnit>(_ kind: K.Type, index: Int, settings: K.Settings, operation: String)
+    static func change<K: LinkKindUnit>(_ kind: K.Type, index: Int, settings: K.Settings,
+                                        operation: @autoclosure @escaping () -> String)
         throws(NetlinkError) -> Message
     {
-        let m = try message(.new, index: index, operation: operation)
+        let m = try message(.new, index: index, describe: operation)
         try putLinkInfo(kind, settings, into: m)
         return m
     }
@@ -146,7 +167,7 @@ extension LinkRecord {
     }
 
     /// The kind fields of `interface`, from the units of the link's kind and its master's kind.
-    func completeKinds(_ interface: inout Interface, names: [Int: String]) {
+    func completeKinds(_ interface: inout Interface, names: LinkNames) {
         LinkKinds.unit(infoKind)?.complete(&interface, from: self, names: names)
         if slaveKind != infoKind { LinkKinds.unit(slaveKind)?.complete(&interface, from: self, names: names) }
     }

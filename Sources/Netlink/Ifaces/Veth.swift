@@ -18,20 +18,13 @@ enum VethLink: LinkKindUnit {
 
     /// VETH_INFO_PEER: a struct ifinfomsg followed by the peer's attributes.
     static func put(_ peer: Peer, into m: Message, indexOf: (String) -> Int?) throws(NetlinkError) {
-        let operation = m.operation
-        let start = try libnl("\(operation): open peer") {
-            nla_nest_start(m.raw, Int32(VETH_INFO_PEER) | Int32(NLA_F_NESTED))
+        try m.nest(Int(VETH_INFO_PEER)) { () throws(NetlinkError) in
+            var peerHeader = ifinfomsg()
+            peerHeader.ifi_index = Int32(peer.index)
+            m.append(peerHeader)
+            try m.put(Int(IFLA_IFNAME), string: peer.name)
+            try DeviceLink.put(DeviceLink.Common(mtu: peer.mtu), into: m)
         }
-        var peerHeader = ifinfomsg()
-        peerHeader.ifi_index = Int32(peer.index)
-        try libnl("\(operation): peer header") {
-            withUnsafeMutableBytes(of: &peerHeader) {
-                nlmsg_append(m.raw, $0.baseAddress, MemoryLayout<ifinfomsg>.size, Int32(NLMSG_ALIGNTO))
-            }
-        }
-        try m.put(Int(IFLA_IFNAME), string: peer.name)
-        try DeviceLink.put(DeviceLink.Common(mtu: peer.mtu), into: m)
-        try libnl("\(operation): close peer") { nla_nest_end(m.raw, start) }
     }
 
     /// A pair created from one end: its peer's name is required.
@@ -47,13 +40,13 @@ enum VethLink: LinkKindUnit {
         }
     }
 
-    static func complete(_ interface: inout Interface, from record: LinkRecord, names: [Int: String]) {
+    static func complete(_ interface: inout Interface, from record: LinkRecord, names: LinkNames) {
         guard record.infoKind == infoKind else { return }
         interface.peer = peerName(peerIndex: record.linkIndex, peerInOtherNamespace: record.linkInOtherNamespace,
                                   names: names)
     }
 
-    static func peerName(peerIndex: Int?, peerInOtherNamespace: Bool, names: [Int: String]) -> String? {
+    static func peerName(peerIndex: Int?, peerInOtherNamespace: Bool, names: LinkNames) -> String? {
         guard let peerIndex, !peerInOtherNamespace else { return nil }
         return names[peerIndex]
     }
