@@ -26,6 +26,9 @@ public final class ApplyEngine {
     let interrupted: () -> Int32?
     /// Called after each executed step (progress output).
     public var onStep: ((Int, Change) -> Void)?
+    /// Called after each batch of steps sent together, and when the steps stop (done, failed
+    /// or interrupted): where progress kept by `onStep` is written out.
+    public var onBatch: (() -> Void)?
     /// Called with the snapshot and the plan before the first change (the timed revert saves
     /// the snapshot and starts its watchdog here, so even a killed apply gets reverted).
     /// Throwing stops the apply before anything changed.

@@ -44,10 +44,12 @@ extension ApplyEngine {
     /// failure that stopped it, if any.
     func execute(_ changes: [Change], before: NetworkState) -> (done: [Change], failure: StepFailure?) {
         let run = StepRun(changes, onStep: onStep)
+        defer { onBatch?() }
         let units = Self.units(changes, before: before, combining: backend.combinesRequests)
         for batch in Self.batches(units, of: changes, before: before) {
             if let failure = interruption(at: batch[0][0], run) { return (run.doneSteps, failure) }
             if let failure = runBatch(batch, run) { return (run.doneSteps, failure) }
+            onBatch?()
         }
         return (run.doneSteps, nil)
     }

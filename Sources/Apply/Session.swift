@@ -55,7 +55,10 @@ public final class ApplySession {
     }
 
     /// Apply (or, dry, only plan) under the namespace lock; see `ApplyRequest`.
-    public func apply(_ request: ApplyRequest, onStep: ((Int, Change) -> Void)? = nil) throws -> ApplyResult {
+    /// `onStep` is called after each step made, `onBatch` after each batch of steps and when
+    /// the steps stop (see `ApplyEngine.onBatch`).
+    public func apply(_ request: ApplyRequest, onStep: ((Int, Change) -> Void)? = nil,
+                      onBatch: (() -> Void)? = nil) throws -> ApplyResult {
         if request.dryRun {
             let owned = try store.ownedState()
             return ApplyResult(outcome: try engine(owned: owned).apply(desired: request.desired,
@@ -81,6 +84,7 @@ public final class ApplySession {
             try self.store.saveOwned(journalled)
         }
         engine.onStep = onStep
+        engine.onBatch = onBatch
         var watchdog: ProcessIdentity?
         let revertID = UUID().uuidString
         engine.willExecute = { snapshot, changes in

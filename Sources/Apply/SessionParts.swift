@@ -75,8 +75,14 @@ extension ApplySession {
     /// what it created when the restore is incomplete).
     func restore(_ p: PendingRevert, savingOwnership: Bool = true) throws -> RestoreReport {
         var owned = try store.ownedState()
+        // The journal's names as a set, kept across creates (as in `apply`): a set built from
+        // the array per create made the journal quadratic in the restore's creates; names
+        // recorded already need no new write.
+        var ownedNames = Set(owned.interfaces)
         let engine = self.engine(owned: owned, journal: { names in
-            owned.interfaces = Array(Set(owned.interfaces).union(names))
+            guard !names.isSubset(of: ownedNames) else { return }
+            ownedNames.formUnion(names)
+            owned.interfaces = Array(ownedNames)
             try self.store.saveOwned(owned)
         })
         var report = engine.restore(p.snapshot, owned: Set(p.created))

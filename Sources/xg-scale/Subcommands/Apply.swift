@@ -156,14 +156,14 @@ extension XGScale {
         func run() throws {
             let desired = try desiredState(input)
             let result: ApplyResult
+            let progress = StepLines()
             do {
+                defer { progress.flush() }
                 let session = ApplySession(store: try StateStore.resolve(option: stateDir), backend: try Self.backend())
                 let request = ApplyRequest(desired: desired, profile: input.sourceDescription,
                                            confirmWithin: confirmWithin, dryRun: dryRun,
                                            persist: persist.map { PersistRequest(format: $0, path: persistPath) })
-                result = try session.apply(request, onStep: json || dryRun ? nil : { i, change in
-                    print("  \(i). \(change.summary)")
-                })
+                result = try session.apply(request, onStep: json || dryRun ? nil : progress.add, onBatch: progress.flush)
             } catch {
                 throw fail("apply", "\(error)")
             }

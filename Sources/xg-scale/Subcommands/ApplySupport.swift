@@ -80,3 +80,28 @@ func printDeadWatchdog(_ command: String, _ result: PendingResult) {
         printStderr("xg-scale \(command): warning: \(dead); nothing would have reverted the apply of \(result.profile) by itself")
     }
 }
+
+/// Apply's progress, "  N. SUMMARY" per step made: the lines of a batch are built as bytes in
+/// one buffer and printed together (one print per batch, not per step; same bytes, same
+/// stream, written before anything the apply prints after its steps).
+final class StepLines {
+    private var bytes: [UInt8] = []
+
+    func add(_ step: Int, _ change: Change) {
+        Self.append(step, change.summary, to: &bytes)
+    }
+
+    static func append(_ step: Int, _ summary: String, to bytes: inout [UInt8]) {
+        bytes.append(0x20); bytes.append(0x20)   // "  "
+        bytes.append(contentsOf: String(step).utf8)
+        bytes.append(0x2E); bytes.append(0x20)   // ". "
+        bytes.append(contentsOf: summary.utf8)
+        bytes.append(0x0A)
+    }
+
+    func flush() {
+        guard !bytes.isEmpty else { return }
+        print(String(decoding: bytes, as: UTF8.self), terminator: "")
+        bytes.removeAll(keepingCapacity: true)
+    }
+}
