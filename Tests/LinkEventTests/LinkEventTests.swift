@@ -215,7 +215,6 @@ func ipLinks(_ ns: Namespace) throws -> [[String: Any]] {
             let mine = try #require(resync[name])
             let flags = link["flags"] as? [String] ?? []
             #expect(mine.up == flags.contains("UP"), "\(name)")
-            #expect(mine.operstate == (link["operstate"] as? String)?.lowercased(), "\(name)")
             #expect(mine.mtu == link["mtu"] as? Int, "\(name)")
             #expect(mine.mac == link["address"] as? String, "\(name)")
         }
@@ -225,6 +224,17 @@ func ipLinks(_ ns: Namespace) throws -> [[String: Any]] {
             #expect(resync[name]?.carrierUpCount == sysfs.up, "\(name) up count")
             #expect(resync[name]?.carrierDownCount == sysfs.down, "\(name) down count")
         }
+        // The operstate follows the carrier asynchronously (the kernel's linkwatch, up to a second
+        // later under load), so the resync may predate it: the stream's view (the resync plus
+        // the updates after it) must reach the kernel's operstate of every link.
+        func operstatesAgree() -> Bool {
+            guard let now = watcher.currentState(), let links = try? ipLinks(ns) else { return false }
+            return links.allSatisfy { link in
+                guard let name = link["ifname"] as? String else { return false }
+                return now[name]?.operstate == (link["operstate"] as? String)?.lowercased()
+            }
+        }
+        #expect(waitUntil(timeout: 15, interval: 0.2) { operstatesAgree() }, "operstates never agreed with ip -j link")
         // And the stream's final view (snapshot plus later updates) is still the kernel's.
         let final = try #require(watcher.currentState())
         let v7Downs = try sysfsCounter(ns, "v7", "carrier_down_count")
