@@ -7,8 +7,10 @@ import NodeNetwork
 import SystemIO
 import TestSupport
 
-/// Wait (bounded) without blocking a thread of the cooperative pool (2 on a 2-core machine).
-func eventually(timeout: Double = 10, _ condition: @Sendable () -> Bool) async -> Bool {
+/// Wait (bounded) without blocking a thread of the cooperative pool (2 on a 2-core machine). The
+/// bound is generous: it only matters when the condition never comes, and a run of parallel
+/// suites that block the pool's threads once starved this test past 10 s.
+func eventually(timeout: Double = 60, _ condition: @Sendable () -> Bool) async -> Bool {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
         if condition() { return true }
