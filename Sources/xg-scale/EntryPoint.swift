@@ -12,13 +12,11 @@ import SystemIO
 /// The command runs on a thread of its own while the main thread waits with every signal
 /// unblocked, as under Dispatch: a SIGINT or SIGTERM is handled on the main thread and never
 /// interrupts the command's system calls (`Interrupts` installs its handler without SA_RESTART).
-/// A plain `apply` command line is read without ArgumentParser (FastApply), and also has its profile read ahead on a third thread while the
-/// command line is parsed (ProfilePrefetch), joined before the engine starts or before exiting.
+/// A plain `apply` command line is read without ArgumentParser (FastApply).
 @main
 enum EntryPoint {
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        ProfilePrefetch.start(arguments)
         let command: () throws -> Void
         if let apply = fastApply(arguments) {
             command = { try apply.run() }
@@ -27,7 +25,6 @@ enum EntryPoint {
             do {
                 parsed = try parse(arguments)
             } catch {
-                ProfilePrefetch.discard()
                 XGScale.exit(withError: error)
             }
             // `monitor`, the one async command, by its type: a cast to AsyncParsableCommand would
