@@ -131,18 +131,6 @@ extension XGScale {
 
         func validate() throws { try arguments.validate() }
 
-        /// Test hook: XG_SCALE_FAULT_STEP=K makes step K fail (or, with XG_SCALE_FAULT_KIND=signal,
-        /// SIGTERM arrive during it; kill: SIGKILL before it; stop: SIGSTOP before it), in front of
-        /// the real kernel backend.
-        static func backend() throws -> NetworkBackend {
-            let kernel = try KernelBackend()
-            // getenv, not ProcessInfo's environment: that copies the whole environment first.
-            func env(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
-            guard let text = env("XG_SCALE_FAULT_STEP"), let step = Int(text) else { return kernel }
-            return FaultInjectingBackend(kernel, failAtStep: step,
-                                         kind: FaultKind(rawValue: env("XG_SCALE_FAULT_KIND") ?? "") ?? .error)
-        }
-
         func run() throws { try arguments.run() }
     }
 }

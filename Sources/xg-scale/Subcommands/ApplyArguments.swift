@@ -1,6 +1,10 @@
 import Apply
 import ArgumentParser
+import Netlink
 import NodeNetwork
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The values of `apply`'s arguments, its checks and what it does: one place shared by
 /// ApplyCommand (ArgumentParser's parse) and FastApply (a plain command line read without it).
@@ -69,7 +73,7 @@ struct ApplyArguments: Equatable {
         let result: ApplyResult
         do {
             let session = ApplySession(store: try StateStore.resolve(option: stateDir),
-                                       backend: try XGScale.ApplyCommand.backend())
+                                       backend: try Self.backend())
             let request = ApplyRequest(desired: desired, profile: source.sourceDescription,
                                        confirmWithin: confirmWithin, dryRun: dryRun,
                                        persist: persist.map { PersistRequest(format: $0, path: persistPath) })
@@ -80,5 +84,17 @@ struct ApplyArguments: Equatable {
             throw fail("apply", "\(error)")
         }
         try printApply(result, json: json, confirmWithin: confirmWithin)
+    }
+
+    /// Test hook: XG_SCALE_FAULT_STEP=K makes step K fail (or, with XG_SCALE_FAULT_KIND=signal,
+    /// SIGTERM arrive during it; kill: SIGKILL before it; stop: SIGSTOP before it), in front of
+    /// the real kernel backend.
+    static func backend() throws -> NetworkBackend {
+        let kernel = try KernelBackend()
+        // getenv, not ProcessInfo's environment: that copies the whole environment first.
+        func env(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+        guard let text = env("XG_SCALE_FAULT_STEP"), let step = Int(text) else { return kernel }
+        return FaultInjectingBackend(kernel, failAtStep: step,
+                                     kind: FaultKind(rawValue: env("XG_SCALE_FAULT_KIND") ?? "") ?? .error)
     }
 }
