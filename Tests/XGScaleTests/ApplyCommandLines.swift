@@ -102,5 +102,8 @@ enum ApplyCommandLines {
         ["apply", "/nonexistent/é ü.yaml", "--node", "nœud", "--inventory", "ïnv"], ["APPLY", profile],
         ["apply", profile, "--persist", "interfaces", "--persist-path", "/x", "--confirm-within", "120"],
         [profile, "apply"], ["render", profile], ["plan", profile],
+        // Values that are the names of other commands (subcommands of the root, not of apply).
+        ["apply", "render"], ["apply", "validate", "--dry-run"], ["apply", "drbd", "--json"],
+        ["apply", profile, "--node", "apply", "--inventory", "plan"], ["apply", profile, "--state-dir", "lab"],
     ]
 }
