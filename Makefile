@@ -43,7 +43,7 @@ test: setup build check-man
 
 # Tests that need neither root nor the kernel.
 test-pure: build
-	$(SWIFT) test --filter 'NodeNetworkTests|DRBDTests|MonitorCoreTests|TimedRevertTests|OwnershipRulesTests|BatchPlanTests|ProcessesTests|CommandTests|VocabularyTests|PreflightPure'
+	$(SWIFT) test --filter 'NodeNetworkTests|DRBDTests|MonitorCoreTests|TimedRevertTests|OwnershipRulesTests|BatchPlanTests|ProcessesTests|CommandTests|VocabularyTests|PreflightPure|XGScaleTests'
 
 # Plant small bugs one at a time and list the ones the tests miss (slow; not part of `make test`).
 mutants: build

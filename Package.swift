@@ -88,6 +88,11 @@ let package = Package(
         // `xg-scale lab` on the real kernel: up/status/exec/down, kill -9 of up, refusals, preflight
         // through `lab exec` (root; namespaces named xgl-tPIDxN-*).
         .testTarget(name: "LabTests", dependencies: ["Lab", "TestSupport"]),
+        // The CLI's own parts in process (@testable import of the executable): FastApply against
+        // ArgumentParser's parse of ApplyCommand, and the binary with and without the fast path.
+        .testTarget(name: "XGScaleTests",
+                    dependencies: ["xg-scale", "TestSupport",
+                                   .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v6]
 )

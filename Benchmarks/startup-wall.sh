@@ -2,8 +2,8 @@
 # Benchmark (issue 11, session 4): WALL time of `xg-scale apply` up to its first kernel read (the
 # bench profile in an empty throwaway namespace: it parses the command line, reads the profile
 # and inventory, dumps the links once and exits 1 on the missing uplink), where startup.sh gives
-# CPU time. For the read-ahead (Sources/xg-scale/ProfilePrefetch.swift), which spends no less
-# CPU but overlaps the profile's read with the parse on a second core. perf's duration_time;
+# CPU time. Written for the read-ahead of session 4 (a profile read overlapping ArgumentParser's
+# parse on a second core; removed by fast-args, see apply-notes.md). perf's duration_time;
 # runs interleaved; medians and minimums of RUNS (default 30). Anchor: `ip -V`. Root only.
 #
 #   XG_SCALE=new/xg-scale XG_SCALE_BASE=old/xg-scale RUNS=40 sh Benchmarks/startup-wall.sh

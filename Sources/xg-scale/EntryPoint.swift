@@ -12,34 +12,49 @@ import SystemIO
 /// The command runs on a thread of its own while the main thread waits with every signal
 /// unblocked, as under Dispatch: a SIGINT or SIGTERM is handled on the main thread and never
 /// interrupts the command's system calls (`Interrupts` installs its handler without SA_RESTART).
-/// A plain `apply` command line also has its profile read ahead on a third thread while the
-/// command line is parsed (ProfilePrefetch), joined before the engine starts or before exiting.
+/// A plain `apply` command line is read without ArgumentParser (FastApply).
 @main
 enum EntryPoint {
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        ProfilePrefetch.start(arguments)
-        let parsed: ParsableCommand
-        do {
-            parsed = try parse(arguments)
-        } catch {
-            ProfilePrefetch.discard()
-            XGScale.exit(withError: error)
-        }
-        // `monitor`, the one async command, by its type: a cast to AsyncParsableCommand would
-        // scan the binary's protocol conformances twice (~0.5 M instructions).
-        if let command = parsed as? XGScale.MonitorCommand {
-            runAsync(command)
+        let command: () throws -> Void
+        if let apply = fastApply(arguments) {
+            command = { try apply.run() }
+        } else {
+            let parsed: ParsableCommand
+            do {
+                parsed = try parse(arguments)
+            } catch {
+                XGScale.exit(withError: error)
+            }
+            // `monitor`, the one async command, by its type: a cast to AsyncParsableCommand would
+            // scan the binary's protocol conformances twice (~0.5 M instructions).
+            if let monitor = parsed as? XGScale.MonitorCommand {
+                runAsync(monitor)
+            }
+            command = {
+                var parsed = parsed
+                try parsed.run()
+            }
         }
         oneMallocArena()
         Threads.runJoined {
-            var command = parsed
             do {
-                try command.run()
+                try command()
             } catch {
                 XGScale.exit(withError: error)
             }
         }
+    }
+
+    /// A plain `apply` command line read without ArgumentParser (FastApply), run as
+    /// ApplyCommand.run runs it; nil for any other command line.
+    ///
+    /// Test hook: XG_SCALE_NO_FAST_APPLY=1 (or XG_SCALE_FULL_PARSE=1) leaves every command line
+    /// to ArgumentParser (a test compares both, byte for byte).
+    static func fastApply(_ arguments: [String]) -> ApplyArguments? {
+        guard getenv("XG_SCALE_NO_FAST_APPLY") == nil, getenv("XG_SCALE_FULL_PARSE") == nil else { return nil }
+        return FastApply.parse(arguments)
     }
 
     /// One malloc arena for the whole process, as with MALLOC_ARENA_MAX=1: glibc would give the

@@ -73,9 +73,8 @@ import TestSupport
         #expect(r.stdout.contains("USAGE: xg-scale \(leaf)"), "\(r.stdout)")
     }
 
-    /// apply reads a plainly written profile ahead, while the command line is parsed (see
-    /// ProfilePrefetch): the diagnostics of a bad profile are still printed once, the same as
-    /// when it is not read ahead (an option written `--name=value`) and as validate prints them.
+    /// apply's command line read by the fast path (FastApply) or by ArgumentParser: the
+    /// diagnostics of a bad profile are printed once, as validate prints them.
     @Test func applyReportsABadProfileOnceReadAheadOrNot() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

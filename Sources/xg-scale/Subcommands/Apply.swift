@@ -103,10 +103,6 @@ extension XGScale {
         @Option(help: StateOptions.stateDirHelp)
         var stateDir: String?
 
-        var input: ProfileSource {
-            ProfileSource(profile: profile, inventory: inventory, node: node, inventoryFormat: inventoryFormat)
-        }
-
         @Flag(name: .long, help: "Print the plan and change nothing (exit 0).")
         var dryRun = false
 
@@ -125,50 +121,17 @@ extension XGScale {
         @Flag(name: .long, help: "Print the outcome as JSON.")
         var json = false
 
-        func validate() throws {
-            try input.validate()   // first, as ProfileInput's validation ran before
-            if let s = confirmWithin, !(s > 0 && s <= 86400) {
-                throw ValidationError("--confirm-within must be between 0 and 86400 seconds (got \(s))")
-            }
-            if confirmWithin != nil && dryRun {
-                throw ValidationError("--confirm-within and --dry-run exclude each other (a dry run changes nothing)")
-            }
-            if persistPath != nil && persist == nil {
-                throw ValidationError("--persist-path needs --persist interfaces|networkd")
-            }
-            if let p = persistPath, p.isEmpty || !p.hasPrefix("/") {
-                throw ValidationError("--persist-path must be an absolute path (got '\(p)')")
-            }
+        /// The parsed values (ApplyArguments: shared with EntryPoint's fast path, FastApply).
+        var arguments: ApplyArguments {
+            ApplyArguments(source: ProfileSource(profile: profile, inventory: inventory, node: node,
+                                                 inventoryFormat: inventoryFormat),
+                           stateDir: stateDir, dryRun: dryRun, confirmWithin: confirmWithin, persist: persist,
+                           persistPath: persistPath, json: json)
         }
 
-        /// Test hook: XG_SCALE_FAULT_STEP=K makes step K fail (or, with XG_SCALE_FAULT_KIND=signal,
-        /// SIGTERM arrive during it; kill: SIGKILL before it; stop: SIGSTOP before it), in front of
-        /// the real kernel backend.
-        static func backend() throws -> NetworkBackend {
-            let kernel = try KernelBackend()
-            // getenv, not ProcessInfo's environment: that copies the whole environment first.
-            func env(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
-            guard let text = env("XG_SCALE_FAULT_STEP"), let step = Int(text) else { return kernel }
-            return FaultInjectingBackend(kernel, failAtStep: step,
-                                         kind: FaultKind(rawValue: env("XG_SCALE_FAULT_KIND") ?? "") ?? .error)
-        }
+        func validate() throws { try arguments.validate() }
 
-        func run() throws {
-            let desired = try desiredState(input)
-            let result: ApplyResult
-            let progress = StepLines()
-            do {
-                defer { progress.flush() }
-                let session = ApplySession(store: try StateStore.resolve(option: stateDir), backend: try Self.backend())
-                let request = ApplyRequest(desired: desired, profile: input.sourceDescription,
-                                           confirmWithin: confirmWithin, dryRun: dryRun,
-                                           persist: persist.map { PersistRequest(format: $0, path: persistPath) })
-                result = try session.apply(request, onStep: json || dryRun ? nil : progress.add, onBatch: progress.flush)
-            } catch {
-                throw fail("apply", "\(error)")
-            }
-            try printApply(result, json: json, confirmWithin: confirmWithin)
-        }
+        func run() throws { try arguments.run() }
     }
 }
 

@@ -80,11 +80,7 @@ struct ProfileSource: Equatable, Sendable {
     /// Read, substitute and validate. Prints every diagnostic on stderr; on error exits 1.
     /// `trust`: `.whenRoot` (apply, plan: root acts on the files) or `.any` (render, validate).
     func load(trust: FileTrust = .whenRoot) throws -> LoadedProfile {
-        if let loaded = ProfilePrefetch.take(self, trust: trust) {
-            printDiagnostics(loaded.warnings)
-            return loaded
-        }
-        return try loadProfile(profile, inventory: inventory, node: node, format: inventoryFormat, trust: trust)
+        try loadProfile(profile, inventory: inventory, node: node, format: inventoryFormat, trust: trust)
     }
 
     /// Read, substitute and validate, printing nothing: every problem is in the thrown error.
