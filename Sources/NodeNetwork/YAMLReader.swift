@@ -64,7 +64,11 @@ struct YAMLReader {
             // No constructor either (nothing is built from tags: Constructor.default would make
             // its tables of Swift types), and the encoding given, not `.default`: that one reads
             // the whole environment (and prints to stdout when YAMS_DEFAULT_ENCODING is set).
-            return try Yams.compose(yaml: text, .basic, Constructor([:], [:], [:]), .utf8)
+            let constructor = Constructor([:], [:], [:])
+            // The common case without Yams' composer (FastCompose); anything it is not sure
+            // of, errors included, is composed by Yams as before.
+            if let fast = FastCompose.compose(text, resolver: .basic, constructor: constructor) { return fast }
+            return try Yams.compose(yaml: text, .basic, constructor, .utf8)
         } catch let error as YamlError {
             report(error)
             return nil
