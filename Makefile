@@ -67,7 +67,7 @@ check-man:
 # runs on a node without a Swift toolchain; it needs only libnl-3/libnl-route-3 from Debian).
 RELEASE_BIN := .build-static/release/xg-scale
 release:
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path .build-static --product xg-scale
+	sh scripts/release-build.sh
 
 # The Debian package: dist/xg-scale_VERSION_ARCH.deb (see scripts/build-deb.sh).
 deb: release

@@ -1,6 +1,15 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Release builds reach generic type metadata through accessor functions, not by demangling a
+// type name at its first use (which also scans every protocol conformance record of the binary,
+// ~6 800 of them, for each first type/protocol pair a generic argument needs): about 2 M
+// instructions fewer per apply (Benchmarks/apply-notes.md, "no-pie").
+let releaseSwift: [SwiftSetting] = [
+    .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"],
+                 .when(configuration: .release)),
+]
+
 let package = Package(
     name: "xg-scale",
     platforms: [.macOS(.v13)],
@@ -20,34 +29,41 @@ let package = Package(
         ),
         // Swift over libnl: the only importer of CNetlink.
         // /proc/net/bonding (what netlink does not carry on 6.1) is read through SystemIO.
-        .target(name: "Netlink", dependencies: ["CNetlink", "NodeNetwork", "SystemIO"]),
+        .target(name: "Netlink", dependencies: ["CNetlink", "NodeNetwork", "SystemIO"], swiftSettings: releaseSwift),
         // The shared vocabulary of the cores: SourceLocation, Diagnostic (+ severity), IPAddress.
         // Pure values, no I/O, no dependencies; NodeNetwork and DRBD re-export it.
-        .target(name: "Vocabulary"),
+        .target(name: "Vocabulary", swiftSettings: releaseSwift),
         // Pure core: profiles, the network model, plans, renderers. No I/O.
-        .target(name: "NodeNetwork", dependencies: ["Vocabulary", .product(name: "Yams", package: "Yams")]),
+        .target(name: "NodeNetwork", dependencies: ["Vocabulary", .product(name: "Yams", package: "Yams")], swiftSettings: releaseSwift),
         // Every POSIX file call, once: trust checks (StrictModes), O_NOFOLLOW/O_EXCL opens, atomic
         // durable writes, bounded reads of regular files; one error type.
-        .target(name: "SystemIO"),
+        .target(name: "SystemIO", swiftSettings: releaseSwift),
         // Pure core: drbd.conf parser, model, conflict checks, allocation. No I/O.
-        .target(name: "DRBD", dependencies: ["Vocabulary"]),
+        .target(name: "DRBD", dependencies: ["Vocabulary"], swiftSettings: releaseSwift),
         // Local facts for DRBD checks: files, glob(3), interfaces, sockets, device sizes.
-        .target(name: "Preflight", dependencies: ["Vocabulary", "DRBD", "Netlink", "NodeNetwork", "SystemIO"]),
+        .target(name: "Preflight", dependencies: ["Vocabulary", "DRBD", "Netlink", "NodeNetwork", "SystemIO"], swiftSettings: releaseSwift),
         // Pure core of the link monitor: events, classification, redundancy, wire formats.
-        .target(name: "MonitorCore", dependencies: ["NodeNetwork"]),
+        .target(name: "MonitorCore", dependencies: ["NodeNetwork"], swiftSettings: releaseSwift),
         // Monitor engine: syslog/JSON/metrics emitters and the service loop (sockets, files).
-        .target(name: "LinkMonitor", dependencies: ["MonitorCore", "NodeNetwork", "Netlink", "SystemIO"]),
+        .target(name: "LinkMonitor", dependencies: ["MonitorCore", "NodeNetwork", "Netlink", "SystemIO"], swiftSettings: releaseSwift),
         // Apply engine: plan, snapshot, execute through Netlink, verify, undo; timed revert.
-        .target(name: "Apply", dependencies: ["Netlink", "NodeNetwork", "SystemIO"]),
+        .target(name: "Apply", dependencies: ["Netlink", "NodeNetwork", "SystemIO"], swiftSettings: releaseSwift),
         // Lab and drill: the two-switch topology in namespaces, a profile applied per node, monitors,
         // and failover drills measured with a probe stream (Sources/Lab/LabState.swift: the record).
-        .target(name: "Lab", dependencies: ["NodeNetwork", "SystemIO"]),
+        .target(name: "Lab", dependencies: ["NodeNetwork", "SystemIO"], swiftSettings: releaseSwift),
         .executableTarget(
             name: "xg-scale",
             dependencies: [
                 "NodeNetwork", "Netlink", "Apply", "DRBD", "Preflight", "MonitorCore", "LinkMonitor", "SystemIO", "Lab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            swiftSettings: releaseSwift,
+            // Release builds link a position-dependent executable, as Go links its binaries: a
+            // PIE with the static Swift runtime and Foundation carries ~85 000 relative
+            // relocations, which ld.so applies at every start (about 1.2 ms and 230 page faults
+            // of a 30 ms apply; Benchmarks/apply-notes.md "no-pie"). The shared libraries, stack
+            // and heap stay randomized.
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-no-pie"], .when(platforms: [.linux], configuration: .release))]
         ),
         // Shared test helpers: process runner, throwaway network namespaces, binary locator.
         // KernelView compares an independent iproute2/sysfs reading with NodeNetwork's desired state.

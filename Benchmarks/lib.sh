@@ -30,8 +30,8 @@ bench_need() {
 bench_static_build() {
   [ -z "${XG_SCALE:-}" ] || return 0
   XG_SCALE=.build-static/release/xg-scale
-  [ $# -eq 0 ] || echo "building $XG_SCALE (swift build -c release --static-swift-stdlib --scratch-path .build-static)" >&2
-  swift build -c release --static-swift-stdlib --scratch-path .build-static --product xg-scale >/dev/null
+  [ $# -eq 0 ] || echo "building $XG_SCALE (sh scripts/release-build.sh)" >&2
+  sh scripts/release-build.sh >/dev/null
 }
 
 # XG_SCALE, unless set: a release build against the shared Swift runtime (.build), built now.

@@ -72,8 +72,8 @@ until ip netns exec "$NODE" bridge link show dev peth1 | grep -q 'state blocking
 done
 IDLEBIN=$BIN
 if [ "${STATIC:-0}" = 1 ]; then
-  swift build -c release --static-swift-stdlib --scratch-path .build-static --product xg-scale >/dev/null
-  IDLEBIN=$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)
+  sh scripts/release-build.sh >/dev/null
+  IDLEBIN=$(sh scripts/release-build.sh --show-bin-path)
   CONFIG="release, static stdlib"
 fi
 # Two monitors over the same idle period: the default topology poll (2 s), and one whose poll

@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "profile-load.sh: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
 if [ -z "${XG_SCALE:-}" ]; then
   XG_SCALE=.build-static/release/xg-scale
-  swift build -c release --static-swift-stdlib --scratch-path .build-static --product xg-scale >/dev/null
+  sh scripts/release-build.sh >/dev/null
 fi
 TMP=$(mktemp -d)
 NS=xgload-$$
