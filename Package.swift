@@ -4,7 +4,7 @@ import PackageDescription
 // Release builds reach generic type metadata through accessor functions, not by demangling a
 // type name at its first use (which also scans every protocol conformance record of the binary,
 // ~6 800 of them, for each first type/protocol pair a generic argument needs): about 2 M
-// instructions fewer per apply (Benchmarks/apply-notes.md, "no-pie").
+// instructions fewer per apply (Benchmarks/apply-notes.md, "shipped-build").
 let releaseSwift: [SwiftSetting] = [
     .unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"],
                  .when(configuration: .release)),
@@ -61,9 +61,12 @@ let package = Package(
             // Release builds link a position-dependent executable, as Go links its binaries: a
             // PIE with the static Swift runtime and Foundation carries ~85 000 relative
             // relocations, which ld.so applies at every start (about 1.2 ms and 230 page faults
-            // of a 30 ms apply; Benchmarks/apply-notes.md "no-pie"). The shared libraries, stack
-            // and heap stay randomized.
-            linkerSettings: [.unsafeFlags(["-Xlinker", "-no-pie"], .when(platforms: [.linux], configuration: .release))]
+            // of a 30 ms apply; Benchmarks/apply-notes.md "shipped-build"). The shared libraries,
+            // stack and heap stay randomized. No symbol is exported (the static runtime's
+            // -export-dynamic put ~7 900 of ours in .dynsym, which ld.so and the runtime's dladdr
+            // walk at start; nothing looks them up).
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-no-pie", "-Xlinker", "--no-export-dynamic"],
+                                          .when(platforms: [.linux], configuration: .release))]
         ),
         // Shared test helpers: process runner, throwaway network namespaces, binary locator.
         // KernelView compares an independent iproute2/sysfs reading with NodeNetwork's desired state.
