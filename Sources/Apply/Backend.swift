@@ -59,6 +59,8 @@ public struct CombinedRequestRefused: Error, CustomStringConvertible {
 public final class KernelBackend: NetworkBackend {
     let reader: LinkReader
     let writer: LinkWriter
+    /// A state read ahead (`prefetchState`), taken by the first `currentState()`.
+    var prefetch: StatePrefetch?
 
     public init() throws {
         let socket = try NetlinkSocket()
@@ -69,7 +71,13 @@ public final class KernelBackend: NetworkBackend {
     public var requests: RequestCounts { RequestCounter.total }
     public var combinesRequests: Bool { true }
 
-    public func currentState() throws -> NetworkState { try reader.currentState() }
+    public func currentState() throws -> NetworkState {
+        if let ahead = prefetch {
+            prefetch = nil
+            if let state = ahead.take() { return state }
+        }
+        return try reader.currentState()
+    }
 
     public func marks() throws -> [String: String] { try reader.aliases() }
 

@@ -12,6 +12,7 @@ struct ProbeReport: Decodable {
     var line: Int?
     var sockets: [String]?
     var indexes: [Int]?
+    var quiet: [Bool]?
 }
 
 func probe(_ ns: Namespace, _ script: String) throws -> (ProbeReport, Int32) {

@@ -12,6 +12,8 @@
 //   tcp-sockets [LO-HI]  (SockDiag's listing, into "sockets": "STATE ADDRESS PORT" each)
 //   index NAME           (InterfaceLookup's ifindex, into "indexes"; -1 when absent)
 //   links                (LinkReader's state and aliases, into "links": one object per link)
+//   sentinel             (opens a ChangeSentinel, replacing the last one)
+//   sentinel-quiet       (whether it saw no change announced since it opened, into "quiet")
 import Foundation
 import Netlink
 import NodeNetwork
@@ -23,6 +25,7 @@ struct Report: Encodable {
     var sockets: [String]?
     var indexes: [Int]?
     var links: [Link]?
+    var quiet: [Bool]?
 }
 
 /// One link as LinkReader read it (for comparing with `ip -j -d link`).
@@ -56,6 +59,7 @@ func bridgeSettings(_ o: [String: String]) -> BridgeSettings {
 
 var report = Report(counts: RequestCounts())
 var lineNumber = 0
+var sentinel: ChangeSentinel?
 do {
     let writer = try LinkWriter()
     while let line = readLine() {
@@ -99,6 +103,8 @@ do {
                 Link(name: $0.name, index: $0.index, kind: $0.kind.rawValue, up: $0.up, master: $0.master, mtu: $0.mtu,
                      peer: $0.peer, alias: aliases[$0.name], mac: $0.mac)
             }
+        case "sentinel": sentinel = try ChangeSentinel()
+        case "sentinel-quiet": report.quiet = (report.quiet ?? []) + [sentinel!.quiet]
         case "index": report.indexes = (report.indexes ?? []) + [InterfaceLookup.index(of: a[0]) ?? -1]
         default: fatalError("unknown probe verb \(verb)")
         }

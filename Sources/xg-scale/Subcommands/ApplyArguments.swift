@@ -69,13 +69,16 @@ struct ApplyArguments: Equatable {
     /// The apply itself, whichever way the command line was parsed: load the profile, apply it
     /// through one ApplySession, print the outcome (exit 1 on failure).
     func run() throws {
+        // The kernel's state is read on a second thread while the profile is read here (a
+        // backend that cannot be made now is made, and its error reported, after the profile).
+        let early = try? Self.backend(prefetching: true)
         let desired = try desiredState(source)
         let result: ApplyResult
         let progress = StepLines()
         do {
             defer { progress.flush() }
             let session = ApplySession(store: try StateStore.resolve(option: stateDir),
-                                       backend: try Self.backend())
+                                       backend: try early ?? Self.backend())
             let request = ApplyRequest(desired: desired, profile: source.sourceDescription,
                                        confirmWithin: confirmWithin, dryRun: dryRun,
                                        persist: persist.map { PersistRequest(format: $0, path: persistPath) })
@@ -89,8 +92,9 @@ struct ApplyArguments: Equatable {
     /// Test hook: XG_SCALE_FAULT_STEP=K makes step K fail (or, with XG_SCALE_FAULT_KIND=signal,
     /// SIGTERM arrive during it; kill: SIGKILL before it; stop: SIGSTOP before it), in front of
     /// the real kernel backend.
-    static func backend() throws -> NetworkBackend {
+    static func backend(prefetching: Bool = false) throws -> NetworkBackend {
         let kernel = try KernelBackend()
+        if prefetching { kernel.prefetchState() }
         // getenv, not ProcessInfo's environment: that copies the whole environment first.
         func env(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
         guard let text = env("XG_SCALE_FAULT_STEP"), let step = Int(text) else { return kernel }
