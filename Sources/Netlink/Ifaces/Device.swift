@@ -14,11 +14,17 @@ enum DeviceLink {
     struct Common {
         var mtu: Int?
         var masterIndex: Int?
+        /// Transmit and receive queues to allocate (creates only; nil: the kind's default).
+        var queues: Int?
     }
 
     static func put(_ common: Common, into m: Message) throws(NetlinkError) {
         if let v = common.mtu { try m.put(Int(IFLA_MTU), u32: UInt32(v)) }
         if let v = common.masterIndex { try m.put(Int(IFLA_MASTER), u32: UInt32(v)) }
+        if let v = common.queues {
+            try m.put(Int(IFLA_NUM_TX_QUEUES), u32: UInt32(v))
+            try m.put(Int(IFLA_NUM_RX_QUEUES), u32: UInt32(v))
+        }
     }
 
     /// The attributes of every link (not its kind's, not its name) into `record`.

@@ -8,6 +8,13 @@ enum VethLink: LinkKindUnit {
     static let infoKind = "veth"
     static let interfaceKind = InterfaceKind.veth
 
+    /// Queues allocated to each end: one transmit and one receive queue, the queue pair the
+    /// kernel leaves a veth using. Without them the kernel allocates one per possible CPU, then
+    /// takes the real count down to one after registering the end, and that waits for an RCU
+    /// grace period under the RTNL lock: two per pair, which were most of a 64-pair apply's wall
+    /// time on a loaded machine (Benchmarks/apply-notes.md, "veth-queues").
+    static let queues = 1
+
     /// The other end, as a create request names it.
     struct Peer {
         var name: String
@@ -23,7 +30,7 @@ enum VethLink: LinkKindUnit {
             peerHeader.ifi_index = Int32(peer.index)
             m.append(peerHeader)
             try m.put(Int(IFLA_IFNAME), string: peer.name)
-            try DeviceLink.put(DeviceLink.Common(mtu: peer.mtu), into: m)
+            try DeviceLink.put(DeviceLink.Common(mtu: peer.mtu, queues: queues), into: m)
         }
     }
 
@@ -35,9 +42,11 @@ enum VethLink: LinkKindUnit {
 
     /// The pair `name` <-> `peer`, the peer with `peerMTU`; the peer gets the partner index.
     static func createParts(_ name: String, peer: String, peerMTU: Int? = nil) -> CreateParts<Self> {
-        CreateParts(names: [name, peer], operation: "create veth \(name) peer \(peer)") { peerIndex in
+        var parts = CreateParts<Self>(names: [name, peer], operation: "create veth \(name) peer \(peer)") { peerIndex in
             Peer(name: peer, index: peerIndex, mtu: peerMTU)
         }
+        parts.attributes.queues = queues
+        return parts
     }
 
     static func complete(_ interface: inout Interface, from record: LinkRecord, names: LinkNames) {
