@@ -45,8 +45,9 @@ extension ApplyEngine {
     func execute(_ changes: [Change], before: NetworkState) -> (done: [Change], failure: StepFailure?) {
         let run = StepRun(changes, onStep: onStep)
         defer { onBatch?() }
-        let units = Self.units(changes, before: before, combining: backend.combinesRequests)
-        for batch in Self.batches(units, of: changes, before: before) {
+        let names = StepNames(changes)
+        let units = Self.units(changes, names: names, before: before, combining: backend.combinesRequests)
+        for batch in Self.batches(units, of: changes, names: names, before: before) {
             if let failure = interruption(at: batch[0][0], run) { return (run.doneSteps, failure) }
             if let failure = runBatch(batch, run) { return (run.doneSteps, failure) }
             onBatch?()

@@ -40,7 +40,7 @@ enum BondKind: KindUnit {
             plan.bondsToRebuild.insert(want.name)
             for slave in plan.current.interfaces where slave.master == want.name {
                 plan.out.append(.releaseMaster(name: slave.name))
-                if !plan.wanted.contains(slave.name) { plan.foreignSlaves.append(slave) }
+                if !plan.isWanted(slave.name) { plan.foreignSlaves.append(slave) }
             }
             if cur.up { plan.out.append(.setDown(name: want.name)) }
         } else if sent.contains(where: \.needsBondDown), cur.up {
