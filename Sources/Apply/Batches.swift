@@ -84,8 +84,8 @@ extension ApplyEngine {
             if let p = before[n]?.peer { writes.append(t.id(p)) }
             // Deleting a master releases its ports.
             for port in t.masterOf.indices where t.masterOf[port] == d { writes.append(port); t.masterOf[port] = -1 }
-        case .setMaster(_, let m):
-            let i = t.ofStep(j), master = t.id(m)
+        case .setMaster:
+            let i = t.ofStep(j), master = t.masterOfStep(j)
             writes.append(i); refers.append(master)
             if t.masterOf[i] >= 0 { refers.append(t.masterOf[i]) }
             t.masterOf[i] = master
@@ -103,29 +103,36 @@ extension ApplyEngine {
     }
 }
 
-/// The interfaces a plan's steps are about, numbered once in plan order (one hash per step):
-/// what `units` and `batches` index their tables by.
+/// The interfaces a plan's steps are about and the masters they set, numbered once in plan
+/// order (one hash per name in a step): what `Snapshot`, `units` and `batches` index by.
 struct StepNames {
     private var numbers: [String: Int] = [:]
-    /// Per step: the number of the interface it is about (-1: none, which no change has).
+    /// Per step: the number of the interface it is about (-1: none, a route without device).
     private(set) var ofStep: [Int] = []
+    /// Per step: the number of the master a `.setMaster` sets (-1: another step).
+    private(set) var masterOfStep: [Int] = []
 
     init(_ changes: [Change]) {
         numbers.reserveCapacity(changes.count)
         ofStep.reserveCapacity(changes.count)
-        for c in changes { ofStep.append(c.interfaceName.map { id($0) } ?? -1) }
+        masterOfStep.reserveCapacity(changes.count)
+        for c in changes {
+            ofStep.append(c.interfaceName.map { id($0) } ?? -1)
+            if case .setMaster(_, let m) = c { masterOfStep.append(id(m)) } else { masterOfStep.append(-1) }
+        }
     }
 
     /// How many names are numbered (numbers are 0..<count).
     var count: Int { numbers.count }
 
-    /// The number of `name`, numbering it when new.
+    /// The number of `name`, numbering it when new (one hash: the table's defaulting access
+    /// inserts the next number when the name is missing).
     mutating func id(_ name: String) -> Int {
-        if let i = numbers[name] { return i }
-        let i = numbers.count
-        numbers[name] = i
-        return i
+        let next = numbers.count
+        return Self.value(&numbers[name, default: next])
     }
+
+    private static func value(_ v: inout Int) -> Int { v }
 
     /// The number of `name` when a step or an earlier `id` numbered it.
     func number(_ name: String) -> Int? { numbers[name] }
@@ -151,6 +158,8 @@ struct BatchTables {
 
     /// The number of the interface step `j` is about.
     func ofStep(_ j: Int) -> Int { names.ofStep[j] }
+    /// The number of the master step `j` (a `.setMaster`) sets.
+    func masterOfStep(_ j: Int) -> Int { names.masterOfStep[j] }
 
     mutating func id(_ name: String) -> Int {
         let i = names.id(name)

@@ -79,8 +79,7 @@ public final class ApplySession {
         let engine = self.engine(owned: before, interrupted: { Interrupts.signal }) { names in
             // Usually recorded already, with the whole plan's creates, before the first change.
             guard !names.isSubset(of: journalledNames) else { return }
-            journalledNames.formUnion(names)
-            journalled.interfaces = Array(journalledNames)
+            for n in names where journalledNames.insert(n).inserted { journalled.interfaces.append(n) }
             try self.store.saveOwned(journalled)
         }
         engine.onStep = onStep
@@ -91,8 +90,7 @@ public final class ApplySession {
             // No change unless the state can be written first. Every name the plan creates is
             // journalled now, with one fsync (a name recorded but never created is harmless:
             // it carries no mark, so it is never deleted).
-            journalledNames.formUnion(ApplyEngine.createdNames(changes))
-            journalled.interfaces = Array(journalledNames)
+            Self.journal(createdBy: changes, into: &journalledNames, list: &journalled.interfaces)
             try self.store.saveOwned(journalled)
             if let seconds = request.confirmWithin {
                 watchdog = try self.startRevert(revertID, seconds: seconds, request: request, snapshot: snapshot,

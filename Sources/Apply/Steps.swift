@@ -79,6 +79,17 @@ extension ApplyEngine {
         return names
     }
 
+    /// `createdNames(done).sorted()`, sorted from the names in plan order (nearly sorted
+    /// already) rather than from a set's order.
+    static func createdInOrder(_ done: [Change]) -> [String] {
+        var names: [String] = []
+        for case .create(let i) in done {
+            names.append(i.name)
+            if let p = i.peer { names.append(p) }
+        }
+        return StateStore.sortedUnique(names)
+    }
+
     static func deletedNames(_ done: [Change], before: NetworkState) -> Set<String> {
         var names: Set<String> = []
         for case .delete(let n) in done {

@@ -217,9 +217,8 @@ public enum Plan {
     static func firstIndexes(_ state: NetworkState) -> [String: Int] {
         var indexOf: [String: Int] = [:]
         indexOf.reserveCapacity(state.interfaces.count)
-        for k in state.interfaces.indices where indexOf[state.interfaces[k].name] == nil {
-            indexOf[state.interfaces[k].name] = k
-        }
+        // Last to first, each assignment one hash: the first of a name is written last.
+        for k in state.interfaces.indices.reversed() { indexOf[state.interfaces[k].name] = k }
         return indexOf
     }
 

@@ -32,6 +32,8 @@ struct PlanBuilder {
         self.current = current; self.desired = desired; self.owned = owned
         desiredIndex = Plan.firstIndexes(desired)
         currentIndex = Plan.firstIndexes(current)
+        // Grown once, not doubling while the creates are planned.
+        created.reserveCapacity(desired.interfaces.count)
     }
 
     /// Whether the profile names the interface.
@@ -58,7 +60,10 @@ struct PlanBuilder {
 
     /// 1. Delete owned interfaces the profile no longer wants (frees names and ports first).
     mutating func deleteUnwanted() {
-        for name in owned.sorted() where !isWanted(name) {
+        // The owned names no longer wanted, in name order (sorted after filtering: usually few).
+        var unwanted: [String] = []
+        for name in owned where !isWanted(name) { unwanted.append(name) }
+        for name in unwanted.sorted() {
             guard let cur = lookup(name) else { continue }
             // Deleting one end of a veth deletes both: skip the peer if already planned.
             if let peer = cur.kind.unit.partner(of: cur), out.contains(.delete(name: peer)) { continue }
