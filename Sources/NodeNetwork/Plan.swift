@@ -93,6 +93,7 @@ extension Change {
     /// other change appends `summary` itself. ChangeSummaryBytesTests holds the two equal.
     public func appendSummary(to bytes: inout [UInt8]) {
         switch self {
+        case .create(let i) where i.kind == .veth: VethKind.appendCreateSummary(i, to: &bytes)
         case .setUp(let n): Self.append("set ", n, " up", to: &bytes)
         case .setDown(let n): Self.append("set ", n, " down", to: &bytes)
         case .setMaster(let n, let m):
