@@ -103,7 +103,8 @@ public final class ApplySession {
             return ApplyResult(outcome: outcome, watchdog: nil)
         }
         if !outcome.changes.isEmpty {
-            finishApplied(outcome, before: before, journalled: journalled, request: request, revertID: revertID)
+            finishApplied(outcome, before: before, journalled: journalled, journalledNames: journalledNames,
+                          request: request, revertID: revertID)
         }
         var result = ApplyResult(outcome: outcome, watchdog: watchdog)
         if let persistPlan {
@@ -114,8 +115,9 @@ public final class ApplySession {
 
     /// After a successful apply: shrink the ownership journal to what exists, and start the
     /// confirmation window of a timed revert.
+    /// `journalledNames`: the names of `journalled` as a set (kept beside it by `apply`).
     func finishApplied(_ outcome: ApplyOutcome, before: OwnedState, journalled: OwnedState,
-                       request: ApplyRequest, revertID: String) {
+                       journalledNames: Set<String>, request: ApplyRequest, revertID: String) {
         var journalled = journalled
         // The journal already holds every create; this forgets what was deleted and what is
         // recorded but does not exist with our mark (journalled by a killed apply). Written
@@ -126,7 +128,7 @@ public final class ApplySession {
         let created = Set(outcome.created)
         let older = Set(before.interfaces).subtracting(outcome.deleted).subtracting(created)
         let kept = created.union(older.isEmpty ? [] : keepMarked(older, mark: before.mark))
-        if kept != Set(journalled.interfaces) {
+        if kept != journalledNames {
             journalled.interfaces = Array(kept)
             try? store.saveOwned(journalled, durable: false)
         }

@@ -99,8 +99,8 @@ struct PlanBuilder {
         // The states as locals: their interfaces are passed in place (not copied out of self,
         // which the call also takes inout).
         let desired = self.desired, current = self.current
-        for k in desired.interfaces.indices where !created.contains(desired.interfaces[k].name) {
-            guard let c = currentIndex[desired.interfaces[k].name] else { continue }
+        for k in desired.interfaces.indices where desired.interfaces[k].kind.unit.plansSettings {
+            guard !created.contains(desired.interfaces[k].name), let c = currentIndex[desired.interfaces[k].name] else { continue }
             desired.interfaces[k].kind.unit.changeSettings(desired.interfaces[k], current.interfaces[c], in: &self)
         }
     }
