@@ -91,13 +91,16 @@ public final class KernelBackend: NetworkBackend {
     /// A veth pair created with its MTUs, and one end's bridge master and up, in one RTM_NEWLINK.
     public func executeCombined(_ steps: [Change]) throws -> Bool {
         guard case .create(let i)? = steps.first, i.kind == .veth, let peer = i.peer else { return false }
-        var mtu: [String: Int] = [:]
+        // The MTU of each end (two values, not a table per create).
+        var nameMTU: Int?, peerMTU: Int?
         var primary: String?
         var master: String?
         var up = false
         for step in steps.dropFirst() {
             switch step {
-            case .setMTU(let n, let m) where n == i.name || n == peer: mtu[n] = m
+            case .setMTU(let n, let m) where n == i.name || n == peer:
+                if n == i.name { nameMTU = m }
+                if n == peer { peerMTU = m }
             case .setMaster(let n, let m) where (n == i.name || n == peer) && (primary == nil || primary == n) && master == nil:
                 primary = n; master = m
             case .setUp(let n) where (n == i.name || n == peer) && (primary == nil || primary == n) && !up:
@@ -108,7 +111,8 @@ public final class KernelBackend: NetworkBackend {
         let first = primary ?? i.name
         let second = first == i.name ? peer : i.name
         do {
-            try writer.createVeth(first, peer: second, mtu: mtu[first], peerMTU: mtu[second], master: master, up: up)
+            try writer.createVeth(first, peer: second, mtu: first == i.name ? nameMTU : peerMTU,
+                                  peerMTU: second == i.name ? nameMTU : peerMTU, master: master, up: up)
         } catch {
             // The kernel unregisters both ends of a create it refuses; make sure.
             let left = [first, second].filter(InterfaceLookup.exists)

@@ -10,14 +10,25 @@ extension ApplyEngine {
     /// The plan as units in plan order: a create with the steps its request carries
     /// (`combinedGroups`, when `combining`), or one step.
     public static func units(_ changes: [Change], before: NetworkState, combining: Bool = true) -> [[Int]] {
-        let groups = combining ? combinedGroups(changes, before: before) : [:]
-        // The steps a create's request carries: a flag per step (not a set of indexes).
+        units(changes, names: StepNames(changes), before: before, combining: combining)
+    }
+
+    static func units(_ changes: [Change], names: StepNames, before: NetworkState, combining: Bool) -> [[Int]] {
+        // What each step's request carries (by step index; empty: nothing), and a flag per
+        // step carried by an earlier one.
+        let groups = combining ? carriedSteps(changes, names: names, before: before) : []
         var carried = [Bool](repeating: false, count: changes.count)
-        for more in groups.values { for j in more { carried[j] = true } }
+        for more in groups { for j in more { carried[j] = true } }
         var units: [[Int]] = []
         units.reserveCapacity(changes.count)
         for i in changes.indices where !carried[i] {
-            units.append(groups[i].map { [i] + $0 } ?? [i])
+            if groups.isEmpty || groups[i].isEmpty {
+                units.append([i])
+            } else {
+                var unit = [i]
+                unit.append(contentsOf: groups[i])
+                units.append(unit)
+            }
         }
         return units
     }
@@ -27,8 +38,13 @@ extension ApplyEngine {
     /// Routes (whose gateway hangs on every address and link) and multi-request bond changes
     /// (each request depends on the one before) stand alone.
     public static func batches(_ units: [[Int]], of changes: [Change], before: NetworkState) -> [[[Int]]] {
-        // Names become dense numbers once (one hash per name met); the rest is array indexing.
-        var t = BatchTables()
+        batches(units, of: changes, names: StepNames(changes), before: before)
+    }
+
+    static func batches(_ units: [[Int]], of changes: [Change], names: StepNames, before: NetworkState) -> [[[Int]]] {
+        // Names are dense numbers (one hash per step, made once for the plan); the rest is
+        // array indexing.
+        var t = BatchTables(names)
         for i in before.interfaces { if let m = i.master { t.masterOf[t.id(i.name)] = t.id(m) } }
         var batches: [[[Int]]] = []
         var writes: [Int] = [], refers: [Int] = []
@@ -37,7 +53,7 @@ extension ApplyEngine {
             writes.removeAll(keepingCapacity: true); refers.removeAll(keepingCapacity: true)
             var alone = false
             for j in unit {
-                alone = touches(changes[j], before: before, tables: &t, writes: &writes, refers: &refers) || alone
+                alone = touches(changes[j], step: j, before: before, tables: &t, writes: &writes, refers: &refers) || alone
             }
             if closed || alone || writes.contains(where: { t.isOpen($0) }) || refers.contains(where: { t.isOpenWrite($0) }) {
                 batches.append([unit]); t.closeRun()
@@ -54,32 +70,32 @@ extension ApplyEngine {
     /// What one step changes (appended to `writes`), what it needs to stay as it is (to
     /// `refers`: the master it joins or leaves, the master of what it changes); true when it
     /// must stand alone. `tables.masterOf` follows the plan's master changes.
-    static func touches(_ change: Change, before: NetworkState, tables t: inout BatchTables,
+    /// `step` is the change's index in the plan (its interface's number is in `tables`).
+    static func touches(_ change: Change, step j: Int, before: NetworkState, tables t: inout BatchTables,
                         writes: inout [Int], refers: inout [Int]) -> Bool {
         let first = writes.count
         switch change {
         case .addRoute, .removeRoute: return true
-        case .setBond(let n, _, let sending): writes.append(t.id(n)); if sending.count > 1 { return true }
-        case .create(let i): writes.append(t.id(i.name)); if let p = i.peer { writes.append(t.id(p)) }
+        case .setBond(_, _, let sending): writes.append(t.ofStep(j)); if sending.count > 1 { return true }
+        case .create(let i): writes.append(t.ofStep(j)); if let p = i.peer { writes.append(t.id(p)) }
         case .delete(let n):
-            let d = t.id(n)
+            let d = t.ofStep(j)
             writes.append(d)
             if let p = before[n]?.peer { writes.append(t.id(p)) }
             // Deleting a master releases its ports.
             for port in t.masterOf.indices where t.masterOf[port] == d { writes.append(port); t.masterOf[port] = -1 }
-        case .setMaster(let n, let m):
-            let i = t.id(n)
-            writes.append(i); refers.append(t.id(m))
+        case .setMaster:
+            let i = t.ofStep(j), master = t.masterOfStep(j)
+            writes.append(i); refers.append(master)
             if t.masterOf[i] >= 0 { refers.append(t.masterOf[i]) }
-            t.masterOf[i] = t.id(m)
-        case .releaseMaster(let n):
-            let i = t.id(n)
+            t.masterOf[i] = master
+        case .releaseMaster:
+            let i = t.ofStep(j)
             writes.append(i)
             if t.masterOf[i] >= 0 { refers.append(t.masterOf[i]) }
             t.masterOf[i] = -1
-        case .setBridge(let n, _), .setPort(let n, _), .setUp(let n), .setDown(let n), .setMTU(let n, _),
-             .addAddress(let n, _), .removeAddress(let n, _):
-            writes.append(t.id(n))
+        case .setBridge, .setPort, .setUp, .setDown, .setMTU, .addAddress, .removeAddress:
+            writes.append(t.ofStep(j))
         }
         for k in first..<writes.count where t.masterOf[writes[k]] >= 0 { refers.append(t.masterOf[writes[k]]) }
         if case .delete = change { for k in first..<writes.count { t.masterOf[writes[k]] = -1 } }
@@ -87,22 +103,67 @@ extension ApplyEngine {
     }
 }
 
-/// `batches`' bookkeeping by interface number (numbered as first met): each one's master
-/// (-1: none), and whether the open run writes it or only refers to it. The run is emptied by
-/// starting a new generation, not by clearing.
+/// The interfaces a plan's steps are about and the masters they set, numbered once in plan
+/// order (one hash per name in a step): what `Snapshot`, `units` and `batches` index by.
+struct StepNames {
+    private var numbers: [String: Int] = [:]
+    /// Per step: the number of the interface it is about (-1: none, a route without device).
+    private(set) var ofStep: [Int] = []
+    /// Per step: the number of the master a `.setMaster` sets (-1: another step).
+    private(set) var masterOfStep: [Int] = []
+
+    init(_ changes: [Change]) {
+        numbers.reserveCapacity(changes.count)
+        ofStep.reserveCapacity(changes.count)
+        masterOfStep.reserveCapacity(changes.count)
+        for c in changes {
+            ofStep.append(c.interfaceName.map { id($0) } ?? -1)
+            if case .setMaster(_, let m) = c { masterOfStep.append(id(m)) } else { masterOfStep.append(-1) }
+        }
+    }
+
+    /// How many names are numbered (numbers are 0..<count).
+    var count: Int { numbers.count }
+
+    /// The number of `name`, numbering it when new (one hash: the table's defaulting access
+    /// inserts the next number when the name is missing).
+    mutating func id(_ name: String) -> Int {
+        let next = numbers.count
+        return Self.value(&numbers[name, default: next])
+    }
+
+    private static func value(_ v: inout Int) -> Int { v }
+
+    /// The number of `name` when a step or an earlier `id` numbered it.
+    func number(_ name: String) -> Int? { numbers[name] }
+}
+
+/// `batches`' bookkeeping by interface number (`StepNames`, then numbered as first met): each
+/// one's master (-1: none), and whether the open run writes it or only refers to it. The run
+/// is emptied by starting a new generation, not by clearing.
 struct BatchTables {
-    private var ids: [String: Int] = [:]
-    var masterOf: [Int] = []
+    private var names: StepNames
+    var masterOf: [Int]
     /// The generation in which the interface was last opened, and whether it was written then.
-    private var openedIn: [Int] = []
-    private var written: [Bool] = []
+    private var openedIn: [Int]
+    private var written: [Bool]
     private var generation = 1
 
+    init(_ names: StepNames) {
+        self.names = names
+        masterOf = [Int](repeating: -1, count: names.count)
+        openedIn = [Int](repeating: 0, count: names.count)
+        written = [Bool](repeating: false, count: names.count)
+    }
+
+    /// The number of the interface step `j` is about.
+    func ofStep(_ j: Int) -> Int { names.ofStep[j] }
+    /// The number of the master step `j` (a `.setMaster`) sets.
+    func masterOfStep(_ j: Int) -> Int { names.masterOfStep[j] }
+
     mutating func id(_ name: String) -> Int {
-        if let i = ids[name] { return i }
-        let i = masterOf.count
-        ids[name] = i
-        masterOf.append(-1); openedIn.append(0); written.append(false)
+        let i = names.id(name)
+        if i == masterOf.count { masterOf.append(-1); openedIn.append(0); written.append(false) }
         return i
     }
 

@@ -80,7 +80,8 @@ public final class ApplyEngine {
             outcome.requests = backend.requests
             return outcome
         }
-        let snapshot = Snapshot(of: before, touchedBy: changes)
+        let names = StepNames(changes)
+        let snapshot = Snapshot(of: before, touchedBy: names)
         outcome.snapshot = snapshot
         if let willExecute {
             do { try willExecute(snapshot, changes) } catch {
@@ -90,18 +91,21 @@ public final class ApplyEngine {
                 return outcome
             }
         }
-        var (done, failure) = execute(changes, before: before)
+        var (done, failure) = execute(changes, names: names, before: before)
         let createdNames = Self.createdNames(done)
         let deletedNames = Self.deletedNames(done, before: before)
         if failure == nil {
-            failure = verify(desired, owned: deletable.union(createdNames).subtracting(deletedNames))
+            // The owned names after the steps (no set copied when nothing was owned or deleted).
+            var owned = deletable.isEmpty ? createdNames : deletable.union(createdNames)
+            if !deletedNames.isEmpty { owned.subtract(deletedNames) }
+            failure = verify(desired, owned: owned)
         }
         if let failure {
             outcome.failure = failure
             outcome.rollback = undo(done, before: before, snapshot: snapshot, created: createdNames)
         } else {
             outcome.applied = true
-            outcome.created = createdNames.sorted()
+            outcome.created = Self.createdInOrder(done)
             outcome.deleted = deletedNames.sorted()
         }
         outcome.requests = backend.requests

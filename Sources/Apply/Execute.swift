@@ -42,11 +42,11 @@ final class StepRun {
 extension ApplyEngine {
     /// Make `changes` in order, batch by batch (`batches`). Returns the steps done and the
     /// failure that stopped it, if any.
-    func execute(_ changes: [Change], before: NetworkState) -> (done: [Change], failure: StepFailure?) {
+    func execute(_ changes: [Change], names: StepNames, before: NetworkState) -> (done: [Change], failure: StepFailure?) {
         let run = StepRun(changes, onStep: onStep)
         defer { onBatch?() }
-        let units = Self.units(changes, before: before, combining: backend.combinesRequests)
-        for batch in Self.batches(units, of: changes, before: before) {
+        let units = Self.units(changes, names: names, before: before, combining: backend.combinesRequests)
+        for batch in Self.batches(units, of: changes, names: names, before: before) {
             if let failure = interruption(at: batch[0][0], run) { return (run.doneSteps, failure) }
             if let failure = runBatch(batch, run) { return (run.doneSteps, failure) }
             onBatch?()

@@ -79,8 +79,7 @@ public final class ApplySession {
         let engine = self.engine(owned: before, interrupted: { Interrupts.signal }) { names in
             // Usually recorded already, with the whole plan's creates, before the first change.
             guard !names.isSubset(of: journalledNames) else { return }
-            journalledNames.formUnion(names)
-            journalled.interfaces = Array(journalledNames)
+            for n in names where journalledNames.insert(n).inserted { journalled.interfaces.append(n) }
             try self.store.saveOwned(journalled)
         }
         engine.onStep = onStep
@@ -91,8 +90,7 @@ public final class ApplySession {
             // No change unless the state can be written first. Every name the plan creates is
             // journalled now, with one fsync (a name recorded but never created is harmless:
             // it carries no mark, so it is never deleted).
-            journalledNames.formUnion(ApplyEngine.createdNames(changes))
-            journalled.interfaces = Array(journalledNames)
+            Self.journal(createdBy: changes, into: &journalledNames, list: &journalled.interfaces)
             try self.store.saveOwned(journalled)
             if let seconds = request.confirmWithin {
                 watchdog = try self.startRevert(revertID, seconds: seconds, request: request, snapshot: snapshot,
@@ -105,7 +103,8 @@ public final class ApplySession {
             return ApplyResult(outcome: outcome, watchdog: nil)
         }
         if !outcome.changes.isEmpty {
-            finishApplied(outcome, before: before, journalled: journalled, request: request, revertID: revertID)
+            finishApplied(outcome, before: before, journalled: journalled, journalledNames: journalledNames,
+                          request: request, revertID: revertID)
         }
         var result = ApplyResult(outcome: outcome, watchdog: watchdog)
         if let persistPlan {
@@ -116,8 +115,9 @@ public final class ApplySession {
 
     /// After a successful apply: shrink the ownership journal to what exists, and start the
     /// confirmation window of a timed revert.
+    /// `journalledNames`: the names of `journalled` as a set (kept beside it by `apply`).
     func finishApplied(_ outcome: ApplyOutcome, before: OwnedState, journalled: OwnedState,
-                       request: ApplyRequest, revertID: String) {
+                       journalledNames: Set<String>, request: ApplyRequest, revertID: String) {
         var journalled = journalled
         // The journal already holds every create; this forgets what was deleted and what is
         // recorded but does not exist with our mark (journalled by a killed apply). Written
@@ -128,7 +128,7 @@ public final class ApplySession {
         let created = Set(outcome.created)
         let older = Set(before.interfaces).subtracting(outcome.deleted).subtracting(created)
         let kept = created.union(older.isEmpty ? [] : keepMarked(older, mark: before.mark))
-        if kept != Set(journalled.interfaces) {
+        if kept != journalledNames {
             journalled.interfaces = Array(kept)
             try? store.saveOwned(journalled, durable: false)
         }

@@ -14,6 +14,19 @@ extension ApplySession {
         return engine
     }
 
+    /// Add the names `changes` create (both ends of a veth) to the journal's set and list: the
+    /// new ones appended in plan order (nearly name order: cheap to sort when saved), the set
+    /// grown once.
+    static func journal(createdBy changes: [Change], into names: inout Set<String>, list: inout [String]) {
+        var creates = 0
+        for case .create in changes { creates += 1 }
+        names.reserveCapacity(names.count + 2 * creates)
+        for case .create(let i) in changes {
+            if names.insert(i.name).inserted { list.append(i.name) }
+            if let p = i.peer, names.insert(p).inserted { list.append(p) }
+        }
+    }
+
     /// Of `names`, those the kernel shows with `mark` (all of them when it cannot be read).
     func keepMarked(_ names: Set<String>, mark: String) -> Set<String> {
         guard let marks = try? backend.marks() else { return names }

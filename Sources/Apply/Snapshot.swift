@@ -10,15 +10,28 @@ public struct Snapshot: Codable, Sendable, Equatable {
     /// Take the snapshot of `current` for `changes`: the interfaces the changes name, their veth
     /// peers, slaves released from them, and all default routes.
     public init(of current: NetworkState, touchedBy changes: [Change]) {
-        var names: Set<String> = []
-        for change in changes {
-            if let n = change.interfaceName { names.insert(n) }
-            if case .setMaster(_, let m) = change { names.insert(m) }
+        self.init(of: current, touchedBy: StepNames(changes))
+    }
+
+    /// The same, with the plan's names numbered already (`StepNames`: every interface a step
+    /// is about and every master a step sets): the current interfaces are looked up in it,
+    /// not each step's names hashed into a set.
+    init(of current: NetworkState, touchedBy names: StepNames) {
+        let all = current.interfaces
+        // The peers of touched interfaces (the first interface of each touched name, as
+        // `current[name]` finds it), which are touched too.
+        // A peer whose name is numbered is touched already; the others are kept aside.
+        var seen = [Bool](repeating: false, count: names.count)
+        var peers: Set<String> = []
+        for k in all.indices {
+            guard let n = names.number(all[k].name), !seen[n] else { continue }
+            seen[n] = true
+            if let p = all[k].peer, names.number(p) == nil { peers.insert(p) }
         }
-        for n in names {
-            if let peer = current[n]?.peer { names.insert(peer) }
+        var interfaces: [Interface] = []
+        for k in all.indices where names.number(all[k].name) != nil || (!peers.isEmpty && peers.contains(all[k].name)) {
+            interfaces.append(Snapshot.target(current: all[k], in: current))
         }
-        let interfaces = current.interfaces.filter { names.contains($0.name) }.map { Snapshot.target(current: $0, in: current) }
         state = NetworkState(interfaces: interfaces, routes: current.routes)
     }
 

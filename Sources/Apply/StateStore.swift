@@ -110,8 +110,18 @@ public struct StateStore: Sendable {
         try createDirectory()
         var s = state
         s.netns = netns
-        s.interfaces = Array(Set(s.interfaces)).sorted()
+        s.interfaces = Self.sortedUnique(s.interfaces)
         try Files.writeAtomically(s.jsonText(), to: ownedPath, syncingDirectory: durable)
+    }
+
+    /// `Array(Set(names)).sorted()` without the set: sorted (a stable sort, so of equal names
+    /// the first stays), each name once.
+    static func sortedUnique(_ names: [String]) -> [String] {
+        let sorted = names.sorted()
+        var unique: [String] = []
+        unique.reserveCapacity(sorted.count)
+        for n in sorted where unique.last != n { unique.append(n) }
+        return unique
     }
 
     public func saveOwned(_ names: Set<String>) throws {

@@ -15,33 +15,45 @@ extension ApplyEngine {
     /// (ENOTCONN), so that end's up stays a step of its own.
     public static func combinedGroups(_ changes: [Change], before: NetworkState) -> [Int: [Int]] {
         var groups: [Int: [Int]] = [:]
-        var bridgesByIndex: [String: Int] = [:]   // bridges created by the plan: index of the create
-        var replaced: Set<String> = []             // deleted or recreated by the plan
+        for (i, more) in carriedSteps(changes, names: StepNames(changes), before: before).enumerated() where !more.isEmpty {
+            groups[i] = more
+        }
+        return groups
+    }
+
+    /// `combinedGroups` by step index (empty: the step carries nothing), over the plan's
+    /// numbered names: arrays, not tables keyed by name or index.
+    static func carriedSteps(_ changes: [Change], names: StepNames, before: NetworkState) -> [[Int]] {
+        var groups = [[Int]](repeating: [], count: changes.count)
+        var bridgeCreatedAt = [Int](repeating: -1, count: names.count)  // bridges the plan creates
+        var replaced = [Bool](repeating: false, count: names.count)      // deleted or recreated by the plan
         for (i, c) in changes.enumerated() {
             switch c {
             case .create(let x):
-                if x.kind == .bridge { bridgesByIndex[x.name] = i }
-                if before[x.name] != nil { replaced.insert(x.name) }
-            case .delete(let n): replaced.insert(n)
+                if x.kind == .bridge { bridgeCreatedAt[names.ofStep[i]] = i }
+                if before[x.name] != nil { replaced[names.ofStep[i]] = true }
+            case .delete: replaced[names.ofStep[i]] = true
             default: break
             }
         }
         func bridgeExists(_ m: String, at i: Int) -> Bool {
-            if let k = bridgesByIndex[m] { return k < i }
-            return before[m]?.kind == .bridge && !replaced.contains(m)
+            guard let n = names.number(m) else { return before[m]?.kind == .bridge }
+            if bridgeCreatedAt[n] >= 0 { return bridgeCreatedAt[n] < i }
+            return before[m]?.kind == .bridge && !replaced[n]
         }
-        let steps = StepsByInterface(changes)
+        let steps = StepsByInterface(names)
         for (i, c) in changes.enumerated() {
             guard case .create(let x) = c, x.kind == .veth, let peer = x.peer, peer != x.name else { continue }
+            let ends = [names.ofStep[i], names.number(peer) ?? -1]
             // The end that takes master and up: the one the plan enslaves to an existing bridge.
-            var primary = x.name
-            search: for end in [x.name, peer] {
+            var primary = ends[0]
+            search: for end in ends {
                 for j in steps.after(i, on: end) {
                     if case .setMaster(_, let m) = changes[j], bridgeExists(m, at: i) { primary = end; break search }
                 }
             }
             var more: [Int] = []
-            for end in [x.name, peer] {
+            for end in ends {
                 scan: for j in steps.after(i, on: end) {
                     switch changes[j] {
                     case .setMTU: more.append(j)
@@ -59,11 +71,23 @@ extension ApplyEngine {
     /// Interfaces a list of executed changes created (both ends of a veth).
     public static func createdNames(_ done: [Change]) -> Set<String> {
         var names: Set<String> = []
+        names.reserveCapacity(2 * done.count)   // no rehash while growing (at most two per create)
         for case .create(let i) in done {
             names.insert(i.name)
             if let p = i.peer { names.insert(p) }
         }
         return names
+    }
+
+    /// `createdNames(done).sorted()`, sorted from the names in plan order (nearly sorted
+    /// already) rather than from a set's order.
+    static func createdInOrder(_ done: [Change]) -> [String] {
+        var names: [String] = []
+        for case .create(let i) in done {
+            names.append(i.name)
+            if let p = i.peer { names.append(p) }
+        }
+        return StateStore.sortedUnique(names)
     }
 
     static func deletedNames(_ done: [Change], before: NetworkState) -> Set<String> {
@@ -138,21 +162,24 @@ extension ApplyEngine {
 }
 
 /// The steps of a plan on each interface, in plan order, without an array per interface: the
-/// first step on each name, and after each step the next one on the same name.
+/// first step on each numbered name (`StepNames`), and after each step the next one on the
+/// same name.
 struct StepsByInterface {
-    var first: [String: Int] = [:]
+    var first: [Int]
     var links: [Int]
 
-    init(_ changes: [Change]) {
-        links = [Int](repeating: -1, count: changes.count)
-        first.reserveCapacity(changes.count)
-        for j in changes.indices.reversed() {
-            if let n = changes[j].interfaceName, let k = first.updateValue(j, forKey: n) { links[j] = k }
+    init(_ names: StepNames) {
+        first = [Int](repeating: -1, count: names.count)
+        links = [Int](repeating: -1, count: names.ofStep.count)
+        for j in names.ofStep.indices.reversed() {
+            let n = names.ofStep[j]
+            if n >= 0 { links[j] = first[n]; first[n] = j }
         }
     }
 
-    /// Indexes of the steps on `name` after step `i`, in plan order.
-    func after(_ i: Int, on name: String) -> Chain { Chain(links: links, at: first[name] ?? -1, after: i) }
+    /// Indexes of the steps on interface number `name` (-1: a name no step is about) after
+    /// step `i`, in plan order.
+    func after(_ i: Int, on name: Int) -> Chain { Chain(links: links, at: name >= 0 ? first[name] : -1, after: i) }
 
     struct Chain: Sequence, IteratorProtocol {
         let links: [Int]

@@ -87,6 +87,45 @@ public enum Change: Sendable, Equatable {
     }
 }
 
+extension Change {
+    /// `summary`'s bytes (UTF-8) appended to `bytes`: the steps an apply makes by the hundred
+    /// (up, MTU, master) are written straight in, without building a String per step; every
+    /// other change appends `summary` itself. ChangeSummaryBytesTests holds the two equal.
+    public func appendSummary(to bytes: inout [UInt8]) {
+        switch self {
+        case .create(let i) where i.kind == .veth: VethKind.appendCreateSummary(i, to: &bytes)
+        case .setUp(let n): Self.append("set ", n, " up", to: &bytes)
+        case .setDown(let n): Self.append("set ", n, " down", to: &bytes)
+        case .setMaster(let n, let m):
+            Self.append("set ", n, " master ", to: &bytes)
+            bytes.append(contentsOf: m.utf8)
+        case .setMTU(let n, let mtu):
+            Self.append("set ", n, " mtu ", to: &bytes)
+            Self.appendDecimal(mtu, to: &bytes)
+        default: bytes.append(contentsOf: summary.utf8)
+        }
+    }
+
+    private static func append(_ a: StaticString, _ name: String, _ b: StaticString, to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: UnsafeBufferPointer(start: a.utf8Start, count: a.utf8CodeUnitCount))
+        bytes.append(contentsOf: name.utf8)
+        bytes.append(contentsOf: UnsafeBufferPointer(start: b.utf8Start, count: b.utf8CodeUnitCount))
+    }
+
+    /// `String(v)`'s bytes, digit by digit (no String made).
+    public static func appendDecimal(_ v: Int, to bytes: inout [UInt8]) {
+        guard v >= 0 else { bytes.append(contentsOf: String(v).utf8); return }
+        var divisor = 1
+        while divisor <= v / 10 { divisor *= 10 }
+        var rest = v
+        while divisor > 0 {
+            bytes.append(0x30 + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+}
+
 extension Change: Encodable {
     enum CodingKeys: String, CodingKey {
         case action, interface, summary, settings, master, mtu, address, route
@@ -171,24 +210,41 @@ public enum Plan {
     /// Interfaces in the order they come up (indexes into `state.interfaces`): enslaved ones
     /// before their masters, innermost first. Indexes, not copies: an interface is a large value.
     static func upOrder(_ state: NetworkState) -> [Int] {
-        let interfaces = state.interfaces
-        // The first interface of each name, by index (a [String: Int], the table type the
-        // planner uses already: another one costs a first-use runtime type lookup).
+        upOrder(state, indexOf: firstIndexes(state))
+    }
+
+    /// The index of the first interface of each name in `state` (a [String: Int], the table
+    /// type the planner uses already: another one costs a first-use runtime type lookup).
+    static func firstIndexes(_ state: NetworkState) -> [String: Int] {
         var indexOf: [String: Int] = [:]
-        indexOf.reserveCapacity(interfaces.count)
-        for k in interfaces.indices where indexOf[interfaces[k].name] == nil {
-            indexOf[interfaces[k].name] = k
-        }
+        indexOf.reserveCapacity(state.interfaces.count)
+        // Last to first, each assignment one hash: the first of a name is written last.
+        for k in state.interfaces.indices.reversed() { indexOf[state.interfaces[k].name] = k }
+        return indexOf
+    }
+
+    /// `upOrder` with `firstIndexes(state)` made already.
+    static func upOrder(_ state: NetworkState, indexOf: [String: Int]) -> [Int] {
+        let interfaces = state.interfaces
         // Number of masters above each interface (computed once, not per comparison): ports
         // come up before their bridge.
+        var deepest = 0
         let depths = interfaces.indices.map { k -> Int in
             var d = 0, m = interfaces[k].master
             while let name = m, d < 8 { d += 1; m = indexOf[name].flatMap { interfaces[$0].master } }
+            deepest = max(deepest, d)
             return d
         }
-        return interfaces.indices.sorted { a, b in
-            depths[a] != depths[b] ? depths[a] > depths[b] : a < b
+        // Deepest first, in state order within a depth (a stable sort by depth, bucket by
+        // bucket: depths are 0...8).
+        var order: [Int] = []
+        order.reserveCapacity(interfaces.count)
+        var d = deepest
+        while d >= 0 {
+            for k in interfaces.indices where depths[k] == d { order.append(k) }
+            d -= 1
         }
+        return order
     }
 
     /// Same STP state, and every setting `want` gives is the same (timers within one tick).

@@ -7,8 +7,8 @@ struct PlanBuilder {
     let desired: NetworkState
     /// Interfaces a previous apply created (the only ones deleted or recreated).
     let owned: Set<String>
-    /// Names of the desired interfaces.
-    let wanted: Set<String>
+    /// The desired interfaces by name (the first of a name): what is wanted.
+    let desiredIndex: [String: Int]
     /// Interfaces of `current` by name (the first of a name, as `NetworkState[_:]`): the steps
     /// look every desired interface up, and a linear search each time made the plan quadratic
     /// in the number of interfaces.
@@ -30,12 +30,14 @@ struct PlanBuilder {
 
     init(current: NetworkState, desired: NetworkState, owned: Set<String>) {
         self.current = current; self.desired = desired; self.owned = owned
-        wanted = Set(desired.interfaces.map(\.name))
-        var index: [String: Int] = [:]
-        index.reserveCapacity(current.interfaces.count)
-        for (i, c) in current.interfaces.enumerated() where index[c.name] == nil { index[c.name] = i }
-        currentIndex = index
+        desiredIndex = Plan.firstIndexes(desired)
+        currentIndex = Plan.firstIndexes(current)
+        // Grown once, not doubling while the creates are planned.
+        created.reserveCapacity(desired.interfaces.count)
     }
+
+    /// Whether the profile names the interface.
+    func isWanted(_ name: String) -> Bool { desiredIndex[name] != nil }
 
     func lookup(_ name: String) -> Interface? { currentIndex[name].map { current.interfaces[$0] } }
 
@@ -58,7 +60,10 @@ struct PlanBuilder {
 
     /// 1. Delete owned interfaces the profile no longer wants (frees names and ports first).
     mutating func deleteUnwanted() {
-        for name in owned.sorted() where !wanted.contains(name) {
+        // The owned names no longer wanted, in name order (sorted after filtering: usually few).
+        var unwanted: [String] = []
+        for name in owned where !isWanted(name) { unwanted.append(name) }
+        for name in unwanted.sorted() {
             guard let cur = lookup(name) else { continue }
             // Deleting one end of a veth deletes both: skip the peer if already planned.
             if let peer = cur.kind.unit.partner(of: cur), out.contains(.delete(name: peer)) { continue }
@@ -91,10 +96,12 @@ struct PlanBuilder {
 
     /// 3. The settings of each existing interface's kind (a bridge's STP, a bond's options).
     mutating func changeSettings() {
-        for k in desired.interfaces.indices where !created.contains(desired.interfaces[k].name) {
-            guard let c = currentIndex[desired.interfaces[k].name] else { continue }
-            let want = desired.interfaces[k], cur = current.interfaces[c]
-            want.kind.unit.changeSettings(want, cur, in: &self)
+        // The states as locals: their interfaces are passed in place (not copied out of self,
+        // which the call also takes inout).
+        let desired = self.desired, current = self.current
+        for k in desired.interfaces.indices where desired.interfaces[k].kind.unit.plansSettings {
+            guard !created.contains(desired.interfaces[k].name), let c = currentIndex[desired.interfaces[k].name] else { continue }
+            desired.interfaces[k].kind.unit.changeSettings(desired.interfaces[k], current.interfaces[c], in: &self)
         }
     }
 
@@ -102,7 +109,6 @@ struct PlanBuilder {
     ///    them only while down, a bond, go down first in a step of their own); then the
     ///    foreign slaves of rebuilt bonds go back.
     mutating func setMasters() {
-        let desiredKind = Dictionary(desired.interfaces.map { ($0.name, $0.kind) }, uniquingKeysWith: { a, _ in a })
         func joinsDown(_ kind: InterfaceKind?) -> Bool { kind?.unit.portsJoinDown ?? false }
         for k in desired.interfaces.indices {
             let name = desired.interfaces[k].name, wantMaster = desired.interfaces[k].master
@@ -118,7 +124,7 @@ struct PlanBuilder {
                 if joinsDown(currentIndex[m].map { current.interfaces[$0].kind }) { mayBeDown.insert(name) }
             }
             if let m = wantMaster {
-                if joinsDown(desiredKind[m]), c.map({ current.interfaces[$0].up }) == true,
+                if joinsDown(desiredIndex[m].map { desired.interfaces[$0].kind }), c.map({ current.interfaces[$0].up }) == true,
                    !out.contains(.setDown(name: name)) {
                     out.append(.setDown(name: name))
                 }
@@ -164,7 +170,7 @@ struct PlanBuilder {
     mutating func setUpOrDown() {
         var downed: Set<String> = []
         for case .setDown(let n) in out { downed.insert(n) }
-        for k in Plan.upOrder(desired) {
+        for k in Plan.upOrder(desired, indexOf: desiredIndex) {
             let name = desired.interfaces[k].name, wantUp = desired.interfaces[k].up
             let wasDowned = downed.contains(name) || mayBeDown.contains(name)
             let isUp = existingIsUp(name) && !wasDowned

@@ -31,6 +31,8 @@ enum BondKind: KindUnit {
     /// The requests the options need, in order. Mode and fail_over_mac only change on a bond
     /// that is down and has no slaves: its slaves are released (and those the profile does not
     /// name enslaved again afterwards); lacp_rate only while it is down, its slaves stay.
+    static let plansSettings = true
+
     static func changeSettings(_ want: Interface, _ cur: Interface, in plan: inout PlanBuilder) {
         guard let wb = want.bond, let cb = cur.bond else { return }
         let requests = wb.requests(from: cb)
@@ -40,7 +42,7 @@ enum BondKind: KindUnit {
             plan.bondsToRebuild.insert(want.name)
             for slave in plan.current.interfaces where slave.master == want.name {
                 plan.out.append(.releaseMaster(name: slave.name))
-                if !plan.wanted.contains(slave.name) { plan.foreignSlaves.append(slave) }
+                if !plan.isWanted(slave.name) { plan.foreignSlaves.append(slave) }
             }
             if cur.up { plan.out.append(.setDown(name: want.name)) }
         } else if sent.contains(where: \.needsBondDown), cur.up {

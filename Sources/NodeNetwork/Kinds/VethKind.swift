@@ -37,7 +37,19 @@ enum VethKind: KindUnit {
     /// Creating or deleting one end makes or removes both.
     static func partner(of i: Interface) -> String? { i.peer }
 
-    static func createSummary(_ i: Interface) -> String { "create veth \(i.name) peer \(i.peer ?? "?")" }
+    static func createSummary(_ i: Interface) -> String {
+        var bytes: [UInt8] = []
+        appendCreateSummary(i, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// "create veth NAME peer PEER" appended as bytes (apply's progress lines).
+    static func appendCreateSummary(_ i: Interface, to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: "create veth ".utf8)
+        bytes.append(contentsOf: i.name.utf8)
+        bytes.append(contentsOf: " peer ".utf8)
+        bytes.append(contentsOf: (i.peer ?? "?").utf8)
+    }
 
     // MARK: Renders
 

@@ -88,14 +88,10 @@ final class StepLines {
     private var bytes: [UInt8] = []
 
     func add(_ step: Int, _ change: Change) {
-        Self.append(step, change.summary, to: &bytes)
-    }
-
-    static func append(_ step: Int, _ summary: String, to bytes: inout [UInt8]) {
         bytes.append(0x20); bytes.append(0x20)   // "  "
-        bytes.append(contentsOf: String(step).utf8)
+        Change.appendDecimal(step, to: &bytes)
         bytes.append(0x2E); bytes.append(0x20)   // ". "
-        bytes.append(contentsOf: summary.utf8)
+        change.appendSummary(to: &bytes)
         bytes.append(0x0A)
     }
 
