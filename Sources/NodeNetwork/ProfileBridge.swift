@@ -88,13 +88,37 @@ extension ProfileParser {
         guard let items = reader.sequence(entry.value, path: "bridge.veths",
                                           example: "veths: [{name: vm1, peer: vm1-br}]") else { return [] }
         var veths: [VethDraft] = []
+        veths.reserveCapacity(items.count)
         for (i, item) in items.enumerated() {
-            if let v = parseVeth(item, at: reader.location(item), path: "bridge.veths[\(i)]",
-                                 example: "{name: vm1, peer: vm1-br}") {
+            let at = reader.location(item)
+            if let v = plainVeth(item, at: at) ?? parseVeth(item, at: at, path: "bridge.veths[\(i)]",
+                                                            example: "{name: vm1, peer: vm1-br}") {
                 veths.append(v)
             }
         }
         return veths
+    }
+
+    /// What `parseVeth` reads from a pair written plainly, without a word to say about it: a
+    /// mapping of exactly the keys `name` and `peer`, each a value (not null) without `$` that
+    /// is a valid interface name. Read straight from the mapping, with no entries made (a
+    /// profile may list hundreds of guest pairs). nil for anything else: `parseVeth` reads it.
+    func plainVeth(_ node: Node, at: SourceLocation) -> VethDraft? {
+        guard case .mapping(let m) = node, m.endIndex - m.startIndex == 2 else { return nil }
+        var v = VethDraft(location: at)
+        for index in m.startIndex..<m.endIndex {
+            let (key, value) = m[index]
+            guard case .scalar(let k) = key, case .scalar(let s) = value, !YAMLReader.isNull(value),
+                  !s.string.utf8.contains(UInt8(ascii: "$")), InterfaceName.problem(s.string) == nil
+            else { return nil }
+            let located = Located(value: s.string, location: reader.location(value))
+            switch k.string {
+            case "name" where v.name == nil: v.name = located
+            case "peer" where v.peer == nil: v.peer = located
+            default: return nil
+            }
+        }
+        return v
     }
 
     mutating func parseSTP(_ entry: Entry, into draft: inout BridgeDraft) {
