@@ -90,9 +90,9 @@ extension ProfileParser {
         var veths: [VethDraft] = []
         veths.reserveCapacity(items.count)
         for (i, item) in items.enumerated() {
-            let at = reader.location(item)
-            if let v = plainVeth(item, at: at) ?? parseVeth(item, at: at, path: "bridge.veths[\(i)]",
-                                                            example: "{name: vm1, peer: vm1-br}") {
+            if let v = plainVeth(item) { veths.append(v); continue }
+            if let v = parseVeth(item, at: reader.location(item), path: "bridge.veths[\(i)]",
+                                 example: "{name: vm1, peer: vm1-br}") {
                 veths.append(v)
             }
         }
@@ -103,15 +103,15 @@ extension ProfileParser {
     /// mapping of exactly the keys `name` and `peer`, each a value (not null) without `$` that
     /// is a valid interface name. Read straight from the mapping, with no entries made (a
     /// profile may list hundreds of guest pairs). nil for anything else: `parseVeth` reads it.
-    func plainVeth(_ node: Node, at: SourceLocation) -> VethDraft? {
+    func plainVeth(_ node: Node) -> VethDraft? {
         guard case .mapping(let m) = node, m.endIndex - m.startIndex == 2 else { return nil }
-        var v = VethDraft(location: at)
+        var v = VethDraft(location: reader.location(of: m.mark))
         for index in m.startIndex..<m.endIndex {
             let (key, value) = m[index]
-            guard case .scalar(let k) = key, case .scalar(let s) = value, !YAMLReader.isNull(value),
+            guard case .scalar(let k) = key, case .scalar(let s) = value, !YAMLReader.isNull(s),
                   !s.string.utf8.contains(UInt8(ascii: "$")), InterfaceName.problem(s.string) == nil
             else { return nil }
-            let located = Located(value: s.string, location: reader.location(value))
+            let located = Located(value: s.string, location: reader.location(of: s.mark))
             switch k.string {
             case "name" where v.name == nil: v.name = located
             case "peer" where v.peer == nil: v.peer = located
