@@ -123,6 +123,7 @@ private struct Events {
         guard m.anchor == nil, m.implicit != 0 else { return nil }
         let mark = startMark
         var pairs: [(Node, Node)] = []
+        pairs.reserveCapacity(4)   // (grown one by one, most mappings would allocate twice)
         var keys = KeyTexts()
         while let type = next(), type != YAML_MAPPING_END_EVENT {
             // Keys: plain distinct scalars (a repeated or non-scalar key goes to Yams, which
