@@ -43,6 +43,20 @@ public enum InterfaceName {
         return nil
     }
 
+    /// Whether `name` is fine (`problem` is nil) and holds no '$' (no `${NAME}` to substitute):
+    /// 1-15 plain bytes, not "." or "..", in one pass.
+    static func isPlainWithoutDollar(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        var dots = true
+        var count = 0
+        for b in utf8 {
+            guard b != UInt8(ascii: "$"), isPlainByte(b) else { return false }
+            if b != UInt8(ascii: ".") { dots = false }
+            count += 1
+        }
+        return count >= 1 && count <= 15 && !dots
+    }
+
     /// A byte no check of `asciiProblem` refuses: printable ASCII but '#' (a comment), '/', ':'
     /// and the glob characters '*', '?', '[' and ']'.
     static func isPlainByte(_ b: UInt8) -> Bool {
