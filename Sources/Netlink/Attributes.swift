@@ -89,6 +89,10 @@ struct Attributes {
 
     func bytes(_ type: Int) -> [UInt8]? { attribute(type).map { Array(payload($0)) } }
 
+    /// The payload of the attribute of `type`, read in place (only while the message is: a
+    /// value is copied out of it at once).
+    func payload(_ type: Int) -> UnsafeRawBufferPointer? { attribute(type).map { payload($0) } }
+
     func nested(_ type: Int, maxType: Int32, operation: @autoclosure () -> String) throws(NetlinkError) -> Attributes? {
         guard let a = attribute(type) else { return nil }
         return try Attributes(nested: a, maxType: maxType, operation: operation())

@@ -27,6 +27,9 @@ public enum BondProc {
     /// Fill in missing churn states of 802.3ad slaves from /proc/net/bonding of the calling
     /// thread's network namespace (a bond whose file cannot be read is left as it is).
     public static func addChurnStates(to state: inout NetworkState) {
+        // Most nodes have no 802.3ad bond: answered by reading alone (the loop below takes the
+        // interfaces for writing, which copies them all when the array is shared).
+        guard state.interfaces.contains(where: { $0.bondState?.ad != nil }) else { return }
         for bond in state.interfaces where bond.bondState?.ad != nil {
             let needs = state.interfaces.contains {
                 $0.master == bond.name && $0.slave?.lacp != nil && $0.slave?.lacp?.actorChurnState == nil

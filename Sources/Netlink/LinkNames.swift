@@ -13,12 +13,14 @@ struct LinkNames: ExpressibleByDictionaryLiteral {
         indexes.reserveCapacity(links.count)
         names.reserveCapacity(links.count)
         // A dump sorted by index (LinkReader's) is taken as it is; anything else inserted in order.
-        for link in links {
-            if let last = indexes.last, last >= link.index {
-                if self[link.index] == nil { self[link.index] = link.name }
+        // (By index, reading two fields: `for link in links` copies every whole record.)
+        for i in links.indices {
+            let index = links[i].index
+            if let last = indexes.last, last >= index {
+                if self[index] == nil { self[index] = links[i].name }
             } else {
-                indexes.append(link.index)
-                names.append(link.name)
+                indexes.append(index)
+                names.append(links[i].name)
             }
         }
     }

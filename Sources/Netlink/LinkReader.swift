@@ -57,9 +57,12 @@ public final class LinkReader {
             guard let link = try LinkRecord(message: message) else { return }
             if let kind, link.infoKind != kind { return }
             if let master, link.masterIndex != master { return }
-            links.append(link)
+            links.append(consume link)
         }
-        return links.sorted { $0.index < $1.index }
+        // The kernel dumps in ifindex order (sorted here otherwise): checked, and sorted in
+        // place only when needed, without copying every record.
+        if !LinkRecord.inIndexOrder(links) { links.sort { $0.index < $1.index } }
+        return links
     }
 
     /// Every address of the namespace as "address/prefix" (one RTM_GETADDR dump, no link dump),
@@ -181,6 +184,16 @@ struct LinkRecord {
         guard let info = try a.nested(Int(IFLA_LINKINFO), maxType: xg_ifla_info_max(), operation: operation)
         else { return }
         try parseLinkInfo(info, operation: operation)
+    }
+
+    /// Whether `links` are in ascending index order (equal indexes kept as they came).
+    static func inIndexOrder(_ links: [LinkRecord]) -> Bool {
+        var i = 1
+        while i < links.count {
+            if links[i].index < links[i - 1].index { return false }
+            i += 1
+        }
+        return true
     }
 
     /// The core's value, with indexes resolved to names through `names`.

@@ -123,12 +123,13 @@ private struct Events {
         guard m.anchor == nil, m.implicit != 0 else { return nil }
         let mark = startMark
         var pairs: [(Node, Node)] = []
-        var keys = Set<String>()
+        pairs.reserveCapacity(4)   // (grown one by one, most mappings would allocate twice)
+        var keys = KeyTexts()
         while let type = next(), type != YAML_MAPPING_END_EVENT {
             // Keys: plain distinct scalars (a repeated or non-scalar key goes to Yams, which
             // reports duplicates in its own words).
             guard type == YAML_SCALAR_EVENT, let key = scalar(), let text = key.scalar?.string,
-                  keys.insert(text).inserted, let valueType = next(), let value = node(valueType)
+                  keys.insert(text), let valueType = next(), let value = node(valueType)
             else { return nil }
             // Yams' duplicate check hashes every key, which resolves its tag (Tag is a class whose
             // name is set on first use): resolved here too, so the trees are alike.
@@ -139,5 +140,22 @@ private struct Events {
               let style = Node.Mapping.Style(rawValue: numericCast(event.data.mapping_start.style.rawValue))
         else { return nil }
         return .mapping(.init(pairs, tag(.implicit), style, mark, nil))
+    }
+}
+
+/// The key texts of one mapping, to find a repeated one: a short list searched in order (most
+/// mappings have a few keys: no set storage made and no string hashed per mapping), a set once
+/// there are many.
+private struct KeyTexts {
+    private var few: [String] = []
+    private var many: Set<String>?
+
+    /// Whether `text` is new (and now held).
+    mutating func insert(_ text: String) -> Bool {
+        if many != nil { return many!.insert(text).inserted }
+        if few.contains(text) { return false }
+        few.append(text)
+        if few.count == 16 { many = Set(few); few = [] }
+        return true
     }
 }

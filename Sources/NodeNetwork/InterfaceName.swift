@@ -16,6 +16,9 @@ public enum InterfaceName {
     static func asciiProblem(_ name: String) -> String? {
         let utf8 = name.utf8
         if utf8.isEmpty { return "it is empty" }
+        // Nearly every name: at most 15 bytes, each printable and none refused below, and not
+        // "." or "..". Nothing to say about it, found in one pass.
+        if utf8.count <= 15, utf8.allSatisfy(isPlainByte), !utf8.allSatisfy({ $0 == UInt8(ascii: ".") }) { return nil }
         // One pass notes what each later check needs; the checks then run in `generalProblem`'s order.
         var blank = false, refused = false, slash = false, colon = false
         var glob: UInt8?
@@ -38,6 +41,30 @@ public enum InterfaceName {
         if colon { return "it contains ':'" }
         if let glob { return "it contains '\(Unicode.Scalar(glob))', which systemd-networkd reads as a pattern" }
         return nil
+    }
+
+    /// Whether `name` is fine (`problem` is nil) and holds no '$' (no `${NAME}` to substitute):
+    /// 1-15 plain bytes, not "." or "..", in one pass.
+    static func isPlainWithoutDollar(_ name: String) -> Bool {
+        let utf8 = name.utf8
+        var dots = true
+        var count = 0
+        for b in utf8 {
+            guard b != UInt8(ascii: "$"), isPlainByte(b) else { return false }
+            if b != UInt8(ascii: ".") { dots = false }
+            count += 1
+        }
+        return count >= 1 && count <= 15 && !dots
+    }
+
+    /// A byte no check of `asciiProblem` refuses: printable ASCII but '#' (a comment), '/', ':'
+    /// and the glob characters '*', '?', '[' and ']'.
+    static func isPlainByte(_ b: UInt8) -> Bool {
+        switch b {
+        case UInt8(ascii: "#"), UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "*"), UInt8(ascii: "?"),
+             UInt8(ascii: "["), UInt8(ascii: "]"): return false
+        default: return b > 0x20 && b < 0x7F
+        }
     }
 
     /// `problem` of any name, through Unicode properties and Foundation's search.

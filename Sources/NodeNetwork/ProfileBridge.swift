@@ -88,13 +88,40 @@ extension ProfileParser {
         guard let items = reader.sequence(entry.value, path: "bridge.veths",
                                           example: "veths: [{name: vm1, peer: vm1-br}]") else { return [] }
         var veths: [VethDraft] = []
+        veths.reserveCapacity(items.count)
         for (i, item) in items.enumerated() {
+            if readPlainVeth(item, into: &veths) { continue }
             if let v = parseVeth(item, at: reader.location(item), path: "bridge.veths[\(i)]",
                                  example: "{name: vm1, peer: vm1-br}") {
                 veths.append(v)
             }
         }
         return veths
+    }
+
+    /// What `parseVeth` reads from a pair written plainly, without a word to say about it: a
+    /// mapping of exactly the keys `name` and `peer`, each a value (not null) without `$` that
+    /// is a valid interface name. Read straight from the mapping, with no entries made (a
+    /// profile may list hundreds of guest pairs), and appended to `veths`. False (nothing
+    /// appended) for anything else: `parseVeth` reads it.
+    func readPlainVeth(_ node: Node, into veths: inout [VethDraft]) -> Bool {
+        guard case .mapping(let m) = node, m.endIndex - m.startIndex == 2 else { return false }
+        var v = VethDraft(location: reader.location(of: m.mark))
+        for index in m.startIndex..<m.endIndex {
+            let (key, value) = m[index]
+            guard case .scalar(let k) = key, case .scalar(let s) = value, !YAMLReader.isNull(s),
+                  InterfaceName.isPlainWithoutDollar(s.string) || (!s.string.utf8.contains(UInt8(ascii: "$"))
+                                                                   && InterfaceName.problem(s.string) == nil)
+            else { return false }
+            let located = Located(value: s.string, location: reader.location(of: s.mark))
+            switch k.string {
+            case "name" where v.name == nil: v.name = located
+            case "peer" where v.peer == nil: v.peer = located
+            default: return false
+            }
+        }
+        veths.append(v)
+        return true
     }
 
     mutating func parseSTP(_ entry: Entry, into draft: inout BridgeDraft) {

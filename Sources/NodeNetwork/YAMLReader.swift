@@ -53,6 +53,11 @@ struct YAMLReader {
         return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
 
+    /// `location` of a node whose mark is at hand (no copy of the node to read it).
+    func location(of mark: Mark?) -> SourceLocation {
+        SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
+    }
+
     var startOfFile: SourceLocation { SourceLocation(file: file, line: 1, column: 1) }
 
     /// Parse YAML text into a node tree; a syntax error becomes one diagnostic with its place.
@@ -115,7 +120,13 @@ struct YAMLReader {
     /// A plain scalar spelled as YAML's null: what Yams' `node.null` accepts (plain style only:
     /// `''` or `'null'` is a string), without making an `NSNull` for every value read.
     static func isNull(_ node: Node) -> Bool {
-        guard case .scalar(let s) = node, s.style == .plain, s.string.utf8.count <= 4 else { return false }
+        guard case .scalar(let s) = node else { return false }
+        return isNull(s)
+    }
+
+    /// `isNull` of a scalar at hand.
+    static func isNull(_ s: Node.Scalar) -> Bool {
+        guard s.style == .plain, s.string.utf8.count <= 4 else { return false }
         switch s.string {
         case "", "~", "null", "Null", "NULL": return true
         default: return false

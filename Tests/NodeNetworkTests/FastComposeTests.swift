@@ -33,6 +33,15 @@ import Yams
         "a: 1\na: 2\n", "a: 1\n'a': 2\n", "a: &x 1\nb: *x\n", "a: !!str 1\n", "a: !custom x\n",
         "--- 1\n--- 2\n", "a: [1, 2\n", "a: b: c\n", "\t- x\n", "a:\n - b\n  - c\n",
         "? [a]\n: 1\n", "%YAML 1.1\n---\na: 1\n", "a: !!map {b: 1}\n",
+    ] + manyKeys
+
+    /// Mappings past the 16 keys where the duplicate check moves from a list to a set: distinct
+    /// keys (taken), and a key repeated on either side of the 16th (declined).
+    static let manyKeys: [String] = [
+        (1...17).map { "k\($0): \($0)\n" }.joined(), (1...40).map { "k\($0): [\($0)]\n" }.joined(),
+        "m:\n" + (1...20).map { "  'k\($0)': {a: \($0)}\n" }.joined(),
+        (1...16).map { "k\($0): 1\n" }.joined() + "k1: 2\n", (1...20).map { "k\($0): 1\n" }.joined() + "k18: 2\n",
+        (1...15).map { "k\($0): 1\n" }.joined() + "k3: 2\nk16: 1\n",
     ]
 
     @Test func theTreeIsYamsOrDeclined() throws {
@@ -65,7 +74,7 @@ import Yams
     }
 
     @Test(arguments: ["a: 1\na: 2\n", "a: &x 1\nb: *x\n", "a: !!str 1\n", "--- 1\n--- 2\n", "a: [1, 2\n",
-                      "a: b: c\n", "? [a]\n: 1\n"])
+                      "a: b: c\n", "? [a]\n: 1\n"] + manyKeys.suffix(3))
     func unsureInputIsDeclined(_ text: String) {
         #expect(FastCompose.compose(text, resolver: .basic, constructor: Constructor([:], [:], [:])) == nil)
     }

@@ -23,7 +23,49 @@ import Yams
         for name in Self.asciiNames {
             #expect(InterfaceName.asciiProblem(name) == InterfaceName.generalProblem(name), "\(Array(name.utf8))")
             #expect(InterfaceName.problem(name) == InterfaceName.generalProblem(name), "\(Array(name.utf8))")
+            // The one-pass check of plain guest veth names says yes only to a fine name without '$'.
+            if InterfaceName.isPlainWithoutDollar(name) {
+                #expect(InterfaceName.generalProblem(name) == nil && !name.utf8.contains(UInt8(ascii: "$")), "\(Array(name.utf8))")
+            }
         }
+        #expect(Self.asciiNames.filter(InterfaceName.isPlainWithoutDollar).count > 100)
+    }
+
+    /// A guest veth pair written plainly is read as `parseVeth` reads it (the same values and
+    /// places, nothing to say); anything else is left to `parseVeth`.
+    @Test func plainVethReadsWhatParseVethReads() throws {
+        let items = ["{name: vm1, peer: vm1-br}", "{peer: vm1-br, name: vm1}", "{name: 'vm1', peer: \"vm1-br\"}",
+                     "{name: vm1, peer: vm1-br, x: 1}", "{name: vm1}", "{name: vm1, peer: ~}", "{name: vm1, peer: null}",
+                     "{name: vm1, peer: 'null'}", "{name: '', peer: p}", "{name: a/b, peer: p}", "{name: \"${v}\", peer: p}",
+                     "{name: \"$${v}\", peer: p}", "{name: '...', peer: '.'}", "{name: abcdefghijklmnop, peer: p}",
+                     "{name: ünï, peer: p}", "{name: [a], peer: p}", "{nam: a, peer: p}", "{name: a, peer: a}",
+                     "[a, b]", "vm1", "{name: \"a b\", peer: p}", "{name: 'a#b', peer: p}", "{name: a$b, peer: p}",
+                     "{name: 17, peer: 0x1}", "{? name : x, peer: y}"]
+        let yaml = "veths:\n" + items.map { "  - \($0)\n" }.joined() + "  - name: vm9\n    peer:   vm9-br\n"
+        var plain = 0
+        for variables in [nil, Variables(values: ["v": "vm7"], origin: "inv.yaml", defineHint: "vars")] {
+            var reader = YAMLReader(file: "p.yaml", variables: variables)
+            let composed = reader.compose(yaml)
+            let root = try #require(composed)
+            guard case .mapping(let top) = root, let list = top["veths"], case .sequence(let seq) = list else {
+                Issue.record("not a list of pairs"); return
+            }
+            #expect(seq.count == items.count + 1)
+            for item in seq {
+                let fast = ProfileParser(reader: reader)
+                var got: [ProfileParser.VethDraft] = []
+                guard fast.readPlainVeth(item, into: &got) else { #expect(got.isEmpty); continue }
+                plain += 1
+                var slow = ProfileParser(reader: reader)
+                let want = slow.parseVeth(item, at: slow.reader.location(item), path: "bridge.veths[0]", example: "{}")
+                #expect(slow.reader.diagnostics.isEmpty, "\(item)")
+                guard let w = want, got.count == 1 else { Issue.record("\(item): parseVeth read nothing"); continue }
+                let g = got[0]
+                #expect(g.location == w.location && g.name?.value == w.name?.value && g.peer?.value == w.peer?.value
+                        && g.name?.location == w.name?.location && g.peer?.location == w.peer?.location, "\(item)")
+            }
+        }
+        #expect(plain >= 12, "plainly read: \(plain)")
     }
 
     /// What the ASCII path must refuse, spelled out (so that both twins cannot drift together).

@@ -38,7 +38,7 @@ enum DeviceLink {
         record.carrierUpCount = a.u32(Int(IFLA_CARRIER_UP_COUNT)).map(Int.init)
         record.carrierDownCount = a.u32(Int(IFLA_CARRIER_DOWN_COUNT)).map(Int.init)
         record.operstate = operstate(a.u8(Int(IFLA_OPERSTATE)))
-        record.mac = mac(a.bytes(Int(IFLA_ADDRESS)))
+        record.mac = a.payload(Int(IFLA_ADDRESS)).flatMap { macText($0) }
         record.alias = a.string(Int(IFLA_IFALIAS))
     }
 
@@ -52,7 +52,13 @@ enum DeviceLink {
     }
 
     static func mac(_ bytes: [UInt8]?) -> String? {
-        guard let bytes, !bytes.isEmpty else { return nil }
+        guard let bytes else { return nil }
+        return macText(bytes)
+    }
+
+    /// (Read in place from the message: no array made per link.)
+    static func macText(_ bytes: some Collection<UInt8>) -> String? {
+        guard !bytes.isEmpty else { return nil }
         return hex(bytes, separator: { $0 > 0 ? UInt8(ascii: ":") : nil })
     }
 
