@@ -111,8 +111,8 @@ public final class KernelBackend: NetworkBackend {
         let first = primary ?? i.name
         let second = first == i.name ? peer : i.name
         do {
-            try writer.createVeth(first, peer: second, mtu: first == i.name ? nameMTU : peerMTU,
-                                  peerMTU: second == i.name ? nameMTU : peerMTU, master: master, up: up)
+            func mtu(_ end: String) -> Int? { end == i.name ? nameMTU : peerMTU }
+            try writer.createVeth(first, peer: second, mtu: mtu(first), peerMTU: mtu(second), master: master, up: up)
         } catch {
             // The kernel unregisters both ends of a create it refuses; make sure.
             let left = [first, second].filter(InterfaceLookup.exists)

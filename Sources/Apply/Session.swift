@@ -79,7 +79,7 @@ public final class ApplySession {
         let engine = self.engine(owned: before, interrupted: { Interrupts.signal }) { names in
             // Usually recorded already, with the whole plan's creates, before the first change.
             guard !names.isSubset(of: journalledNames) else { return }
-            for n in names where journalledNames.insert(n).inserted { journalled.interfaces.append(n) }
+            for n in names { Self.journal(n, into: &journalledNames, list: &journalled.interfaces) }
             try self.store.saveOwned(journalled)
         }
         engine.onStep = onStep

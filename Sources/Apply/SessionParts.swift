@@ -22,9 +22,14 @@ extension ApplySession {
         for case .create in changes { creates += 1 }
         names.reserveCapacity(names.count + 2 * creates)
         for case .create(let i) in changes {
-            if names.insert(i.name).inserted { list.append(i.name) }
-            if let p = i.peer, names.insert(p).inserted { list.append(p) }
+            journal(i.name, into: &names, list: &list)
+            if let p = i.peer { journal(p, into: &names, list: &list) }
         }
+    }
+
+    /// Add `name` to the journal's set and, when new, to its list.
+    static func journal(_ name: String, into names: inout Set<String>, list: inout [String]) {
+        if names.insert(name).inserted { list.append(name) }
     }
 
     /// Of `names`, those the kernel shows with `mark` (all of them when it cannot be read).

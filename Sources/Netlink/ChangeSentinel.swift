@@ -8,9 +8,8 @@ import Glibc
 public final class ChangeSentinel {
     private let raw: OpaquePointer
 
-    /// The groups a change to `currentState`'s view is announced on (RTMGRP_* bits): LINK,
-    /// IPV4_IFADDR, IPV4_ROUTE, IPV6_IFADDR, IPV6_ROUTE.
-    static let groups: Int32 = 0x1 | 0x10 | 0x40 | 0x100 | 0x400
+    /// The groups a change to `currentState`'s view is announced on.
+    static let groups = Int32(RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_IFADDR | RTMGRP_IPV6_ROUTE)
 
     /// Join the groups in the calling thread's network namespace.
     public init() throws(NetlinkError) {

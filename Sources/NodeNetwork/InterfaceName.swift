@@ -18,7 +18,7 @@ public enum InterfaceName {
         if utf8.isEmpty { return "it is empty" }
         // Nearly every name: at most 15 bytes, each printable and none refused below, and not
         // "." or "..". Nothing to say about it, found in one pass.
-        if utf8.count <= 15, utf8.allSatisfy(isPlainByte), !utf8.allSatisfy({ $0 == UInt8(ascii: ".") }) { return nil }
+        if isPlain(name, dollar: true) { return nil }
         // One pass notes what each later check needs; the checks then run in `generalProblem`'s order.
         var blank = false, refused = false, slash = false, colon = false
         var glob: UInt8?
@@ -45,16 +45,20 @@ public enum InterfaceName {
 
     /// Whether `name` is fine (`problem` is nil) and holds no '$' (no `${NAME}` to substitute):
     /// 1-15 plain bytes, not "." or "..", in one pass.
-    static func isPlainWithoutDollar(_ name: String) -> Bool {
-        let utf8 = name.utf8
+    static func isPlainWithoutDollar(_ name: String) -> Bool { isPlain(name, dollar: false) }
+
+    /// One pass over `name`: 1-15 bytes, each an `isPlainByte` (and not '$' unless `dollar`),
+    /// not dots only. True means `asciiProblem` has nothing to say.
+    static func isPlain(_ name: String, dollar: Bool) -> Bool {
         var dots = true
         var count = 0
-        for b in utf8 {
-            guard b != UInt8(ascii: "$"), isPlainByte(b) else { return false }
+        for b in name.utf8 {
+            guard isPlainByte(b), dollar || b != UInt8(ascii: "$") else { return false }
             if b != UInt8(ascii: ".") { dots = false }
             count += 1
+            if count > 15 { return false }
         }
-        return count >= 1 && count <= 15 && !dots
+        return count >= 1 && !dots
     }
 
     /// A byte no check of `asciiProblem` refuses: printable ASCII but '#' (a comment), '/', ':'

@@ -31,8 +31,6 @@ enum BondKind: KindUnit {
     /// The requests the options need, in order. Mode and fail_over_mac only change on a bond
     /// that is down and has no slaves: its slaves are released (and those the profile does not
     /// name enslaved again afterwards); lacp_rate only while it is down, its slaves stay.
-    static let plansSettings = true
-
     static func changeSettings(_ want: Interface, _ cur: Interface, in plan: inout PlanBuilder) {
         guard let wb = want.bond, let cb = cur.bond else { return }
         let requests = wb.requests(from: cb)

@@ -33,8 +33,6 @@ enum BridgeKind: KindUnit {
         created.bridge = want.bridge
     }
 
-    static let plansSettings = true
-
     static func changeSettings(_ want: Interface, _ cur: Interface, in plan: inout PlanBuilder) {
         guard let wb = want.bridge, let cb = cur.bridge, !matches(wb, cb) else { return }
         // The kernel applies forward-delay before stp_state and refuses a delay outside

@@ -3,6 +3,7 @@
 
 enum DeviceKind: KindUnit {
     static let kind = InterfaceKind.device
+    static let plansSettings = false
 
     /// The uplinks, enslaved to the bond (redundancy bond) or the bridge (stp; with their port
     /// settings).
@@ -43,6 +44,7 @@ enum DeviceKind: KindUnit {
 /// A kind the kernel has and xg-scale only reads (dummy, tun, vlan...: `Interface.kernelKind`).
 enum OtherKind: KindUnit {
     static let kind = InterfaceKind.other
+    static let plansSettings = false
     static let isCreated = false
     static func ipUpRank(_ i: Interface) -> Int { 5 }
 }

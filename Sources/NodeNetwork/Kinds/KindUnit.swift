@@ -28,8 +28,8 @@ protocol KindUnit {
     static func createSummary(_ i: Interface) -> String
     /// Plan the changes of the kind's own settings (`want` and `cur` both exist, same kind).
     static func changeSettings(_ want: Interface, _ cur: Interface, in plan: inout PlanBuilder)
-    /// Whether the kind has a `changeSettings` of its own (false: the planner does not call it,
-    /// nor copy the two interfaces for it). Bridge and bond: PlanTests and BondOptionTests plan their changes.
+    /// Whether the planner calls `changeSettings` (true unless a kind without settings of its
+    /// own says false: then neither the call nor the two interfaces' copies for it are made).
     static var plansSettings: Bool { get }
     /// Ports join a master of this kind only while down, and leaving it may close them (bond).
     static var portsJoinDown: Bool { get }
@@ -79,7 +79,7 @@ extension KindUnit {
     static func partner(of i: Interface) -> String? { nil }
     static func createSummary(_ i: Interface) -> String { "create \(kind.rawValue) \(i.name)" }
     static func changeSettings(_ want: Interface, _ cur: Interface, in plan: inout PlanBuilder) {}
-    static var plansSettings: Bool { false }
+    static var plansSettings: Bool { true }
     static var portsJoinDown: Bool { false }
     static func ipLines(_ stage: IPStage, _ i: Interface, in state: NetworkState) -> [String] { [] }
     static func ipPortLines(_ stage: IPStage, _ port: Interface, in state: NetworkState) -> [String] { [] }

@@ -4,6 +4,8 @@
 
 enum VethKind: KindUnit {
     static let kind = InterfaceKind.veth
+    /// No settings of its own: the planner skips `changeSettings` for veths.
+    static let plansSettings = false
 
     // MARK: Desired state
 
