@@ -2,7 +2,7 @@
 # Install the Debian packages xg-scale needs to build, run and test. Idempotent; needs root.
 set -eu
 PACKAGES="
-  pkg-config libnl-3-dev libnl-route-3-dev
+  pkg-config libnl-3-dev libnl-route-3-dev libstdc++-12-dev
   iproute2 nftables procps util-linux python3 python3-pip
   systemd
   drbd-utils
