@@ -74,7 +74,12 @@ public final class KernelBackend: NetworkBackend {
     public func currentState() throws -> NetworkState {
         if let ahead = prefetch {
             prefetch = nil
-            if let state = ahead.take() { return state }
+            if let (state, sentinel) = ahead.take() {
+                // The first create's free indexes come from this read while nothing changed
+                // since (LinkWriter.freeIndexes): no link dump of its own.
+                writer.seedIndexes(highest: state.interfaces.reduce(0) { max($0, $1.index ?? 0) }, watchedBy: sentinel)
+                return state
+            }
         }
         return try reader.currentState()
     }
