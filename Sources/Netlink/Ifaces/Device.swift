@@ -27,8 +27,9 @@ enum DeviceLink {
         }
     }
 
-    /// The attributes of every link (not its kind's, not its name) into `record`.
-    static func parse(_ a: Attributes, into record: inout LinkRecord) {
+    /// The attributes of every link (not its kind's, not its name) into `record`; the alias
+    /// only when asked.
+    static func parse(_ a: Attributes, into record: inout LinkRecord, alias: Bool = true) {
         record.mtu = a.u32(Int(IFLA_MTU)).map(Int.init)
         record.masterIndex = a.u32(Int(IFLA_MASTER)).map(Int.init)
         record.linkIndex = a.u32(Int(IFLA_LINK)).map(Int.init)
@@ -39,7 +40,7 @@ enum DeviceLink {
         record.carrierDownCount = a.u32(Int(IFLA_CARRIER_DOWN_COUNT)).map(Int.init)
         record.operstate = operstate(a.u8(Int(IFLA_OPERSTATE)))
         record.mac = a.payload(Int(IFLA_ADDRESS)).flatMap { macText($0) }
-        record.alias = a.string(Int(IFLA_IFALIAS))
+        if alias { record.alias = a.string(Int(IFLA_IFALIAS)) }
     }
 
     /// RFC 2863 operational state (IFLA_OPERSTATE, IF_OPER_*), spelled as `ip link` does, lower-case.
