@@ -47,7 +47,9 @@ public final class LinkReader {
     func dumpLinks(kind: String? = nil, master: Int? = nil, parts: LinkRecord.Parts = .all) throws(NetlinkError) -> [LinkRecord] {
         var links: [LinkRecord] = []
         try socket.dump({ () throws(NetlinkError) in
+            // Room for a node's links from the start (a record is large: copied at each growth).
             links = []
+            links.reserveCapacity(256)
             let m = try Message.linkDump(operation: "dump links")
             if let master { try m.put(Int(IFLA_MASTER), u32: UInt32(master)) }
             if let kind {
