@@ -19,7 +19,10 @@ public final class LinkReader {
         let links = try dumpLinks(parts: .state)
         let addresses = try dumpAddresses()
         let names = LinkNames(links)
-        var interfaces = links.map { $0.interface(names: names) }
+        // By position: `map` would copy every record out first.
+        var interfaces: [Interface] = []
+        interfaces.reserveCapacity(links.count)
+        for k in links.indices { interfaces.append(links[k].interface(names: names)) }
         for i in interfaces.indices {
             if let index = interfaces[i].index, let list = addresses[index], !list.isEmpty {
                 interfaces[i].addresses = list
