@@ -16,7 +16,17 @@ public final class LinkReader {
 
     /// Every link of the namespace, in ifindex order, with addresses and the default routes.
     public func currentState() throws(NetlinkError) -> NetworkState {
-        let links = try dumpLinks(parts: .state)
+        try state(parts: .state)
+    }
+
+    /// `currentState` as far as the planner compares it (apply's verify): without what only
+    /// `show` and the monitor read of a link (MAC, operstate, carrier and its counts).
+    public func stateToPlan() throws(NetlinkError) -> NetworkState {
+        try state(parts: .plan)
+    }
+
+    private func state(parts: LinkRecord.Parts) throws(NetlinkError) -> NetworkState {
+        let links = try dumpLinks(parts: parts)
         let addresses = try dumpAddresses()
         let names = LinkNames(links)
         // By position: `map` would copy every record out first.
@@ -204,9 +214,10 @@ struct LinkRecord {
     var slaveData: (any Sendable)?
 
     /// What a reader needs of a link: everything, everything but the alias (the state: no
-    /// `Interface` field holds it), or the name and alias only (the ownership marks).
+    /// `Interface` field holds it), the state without the runtime fields no plan compares
+    /// (MAC, operstate, carrier and its counts), or the name and alias only (the ownership marks).
     enum Parts {
-        case all, state, alias
+        case all, state, plan, alias
     }
 
     /// Parse an RTM_NEWLINK message (of it `parts`); nil for other message types.
@@ -224,7 +235,7 @@ struct LinkRecord {
             alias = a.string(Int(IFLA_IFALIAS))
             return
         }
-        DeviceLink.parse(a, into: &self, alias: parts == .all)
+        DeviceLink.parse(a, into: &self, alias: parts == .all, runtime: parts != .plan)
         guard let info = try a.nested(Int(IFLA_LINKINFO), maxType: xg_ifla_info_max(), operation: operation)
         else { return }
         try parseLinkInfo(info, operation: operation)
