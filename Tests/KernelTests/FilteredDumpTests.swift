@@ -75,6 +75,27 @@ import TestSupport
         #expect(!mine.contains { $0.hasPrefix("a1 fe80::") }, "IPv6 link-local is left out")
     }
 
+    /// Verify's read (`stateToPlan`) is the whole state less the fields no plan compares, on a
+    /// namespace with an STP bridge and its ports (priority, cost), veths up and down, addresses
+    /// and routes of other tables (bonds: the VM suite, this kernel has no bonding module).
+    @Test func theStateToPlanIsTheStateWithoutMACOperstateAndCarrier() throws {
+        guard try prerequisites(root: true, programs: ["ip"]) else { return }
+        let ns = try foreignRoutes()
+        defer { ns.close() }
+        let batch = [
+            "link add br0 type bridge stp_state 1 priority 4096", "link add v0 type veth peer name v0p",
+            "link set v0 master br0", "link set v0 type bridge_slave priority 7 cost 33", "link set v0 up",
+            "link add v1 type veth peer name v1p", "link set v1 master br0", "link set v1p up",
+            "link set v1 up", "link set br0 up",
+            "address add 192.0.2.9/24 dev br0",
+        ]
+        try ns.exec(["ip", "-batch", "-"], input: batch.joined(separator: "\n") + "\n")
+        let (report, status) = try probe(ns, "state-to-plan\n")
+        #expect(status == 0, "\(report.error ?? "")")
+        #expect(report.quiet == [true], "stateToPlan differs from currentState beyond MAC, operstate and carrier")
+        #expect(report.indexes == [try ipJSON(ns, ["link", "show"]).count])
+    }
+
     /// The highest ifindex in the namespace now, as `ip -j link` shows it.
     func highestIndex(_ ns: Namespace) throws -> Int {
         try ipJSON(ns, ["link", "show"]).compactMap { $0["ifindex"] as? Int }.max() ?? 0
