@@ -17,6 +17,8 @@
 #
 #   sh Benchmarks/apply.sh                     (root; RUNS=N, default 15; PORTS=N guest pairs, default 63)
 #   XG_SCALE=path/to/xg-scale sh Benchmarks/apply.sh
+#   XG_SCALE=new/xg-scale XG_SCALE_BASE=old/xg-scale sh Benchmarks/apply.sh   (the base binary's
+#     apply measured too, interleaved with the others: a change's wall cost read at one moment)
 #
 # The default binary is a release build with --static-swift-stdlib (as the VM harness ships it;
 # it starts about 4 ms faster than one linked against the shared Swift runtime), built on first
@@ -63,10 +65,11 @@ runs() {
 stats() { sort -n > "$TMP/s"; echo "$(median_int "$TMP/s") $(head -1 "$TMP/s")"; }
 
 # apply, ip -batch and ip -batch with apply's veth queues, interleaved, each from a fresh namespace.
-: > "$TMP/apply.times"; : > "$TMP/batch.times"; : > "$TMP/batchq.times"
+: > "$TMP/apply.times"; : > "$TMP/batch.times"; : > "$TMP/batchq.times"; : > "$TMP/base.times"
 i=0
 while [ $i -lt "$RUNS" ]; do
   bench_fresh_ns; timed "$TMP/apply.times" "$XG_SCALE" apply $P --state-dir "$TMP/state"
+  if [ -n "${XG_SCALE_BASE:-}" ]; then bench_fresh_ns; timed "$TMP/base.times" "$XG_SCALE_BASE" apply $P --state-dir "$TMP/state"; fi
   bench_fresh_ns; timed "$TMP/batch.times" ip -batch "$TMP/batch"
   bench_fresh_ns; timed "$TMP/batchq.times" ip -batch "$TMP/batch-q1"
   i=$((i + 1))
@@ -99,6 +102,10 @@ echo "profile: one STP bridge, 2 uplinks, $((PORTS + 1)) veth ports ($(wc -l < "
 echo "                               median      best"
 echo "xg-scale apply (verify incl.): $(ms "$apply_med")  $(ms "$apply_best")"
 echo "ip -batch:                     $(ms "$batch_med")  $(ms "$batch_best")"
+if [ -n "${XG_SCALE_BASE:-}" ]; then
+  set -- $(stats < "$TMP/base.times")
+  echo "base apply (XG_SCALE_BASE):    $(ms "$1")  $(ms "$2")   base / ip -batch = $(ratio "$1" "$batch_med" %.2f)"
+fi
 echo "ip -batch, apply's veth queues: $(ms "$batchq_med")  $(ms "$batchq_best")"
 echo "one ip command per line:       $(ms "$lines_med")  $(ms "$lines_best")"
 echo "no-op re-apply:                $(ms "$noop_med")  $(ms "$noop_best")   ($changes change requests)"

@@ -10,6 +10,9 @@ import NodeNetwork
 public protocol NetworkBackend: AnyObject {
     /// The current state of the whole namespace.
     func currentState() throws -> NetworkState
+    /// The current state as far as `Plan.changes` compares it (verify): it may leave out what
+    /// only `show` reads of a link (MAC, operstate, carrier). By default `currentState()`.
+    func stateToPlan() throws -> NetworkState
     /// Make one change; throws when the kernel (or the fake) refuses.
     func execute(_ change: Change) throws
     /// Netlink requests sent so far by this process.
@@ -39,6 +42,7 @@ public protocol NetworkBackend: AnyObject {
 }
 
 extension NetworkBackend {
+    public func stateToPlan() throws -> NetworkState { try currentState() }
     public var combinesRequests: Bool { false }
     public func executeCombined(_ steps: [Change]) throws -> Bool { false }
     public func executeBatch(_ units: [[Change]]) -> [PipelinedResult]? { nil }
@@ -74,9 +78,20 @@ public final class KernelBackend: NetworkBackend {
     public func currentState() throws -> NetworkState {
         if let ahead = prefetch {
             prefetch = nil
-            if let state = ahead.take() { return state }
+            if let (state, sentinel) = ahead.take() {
+                // The first create's free indexes come from this read while nothing changed
+                // since (LinkWriter.freeIndexes): no link dump of its own.
+                writer.seedIndexes(highest: state.interfaces.reduce(0) { max($0, $1.index ?? 0) }, watchedBy: sentinel)
+                return state
+            }
         }
         return try reader.currentState()
+    }
+
+    /// Read afresh without the fields no plan compares (a state read ahead is taken whole).
+    public func stateToPlan() throws -> NetworkState {
+        if prefetch != nil { return try currentState() }
+        return try reader.stateToPlan()
     }
 
     public func marks() throws -> [String: String] { try reader.aliases() }
@@ -187,6 +202,7 @@ public final class FaultInjectingBackend: NetworkBackend {
     public var requests: RequestCounts { inner.requests }
     public var combinesRequests: Bool { inner.combinesRequests }
     public func currentState() throws -> NetworkState { try inner.currentState() }
+    public func stateToPlan() throws -> NetworkState { try inner.stateToPlan() }
     public func marks() throws -> [String: String] { try inner.marks() }
     public func mark(_ name: String, as alias: String) throws { try inner.mark(name, as: alias) }
     public func markCreates(with alias: String) -> Bool { inner.markCreates(with: alias) }

@@ -118,7 +118,8 @@ public final class ApplyEngine {
             return StepFailure(step: nil, change: nil, reason: ApplyError.interrupted(signal: s).description)
         }
         do {
-            let after = try backend.currentState()
+            // Read as far as the plan compares it: no MAC, operstate or carrier text per link.
+            let after = try backend.stateToPlan()
             let left = try Plan.changes(from: after, to: desired, owned: owned)
             if left.isEmpty { return nil }
             return StepFailure(step: nil, change: nil, reason: ApplyError.verification(left.map(\.summary)).description)

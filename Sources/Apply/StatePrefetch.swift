@@ -23,12 +23,13 @@ final class StatePrefetch: @unchecked Sendable {
 
     deinit { thread?.join() }
 
-    /// The state read ahead, if it was read and the kernel announced no change since.
-    func take() -> NetworkState? {
+    /// The state read ahead, if it was read and the kernel announced no change since, with the
+    /// sentinel that watched it (it goes on telling whether that read still holds).
+    func take() -> (NetworkState, ChangeSentinel)? {
         thread?.join()
         thread = nil
         guard let state, sentinel.quiet else { return nil }
-        return state
+        return (state, sentinel)
     }
 }
 

@@ -8,7 +8,7 @@ extension LinkReader {
     /// The alias of every link that has one, by name (one link dump).
     public func aliases() throws(NetlinkError) -> [String: String] {
         var out: [String: String] = [:]
-        for link in try dumpLinks() {
+        for link in try dumpLinks(parts: .alias) {
             if let a = link.alias, !a.isEmpty { out[link.name] = a }
         }
         return out
@@ -36,15 +36,31 @@ extension LinkWriter {
 extension LinkWriter {
     /// `count` indexes above every index in use (kernel order stays: new links come last). The
     /// links are scanned on the first call (or when `rescan`); later calls go on from there.
+    /// The first call takes the highest index of a state read instead (`seedIndexes`) when its
+    /// sentinel heard of no change since that read began: no link dump of its own.
     func freeIndexes(_ count: Int, rescan: Bool = false) -> [Int] {
-        if reservedIndex == 0 || rescan, let list = if_nameindex() {
-            var p = list
-            while p.pointee.if_index != 0 { reservedIndex = max(reservedIndex, Int(p.pointee.if_index)); p += 1 }
-            if_freenameindex(list)
+        let seed = indexSeed
+        indexSeed = nil
+        if reservedIndex == 0 || rescan {
+            if !rescan, let seed, seed.sentinel.quiet {
+                reservedIndex = max(reservedIndex, seed.highest)
+            } else if let list = if_nameindex() {
+                var p = list
+                while p.pointee.if_index != 0 { reservedIndex = max(reservedIndex, Int(p.pointee.if_index)); p += 1 }
+                if_freenameindex(list)
+            }
         }
         let first = reservedIndex + 1
         reservedIndex += count
         return Array(first..<(first + count))
+    }
+
+    /// The highest ifindex of a state read that `sentinel` (opened before that read began)
+    /// watches: the next create takes its indexes above it, without a link dump, if the
+    /// sentinel is still quiet then (else the links are scanned, as without a seed). Kept for
+    /// the first create only; the sentinel is closed once it was asked.
+    public func seedIndexes(highest: Int, watchedBy sentinel: ChangeSentinel) {
+        indexSeed = (highest, sentinel)
     }
 
     static func indexInUse(_ index: Int) -> Bool {

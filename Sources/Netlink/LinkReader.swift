@@ -16,10 +16,23 @@ public final class LinkReader {
 
     /// Every link of the namespace, in ifindex order, with addresses and the default routes.
     public func currentState() throws(NetlinkError) -> NetworkState {
-        let links = try dumpLinks()
+        try state(parts: .state)
+    }
+
+    /// `currentState` as far as the planner compares it (apply's verify): without what only
+    /// `show` and the monitor read of a link (MAC, operstate, carrier and its counts).
+    public func stateToPlan() throws(NetlinkError) -> NetworkState {
+        try state(parts: .plan)
+    }
+
+    private func state(parts: LinkRecord.Parts) throws(NetlinkError) -> NetworkState {
+        let links = try dumpLinks(parts: parts)
         let addresses = try dumpAddresses()
         let names = LinkNames(links)
-        var interfaces = links.map { $0.interface(names: names) }
+        // By position: `map` would copy every record out first.
+        var interfaces: [Interface] = []
+        interfaces.reserveCapacity(links.count)
+        for k in links.indices { interfaces.append(links[k].interface(names: names)) }
         for i in interfaces.indices {
             if let index = interfaces[i].index, let list = addresses[index], !list.isEmpty {
                 interfaces[i].addresses = list
@@ -34,7 +47,7 @@ public final class LinkReader {
     /// One link as the core's `Interface` (kind, master, options; no addresses), from the link
     /// dump alone: for a writer that needs a link's current options, not the whole state.
     public func interface(named name: String) throws(NetlinkError) -> Interface? {
-        let links = try dumpLinks()
+        let links = try dumpLinks(parts: .state)
         guard let record = links.first(where: { $0.name == name }) else { return nil }
         let names = LinkNames(links)
         return record.interface(names: names)
@@ -43,10 +56,13 @@ public final class LinkReader {
     /// RTM_GETLINK dump (AF_UNSPEC): one `LinkRecord` per link.
     /// Every link, or (filtered by the kernel, as `ip link show type K` / `master M` ask) only the
     /// links of one kind or with one master. Old kernels ignore the filters: they are applied here too.
-    func dumpLinks(kind: String? = nil, master: Int? = nil) throws(NetlinkError) -> [LinkRecord] {
+    /// `parts`: what of each link is read (see `LinkRecord.Parts`).
+    func dumpLinks(kind: String? = nil, master: Int? = nil, parts: LinkRecord.Parts = .all) throws(NetlinkError) -> [LinkRecord] {
         var links: [LinkRecord] = []
         try socket.dump({ () throws(NetlinkError) in
+            // Room for a node's links from the start (a record is large: copied at each growth).
             links = []
+            links.reserveCapacity(256)
             let m = try Message.linkDump(operation: "dump links")
             if let master { try m.put(Int(IFLA_MASTER), u32: UInt32(master)) }
             if let kind {
@@ -54,7 +70,7 @@ public final class LinkReader {
             }
             return m
         }) { (message) throws(NetlinkError) in
-            guard let link = try LinkRecord(message: message) else { return }
+            guard let link = try LinkRecord(message: message, parts: parts) else { return }
             if let kind, link.infoKind != kind { return }
             if let master, link.masterIndex != master { return }
             links.append(consume link)
@@ -86,12 +102,14 @@ public final class LinkReader {
         }) { (message) throws(NetlinkError) in
             guard message.pointee.nlmsg_type == UInt16(RTM_NEWADDR) else { return }
             let header = try familyHeader(message, as: ifaddrmsg.self, operation: "dump addresses")
-            let attributes = try Attributes(message: message, headerSize: MemoryLayout<ifaddrmsg>.size,
-                                            maxType: xg_ifa_max(), operation: "dump addresses")
             let family = Int32(header.ifa_family)
+            // Decided from the header alone: the kernel's own link-local addresses (one per
+            // link) are dropped before their attributes are parsed.
             if !includingLinkLocal && family == AF_INET6 && header.ifa_scope == UInt8(RT_SCOPE_LINK.rawValue) {
                 return
             }
+            let attributes = try Attributes(message: message, headerSize: MemoryLayout<ifaddrmsg>.size,
+                                            maxType: xg_ifa_max(), operation: "dump addresses")
             let bytes = family == AF_INET
                 ? (attributes.bytes(Int(IFA_LOCAL)) ?? attributes.bytes(Int(IFA_ADDRESS)))
                 : attributes.bytes(Int(IFA_ADDRESS))
@@ -101,13 +119,39 @@ public final class LinkReader {
         return result
     }
 
+    /// The default routes of the main table that have a gateway (as `currentState` has them).
+    /// `kernelFiltered` false: the whole route dump is read and filtered here only, as from a
+    /// kernel that ignores dump filters (the result is the same; for checking just that).
+    public func defaultRoutes(kernelFiltered: Bool = true) throws(NetlinkError) -> [Route] {
+        let names = LinkNames(try dumpLinks(parts: .alias))
+        if kernelFiltered { return try dumpDefaultRoutes(names: names) }
+        return try dumpDefaultRoutes(names: names, table: 0, type: 0)
+    }
+
     /// RTM_GETROUTE dump: the default routes of the main table that have a gateway.
+    /// The kernel is asked for the unicast routes of the main table only (a strictly checked
+    /// dump, `NetlinkSocket.strictlyChecked`): it then leaves out the local table (a route per
+    /// address, multicast, broadcast) instead of sending it to be dropped here. The same rules
+    /// are applied below whatever the kernel sent, so a kernel that ignores or refuses the
+    /// filter (the dump is then made again unfiltered) gives the same routes.
     func dumpDefaultRoutes(names: LinkNames) throws(NetlinkError) -> [Route] {
+        let filtered: [Route]? = socket.strictlyChecked { () throws(NetlinkError) in
+            try dumpDefaultRoutes(names: names, table: UInt8(RT_TABLE_MAIN.rawValue), type: UInt8(RTN_UNICAST))
+        }
+        if let filtered { return filtered }
+        return try dumpDefaultRoutes(names: names, table: 0, type: 0)
+    }
+
+    /// The route dump, asking the kernel for routes of `table` and `type` only (0: any); the
+    /// filter is heeded only by a strictly checked request.
+    private func dumpDefaultRoutes(names: LinkNames, table wanted: UInt8, type: UInt8) throws(NetlinkError) -> [Route] {
         var routes: [Route] = []
         try socket.dump({ () throws(NetlinkError) in
             routes = []
             var header = rtmsg()
             header.rtm_family = UInt8(AF_UNSPEC)
+            header.rtm_table = wanted
+            header.rtm_type = type
             return try Message(type: Int(RTM_GETROUTE), flags: NLM_F_DUMP, header: header,
                                operation: "dump routes")
         }) { (message) throws(NetlinkError) in
@@ -169,8 +213,15 @@ struct LinkRecord {
     /// What the unit of `slaveKind` (the master's kind) parsed of IFLA_INFO_SLAVE_DATA.
     var slaveData: (any Sendable)?
 
-    /// Parse an RTM_NEWLINK message; nil for other message types.
-    init?(message: UnsafeMutablePointer<nlmsghdr>) throws(NetlinkError) {
+    /// What a reader needs of a link: everything, everything but the alias (the state: no
+    /// `Interface` field holds it), the state without the runtime fields no plan compares
+    /// (MAC, operstate, carrier and its counts), or the name and alias only (the ownership marks).
+    enum Parts {
+        case all, state, plan, alias
+    }
+
+    /// Parse an RTM_NEWLINK message (of it `parts`); nil for other message types.
+    init?(message: UnsafeMutablePointer<nlmsghdr>, parts: Parts = .all) throws(NetlinkError) {
         guard message.pointee.nlmsg_type == UInt16(RTM_NEWLINK) else { return nil }
         let operation = "dump links"
         let header = try familyHeader(message, as: ifinfomsg.self, operation: operation)
@@ -180,7 +231,11 @@ struct LinkRecord {
         name = a.string(Int(IFLA_IFNAME)) ?? "if\(header.ifi_index)"
         flags = header.ifi_flags
         arpType = header.ifi_type
-        DeviceLink.parse(a, into: &self)
+        if parts == .alias {
+            alias = a.string(Int(IFLA_IFALIAS))
+            return
+        }
+        DeviceLink.parse(a, into: &self, alias: parts == .all, runtime: parts != .plan)
         guard let info = try a.nested(Int(IFLA_LINKINFO), maxType: xg_ifla_info_max(), operation: operation)
         else { return }
         try parseLinkInfo(info, operation: operation)

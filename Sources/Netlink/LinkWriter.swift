@@ -21,6 +21,9 @@ public final class LinkWriter {
     public var createMark: String?
     /// The highest ifindex handed to a create so far.
     var reservedIndex = 0
+    /// A state read's highest ifindex and the sentinel that says whether it still holds
+    /// (`seedIndexes`), until the first create.
+    var indexSeed: (highest: Int, sentinel: ChangeSentinel)?
     /// While `pipeline(_:)` builds a batch: the requests queued instead of sent.
     var queue: PipelineQueue?
 

@@ -42,6 +42,19 @@ public final class NetlinkSocket {
         buffer = .allocate(byteCount: Self.bufferSize, alignment: 8)
     }
 
+    /// `body` run with NETLINK_GET_STRICT_CHK on (the kernel checks a dump request's header
+    /// and attributes strictly, and heeds its filters, e.g. a route dump's rtm_table), then off
+    /// again, so no other request of this socket is checked differently. Nil when the option
+    /// cannot be set (kernels before 4.20) or `body` threw (e.g. a family refused the filter).
+    func strictlyChecked<T>(_ body: () throws(NetlinkError) -> T) -> T? {
+        let fd = nl_socket_get_fd(raw)
+        var on: Int32 = 1, off: Int32 = 0
+        let size = socklen_t(MemoryLayout<Int32>.size)
+        guard setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &on, size) == 0 else { return nil }
+        defer { _ = setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &off, size) }
+        return try? body()
+    }
+
     deinit {
         nl_socket_free(raw)
         buffer.deallocate()

@@ -13,6 +13,9 @@ struct PlanBuilder {
     /// look every desired interface up, and a linear search each time made the plan quadratic
     /// in the number of interfaces.
     let currentIndex: [String: Int]
+    /// For each desired interface (by position), where the interface of its name is in
+    /// `current`: looked up once here, not again by each step that asks.
+    let currentOfDesired: [Int?]
 
     /// The plan so far.
     var out: [Change] = []
@@ -31,7 +34,13 @@ struct PlanBuilder {
     init(current: NetworkState, desired: NetworkState, owned: Set<String>) {
         self.current = current; self.desired = desired; self.owned = owned
         desiredIndex = Plan.firstIndexes(desired)
-        currentIndex = Plan.firstIndexes(current)
+        let currentIndex = Plan.firstIndexes(current)
+        self.currentIndex = currentIndex
+        // By position: `map` would copy every interface out.
+        var currentOfDesired: [Int?] = []
+        currentOfDesired.reserveCapacity(desired.interfaces.count)
+        for k in desired.interfaces.indices { currentOfDesired.append(currentIndex[desired.interfaces[k].name]) }
+        self.currentOfDesired = currentOfDesired
         // Grown once, not doubling while the creates are planned.
         created.reserveCapacity(desired.interfaces.count)
     }
@@ -47,15 +56,14 @@ struct PlanBuilder {
         created.contains(name) ? nil : currentIndex[name]
     }
 
+    /// `existingIndex` of the desired interface at position `k`.
+    func existingIndex(desired k: Int) -> Int? {
+        created.contains(desired.interfaces[k].name) ? nil : currentOfDesired[k]
+    }
+
     /// The current interface of `want`, unless this plan creates it.
     func existing(_ want: Interface) -> Interface? {
         created.contains(want.name) ? nil : lookup(want.name)
-    }
-
-    /// Whether the current interface of that name is up (false when this plan creates it).
-    func existingIsUp(_ name: String) -> Bool {
-        guard !created.contains(name), let k = currentIndex[name] else { return false }
-        return current.interfaces[k].up
     }
 
     /// 1. Delete owned interfaces the profile no longer wants (frees names and ports first).
@@ -76,7 +84,7 @@ struct PlanBuilder {
         for k in desired.interfaces.indices {
             let name = desired.interfaces[k].name, kind = desired.interfaces[k].kind
             if created.contains(name) { continue }
-            if let c = currentIndex[name] {
+            if let c = currentOfDesired[k] {
                 // An uplink is whatever link exists under that name: its kind is never changed.
                 let curKind = current.interfaces[c].kind
                 if curKind == kind || kind.unit.takesAnyExistingLink { continue }
@@ -100,7 +108,7 @@ struct PlanBuilder {
         // which the call also takes inout).
         let desired = self.desired, current = self.current
         for k in desired.interfaces.indices where desired.interfaces[k].kind.unit.plansSettings {
-            guard !created.contains(desired.interfaces[k].name), let c = currentIndex[desired.interfaces[k].name] else { continue }
+            guard let c = existingIndex(desired: k) else { continue }
             desired.interfaces[k].kind.unit.changeSettings(desired.interfaces[k], current.interfaces[c], in: &self)
         }
     }
@@ -112,7 +120,7 @@ struct PlanBuilder {
         func joinsDown(_ kind: InterfaceKind?) -> Bool { kind?.unit.portsJoinDown ?? false }
         for k in desired.interfaces.indices {
             let name = desired.interfaces[k].name, wantMaster = desired.interfaces[k].master
-            let c = existingIndex(name)
+            let c = existingIndex(desired: k)
             var curMaster = c.flatMap { current.interfaces[$0].master }
             if let m = curMaster, bondsToRebuild.contains(m) || created.contains(m) {
                 curMaster = nil  // already released above, or the master was recreated
@@ -162,7 +170,7 @@ struct PlanBuilder {
         for k in desired.interfaces.indices {
             guard let mtu = desired.interfaces[k].mtu else { continue }
             let name = desired.interfaces[k].name
-            if existingIndex(name).flatMap({ current.interfaces[$0].mtu }) != mtu { out.append(.setMTU(name: name, mtu: mtu)) }
+            if existingIndex(desired: k).flatMap({ current.interfaces[$0].mtu }) != mtu { out.append(.setMTU(name: name, mtu: mtu)) }
         }
     }
 
@@ -173,7 +181,7 @@ struct PlanBuilder {
         for k in Plan.upOrder(desired, indexOf: desiredIndex) {
             let name = desired.interfaces[k].name, wantUp = desired.interfaces[k].up
             let wasDowned = downed.contains(name) || mayBeDown.contains(name)
-            let isUp = existingIsUp(name) && !wasDowned
+            let isUp = existingIndex(desired: k).map { current.interfaces[$0].up } == true && !wasDowned
             if wantUp && !isUp { out.append(.setUp(name: name)) }
             if !wantUp && isUp { out.append(.setDown(name: name)) }
         }

@@ -122,6 +122,31 @@ import TestSupport
         #expect(try lab.xg(["plan"] + args).status == 0)
     }
 
+    /// Another process takes the next free ifindex after apply read the state, before its first
+    /// create (apply stopped before step 1): the first create does not take the indexes the
+    /// state read suggests, its create is not refused, and the intruder keeps no mark.
+    @Test func anIndexTakenBeforeTheFirstCreateIsLeftToItsOwner() throws {
+        guard try prerequisites(root: true, programs: ["ip"]) else { return }
+        let lab = try Lab("clash1")
+        defer { lab.close() }
+        let args = Lab.profileArgs("stp-guest-veths.yaml")
+        let apply = try stoppedApply(lab, args, beforeStep: 1)
+        let pid = apply.processIdentifier
+        defer { kill(pid, SIGCONT); kill(pid, SIGKILL); apply.waitUntilExit() }
+        let links = try JSONSerialization.jsonObject(with: Data(try lab.kernelLinks().utf8)) as? [[String: Any]] ?? []
+        let next = (links.compactMap { $0["ifindex"] as? Int }.max() ?? 0) + 1
+        try lab.ns.exec(["ip", "link", "add", "intr0", "index", "\(next)", "type", "bridge"])
+        kill(pid, SIGCONT)
+        apply.waitUntilExit()
+        #expect(apply.terminationStatus == 0)
+        let aliases = try lab.linkAliases()
+        #expect(aliases["intr0"] == "", "the intruder was marked: \(aliases["intr0"] ?? "gone")")
+        let mark = try #require(aliases["xenbr0"])
+        #expect(mark.hasPrefix("xg-scale:"))
+        for name in ["vm1", "vm1-br", "vm2", "vm2-br"] { #expect(aliases[name] == mark, "\(name)") }
+        #expect(try lab.xg(["plan"] + args).status == 0)
+    }
+
     /// An admin makes an interface with a name the plan is about to create, after the plan was
     /// read: the create is refused (the name is taken) and the undo deletes what apply made,
     /// never the admin's interface, whatever request path the create took (alone, combined

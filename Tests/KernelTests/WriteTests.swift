@@ -13,6 +13,8 @@ struct ProbeReport: Decodable {
     var sockets: [String]?
     var indexes: [Int]?
     var quiet: [Bool]?
+    var routes: [String]?
+    var addresses: [String]?
 }
 
 func probe(_ ns: Namespace, _ script: String) throws -> (ProbeReport, Int32) {

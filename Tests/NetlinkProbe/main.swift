@@ -14,6 +14,13 @@
 //   links                (LinkReader's state and aliases, into "links": one object per link)
 //   sentinel             (opens a ChangeSentinel, replacing the last one)
 //   sentinel-quiet       (whether it saw no change announced since it opened, into "quiet")
+//   routes [unfiltered]  (LinkReader's default routes "GATEWAY DEV", into "routes"; unfiltered:
+//                         the whole route dump read, filtered by the reader alone)
+//   addresses            (LinkReader's state: "NAME ADDRESS/PREFIX" each, into "addresses")
+//   state-to-plan        (whether LinkReader.stateToPlan equals currentState without MAC,
+//                         operstate and carrier, into "quiet"; and the states' link count, into "indexes")
+//   mark-creates TEXT    (every create from now on marked TEXT in its own request)
+//   seed-indexes N       (the next create's indexes above N while the last sentinel is quiet)
 import Foundation
 import Netlink
 import NodeNetwork
@@ -26,6 +33,8 @@ struct Report: Encodable {
     var indexes: [Int]?
     var links: [Link]?
     var quiet: [Bool]?
+    var routes: [String]?
+    var addresses: [String]?
 }
 
 /// One link as LinkReader read it (for comparing with `ip -j -d link`).
@@ -105,6 +114,25 @@ do {
             }
         case "sentinel": sentinel = try ChangeSentinel()
         case "sentinel-quiet": report.quiet = (report.quiet ?? []) + [sentinel!.quiet]
+        case "routes":
+            let routes = try LinkReader(socket: writer.socket).defaultRoutes(kernelFiltered: a.first != "unfiltered")
+            report.routes = routes.map { "\($0.gateway) \($0.device ?? "-")" }
+        case "addresses":
+            report.addresses = try LinkReader(socket: writer.socket).currentState().interfaces.flatMap { i in
+                (i.addresses ?? []).map { "\(i.name) \($0)" }
+            }
+        case "state-to-plan":
+            let reader = LinkReader(socket: writer.socket)
+            var full = try reader.currentState()
+            let lean = try reader.stateToPlan()
+            for i in full.interfaces.indices {
+                full.interfaces[i].mac = nil; full.interfaces[i].operstate = nil; full.interfaces[i].carrier = nil
+                full.interfaces[i].carrierUpCount = nil; full.interfaces[i].carrierDownCount = nil
+            }
+            report.quiet = (report.quiet ?? []) + [full == lean]
+            report.indexes = (report.indexes ?? []) + [lean.interfaces.count]
+        case "mark-creates": writer.createMark = a[0]
+        case "seed-indexes": writer.seedIndexes(highest: Int(a[0])!, watchedBy: sentinel!)
         case "index": report.indexes = (report.indexes ?? []) + [InterfaceLookup.index(of: a[0]) ?? -1]
         default: fatalError("unknown probe verb \(verb)")
         }

@@ -27,19 +27,21 @@ enum DeviceLink {
         }
     }
 
-    /// The attributes of every link (not its kind's, not its name) into `record`.
-    static func parse(_ a: Attributes, into record: inout LinkRecord) {
+    /// The attributes of every link (not its kind's, not its name) into `record`; the alias,
+    /// and the runtime fields (MAC, operstate, carrier and its counts), only when asked.
+    static func parse(_ a: Attributes, into record: inout LinkRecord, alias: Bool = true, runtime: Bool = true) {
         record.mtu = a.u32(Int(IFLA_MTU)).map(Int.init)
         record.masterIndex = a.u32(Int(IFLA_MASTER)).map(Int.init)
         record.linkIndex = a.u32(Int(IFLA_LINK)).map(Int.init)
         record.linkInOtherNamespace = a.has(Int(IFLA_LINK_NETNSID))
         record.linkNetnsID = a.u32(Int(IFLA_LINK_NETNSID)).map { Int(Int32(bitPattern: $0)) }
+        if alias { record.alias = a.string(Int(IFLA_IFALIAS)) }
+        guard runtime else { return }
         record.carrier = a.u8(Int(IFLA_CARRIER)).map { $0 != 0 }
         record.carrierUpCount = a.u32(Int(IFLA_CARRIER_UP_COUNT)).map(Int.init)
         record.carrierDownCount = a.u32(Int(IFLA_CARRIER_DOWN_COUNT)).map(Int.init)
         record.operstate = operstate(a.u8(Int(IFLA_OPERSTATE)))
         record.mac = a.payload(Int(IFLA_ADDRESS)).flatMap { macText($0) }
-        record.alias = a.string(Int(IFLA_IFALIAS))
     }
 
     /// RFC 2863 operational state (IFLA_OPERSTATE, IF_OPER_*), spelled as `ip link` does, lower-case.
