@@ -190,12 +190,12 @@ private struct Events<B: TreeBuilder> {
         let mark = startMark
         var pairs: [(Tree, Tree)] = []
         pairs.reserveCapacity(4)   // (grown one by one, most mappings would allocate twice)
-        var keys = KeyTexts()
+        var many: Set<String>?
         while let type = next(), type != YAML_MAPPING_END_EVENT {
             // Keys: plain distinct scalars (a repeated or non-scalar key goes to Yams, which
             // reports duplicates in its own words).
             guard type == YAML_SCALAR_EVENT, let key = scalar(), let text = builder.keyText(key),
-                  keys.insert(text), let valueType = next(), let value = node(valueType)
+                  isNew(text, among: pairs, many: &many), let valueType = next(), let value = node(valueType)
             else { return nil }
             pairs.append((key, value))
         }
@@ -204,21 +204,16 @@ private struct Events<B: TreeBuilder> {
         else { return nil }
         return builder.mapping(pairs, style: style, mark: mark)
     }
-}
 
-/// The key texts of one mapping, to find a repeated one: a short list searched in order (most
-/// mappings have a few keys: no set storage made and no string hashed per mapping), a set once
-/// there are many.
-private struct KeyTexts {
-    private var few: [String] = []
-    private var many: Set<String>?
-
-    /// Whether `text` is new (and now held).
-    mutating func insert(_ text: String) -> Bool {
-        if many != nil { return many!.insert(text).inserted }
-        if few.contains(text) { return false }
-        few.append(text)
-        if few.count == 16 { many = Set(few); few = [] }
-        return true
+    /// Whether a key spelled `text` is not yet among the keys of `pairs` (the mapping so far):
+    /// the few keys of most mappings are compared in place (no list or set storage made, no
+    /// string hashed); from the 16th key on, a set of them all (`many`, made once) is asked.
+    func isNew(_ text: String, among pairs: [(Tree, Tree)], many: inout Set<String>?) -> Bool {
+        if many == nil && pairs.count < 16 {
+            for pair in pairs where builder.keyText(pair.0) == text { return false }
+            return true
+        }
+        if many == nil { many = Set(pairs.compactMap { builder.keyText($0.0) }) }
+        return many!.insert(text).inserted
     }
 }
