@@ -18,6 +18,10 @@ struct PlanBuilder {
     var out: [Change] = []
     /// Created by this plan (both ends of a veth pair).
     var created: Set<String> = []
+    /// By desired index, once the creates are planned: where in `current` the interface of
+    /// that name is, nil when this plan creates it or it does not exist (`existingIndex` of
+    /// its name, looked up once for the steps after the creates, not once per step).
+    var existingOfDesired: [Int?] = []
     /// Bonds whose slaves are released for a change only a bond without slaves takes.
     var bondsToRebuild: Set<String> = []
     /// Slaves of a rebuilt bond the profile does not name: released for the mode change only,
@@ -47,16 +51,6 @@ struct PlanBuilder {
         created.contains(name) ? nil : currentIndex[name]
     }
 
-    /// The current interface of `want`, unless this plan creates it.
-    func existing(_ want: Interface) -> Interface? {
-        created.contains(want.name) ? nil : lookup(want.name)
-    }
-
-    /// Whether the current interface of that name is up (false when this plan creates it).
-    func existingIsUp(_ name: String) -> Bool {
-        guard !created.contains(name), let k = currentIndex[name] else { return false }
-        return current.interfaces[k].up
-    }
 
     /// 1. Delete owned interfaces the profile no longer wants (frees names and ports first).
     mutating func deleteUnwanted() {
@@ -92,6 +86,12 @@ struct PlanBuilder {
             created.insert(name)
             if let peer = kind.unit.partner(of: desired.interfaces[k]) { created.insert(peer) }
         }
+        // `created` is final from here on.
+        // (By index: `map` would copy every interface out to read its name.)
+        var existing: [Int?] = []
+        existing.reserveCapacity(desired.interfaces.count)
+        for k in desired.interfaces.indices { existing.append(existingIndex(desired.interfaces[k].name)) }
+        existingOfDesired = existing
     }
 
     /// 3. The settings of each existing interface's kind (a bridge's STP, a bond's options).
@@ -100,7 +100,7 @@ struct PlanBuilder {
         // which the call also takes inout).
         let desired = self.desired, current = self.current
         for k in desired.interfaces.indices where desired.interfaces[k].kind.unit.plansSettings {
-            guard !created.contains(desired.interfaces[k].name), let c = currentIndex[desired.interfaces[k].name] else { continue }
+            guard let c = existingOfDesired[k] else { continue }
             desired.interfaces[k].kind.unit.changeSettings(desired.interfaces[k], current.interfaces[c], in: &self)
         }
     }
@@ -112,7 +112,7 @@ struct PlanBuilder {
         func joinsDown(_ kind: InterfaceKind?) -> Bool { kind?.unit.portsJoinDown ?? false }
         for k in desired.interfaces.indices {
             let name = desired.interfaces[k].name, wantMaster = desired.interfaces[k].master
-            let c = existingIndex(name)
+            let c = existingOfDesired[k]
             var curMaster = c.flatMap { current.interfaces[$0].master }
             if let m = curMaster, bondsToRebuild.contains(m) || created.contains(m) {
                 curMaster = nil  // already released above, or the master was recreated
@@ -146,9 +146,10 @@ struct PlanBuilder {
 
     /// 5. Bridge port settings.
     mutating func setPortSettings() {
-        for want in desired.interfaces {
-            guard let wp = want.port, wp.priority != nil || wp.cost != nil else { continue }
-            let cp = enslaved.contains(want.name) ? nil : existing(want)?.port
+        for k in desired.interfaces.indices {
+            guard let wp = desired.interfaces[k].port, wp.priority != nil || wp.cost != nil else { continue }
+            let want = desired.interfaces[k]
+            let cp = enslaved.contains(want.name) ? nil : existingOfDesired[k].flatMap { current.interfaces[$0].port }
             let samePriority = wp.priority == nil || wp.priority == cp?.priority
             let sameCost = wp.cost == nil || wp.cost == cp?.cost
             if !(samePriority && sameCost) {
@@ -162,7 +163,7 @@ struct PlanBuilder {
         for k in desired.interfaces.indices {
             guard let mtu = desired.interfaces[k].mtu else { continue }
             let name = desired.interfaces[k].name
-            if existingIndex(name).flatMap({ current.interfaces[$0].mtu }) != mtu { out.append(.setMTU(name: name, mtu: mtu)) }
+            if existingOfDesired[k].flatMap({ current.interfaces[$0].mtu }) != mtu { out.append(.setMTU(name: name, mtu: mtu)) }
         }
     }
 
@@ -172,8 +173,9 @@ struct PlanBuilder {
         for case .setDown(let n) in out { downed.insert(n) }
         for k in Plan.upOrder(desired, indexOf: desiredIndex) {
             let name = desired.interfaces[k].name, wantUp = desired.interfaces[k].up
-            let wasDowned = downed.contains(name) || mayBeDown.contains(name)
-            let isUp = existingIsUp(name) && !wasDowned
+            // (Empty sets are not asked: a look-up hashes the name even then.)
+            let wasDowned = (!downed.isEmpty && downed.contains(name)) || (!mayBeDown.isEmpty && mayBeDown.contains(name))
+            let isUp = (existingOfDesired[k].map { current.interfaces[$0].up } ?? false) && !wasDowned
             if wantUp && !isUp { out.append(.setUp(name: name)) }
             if !wantUp && isUp { out.append(.setDown(name: name)) }
         }
@@ -181,9 +183,10 @@ struct PlanBuilder {
 
     /// 8. Addresses on the interfaces the profile names.
     mutating func setAddresses() {
-        for want in desired.interfaces {
-            guard let addrs = want.addresses else { continue }
-            let cur = existing(want)?.addresses ?? []
+        for k in desired.interfaces.indices {
+            guard let addrs = desired.interfaces[k].addresses else { continue }
+            let want = desired.interfaces[k]
+            let cur = existingOfDesired[k].flatMap { current.interfaces[$0].addresses } ?? []
             let wantSet = Set(addrs.map(Plan.normalizeAddress)), curSet = Set(cur.map(Plan.normalizeAddress))
             for a in cur where !wantSet.contains(Plan.normalizeAddress(a)) && !Plan.isLinkLocal(a) {
                 out.append(.removeAddress(name: want.name, address: a))
