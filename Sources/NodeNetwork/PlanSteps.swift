@@ -48,7 +48,7 @@ struct PlanBuilder {
     /// Where in `current` the interface of that name is, unless this plan creates it. The steps
     /// read fields in place (by index): an interface is a large value, copied per look.
     func existingIndex(_ name: String) -> Int? {
-        created.contains(name) ? nil : currentIndex[name]
+        created.has(name) ? nil : currentIndex[name]
     }
 
 
@@ -67,10 +67,14 @@ struct PlanBuilder {
 
     /// 2. Create what is missing; recreate owned interfaces of the wrong kind.
     mutating func createMissing() throws(PlanError) {
+        // Where each desired interface is in `current`, as looked up here (kept for the later
+        // steps: `existingOfDesired`).
+        var found = [Int?](repeating: nil, count: desired.interfaces.count)
         for k in desired.interfaces.indices {
             let name = desired.interfaces[k].name, kind = desired.interfaces[k].kind
-            if created.contains(name) { continue }
-            if let c = currentIndex[name] {
+            if created.has(name) { continue }
+            found[k] = currentIndex[name]
+            if let c = found[k] {
                 // An uplink is whatever link exists under that name: its kind is never changed.
                 let curKind = current.interfaces[c].kind
                 if curKind == kind || kind.unit.takesAnyExistingLink { continue }
@@ -86,12 +90,11 @@ struct PlanBuilder {
             created.insert(name)
             if let peer = kind.unit.partner(of: desired.interfaces[k]) { created.insert(peer) }
         }
-        // `created` is final from here on.
-        // (By index: `map` would copy every interface out to read its name.)
-        var existing: [Int?] = []
-        existing.reserveCapacity(desired.interfaces.count)
-        for k in desired.interfaces.indices { existing.append(existingIndex(desired.interfaces[k].name)) }
-        existingOfDesired = existing
+        // `created` is final from here on: what it holds does not exist for the later steps
+        // (an interface skipped above was created already, and stays so). By index: `map`
+        // would copy every interface out to read its name.
+        for k in desired.interfaces.indices where found[k] != nil && created.has(desired.interfaces[k].name) { found[k] = nil }
+        existingOfDesired = found
     }
 
     /// 3. The settings of each existing interface's kind (a bridge's STP, a bond's options).
@@ -114,7 +117,7 @@ struct PlanBuilder {
             let name = desired.interfaces[k].name, wantMaster = desired.interfaces[k].master
             let c = existingOfDesired[k]
             var curMaster = c.flatMap { current.interfaces[$0].master }
-            if let m = curMaster, bondsToRebuild.contains(m) || created.contains(m) {
+            if let m = curMaster, bondsToRebuild.has(m) || created.has(m) {
                 curMaster = nil  // already released above, or the master was recreated
                 mayBeDown.insert(name)
             }
@@ -149,7 +152,7 @@ struct PlanBuilder {
         for k in desired.interfaces.indices {
             guard let wp = desired.interfaces[k].port, wp.priority != nil || wp.cost != nil else { continue }
             let want = desired.interfaces[k]
-            let cp = enslaved.contains(want.name) ? nil : existingOfDesired[k].flatMap { current.interfaces[$0].port }
+            let cp = enslaved.has(want.name) ? nil : existingOfDesired[k].flatMap { current.interfaces[$0].port }
             let samePriority = wp.priority == nil || wp.priority == cp?.priority
             let sameCost = wp.cost == nil || wp.cost == cp?.cost
             if !(samePriority && sameCost) {
@@ -173,8 +176,7 @@ struct PlanBuilder {
         for case .setDown(let n) in out { downed.insert(n) }
         for k in Plan.upOrder(desired, indexOf: desiredIndex) {
             let name = desired.interfaces[k].name, wantUp = desired.interfaces[k].up
-            // (Empty sets are not asked: a look-up hashes the name even then.)
-            let wasDowned = (!downed.isEmpty && downed.contains(name)) || (!mayBeDown.isEmpty && mayBeDown.contains(name))
+            let wasDowned = downed.has(name) || mayBeDown.has(name)
             let isUp = (existingOfDesired[k].map { current.interfaces[$0].up } ?? false) && !wasDowned
             if wantUp && !isUp { out.append(.setUp(name: name)) }
             if !wantUp && isUp { out.append(.setDown(name: name)) }
@@ -224,4 +226,10 @@ struct PlanBuilder {
             out.append(.removeRoute(c))
         }
     }
+}
+
+extension Set<String> {
+    /// `contains`, without hashing the name when the set is empty (a look-up hashes it even
+    /// then): the planner's sets are empty in most plans (a re-plan that creates nothing).
+    func has(_ name: String) -> Bool { !isEmpty && contains(name) }
 }
