@@ -27,8 +27,9 @@ struct PlanBuilder {
     /// Slaves of a rebuilt bond the profile does not name: released for the mode change only,
     /// they are enslaved again afterwards (they end as they were).
     var foreignSlaves: [Interface] = []
-    /// Given a (new) master by this plan.
-    var enslaved: Set<String> = []
+    /// Given a (new) master by this plan, by desired index (set by `setMasters`; a flag, not a
+    /// set of names: a plan from nothing enslaves every port).
+    var enslavedAt: [Bool] = []
     /// Released from a bond: the kernel may have closed them.
     var mayBeDown: Set<String> = []
 
@@ -113,6 +114,7 @@ struct PlanBuilder {
     ///    foreign slaves of rebuilt bonds go back.
     mutating func setMasters() {
         func joinsDown(_ kind: InterfaceKind?) -> Bool { kind?.unit.portsJoinDown ?? false }
+        enslavedAt = [Bool](repeating: false, count: desired.interfaces.count)
         for k in desired.interfaces.indices {
             let name = desired.interfaces[k].name, wantMaster = desired.interfaces[k].master
             let c = existingOfDesired[k]
@@ -132,7 +134,7 @@ struct PlanBuilder {
                     out.append(.setDown(name: name))
                 }
                 out.append(.setMaster(name: name, master: m))
-                enslaved.insert(name)
+                enslavedAt[k] = true
             }
         }
         restoreForeignSlaves()
@@ -147,12 +149,22 @@ struct PlanBuilder {
         }
     }
 
+    /// Whether this plan gives the interface named as desired `k` a master. (Names are one
+    /// per interface in a profile's state; should a state name one twice, any of them counts.)
+    func isEnslaved(_ k: Int) -> Bool {
+        guard k < enslavedAt.count else { return false }
+        if enslavedAt[k] { return true }
+        guard desiredIndex.count != desired.interfaces.count else { return false }
+        let name = desired.interfaces[k].name
+        return desired.interfaces.indices.contains { enslavedAt[$0] && desired.interfaces[$0].name == name }
+    }
+
     /// 5. Bridge port settings.
     mutating func setPortSettings() {
         for k in desired.interfaces.indices {
             guard let wp = desired.interfaces[k].port, wp.priority != nil || wp.cost != nil else { continue }
             let want = desired.interfaces[k]
-            let cp = enslaved.has(want.name) ? nil : existingOfDesired[k].flatMap { current.interfaces[$0].port }
+            let cp = isEnslaved(k) ? nil : existingOfDesired[k].flatMap { current.interfaces[$0].port }
             let samePriority = wp.priority == nil || wp.priority == cp?.priority
             let sameCost = wp.cost == nil || wp.cost == cp?.cost
             if !(samePriority && sameCost) {
