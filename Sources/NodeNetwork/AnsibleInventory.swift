@@ -41,18 +41,18 @@ extension Inventory {
     /// Ansible when the top level names `all`, or a group written with hosts/children/vars;
     /// otherwise xg-scale's format (whose reader then explains any problem).
     public static func detectFormat(text: String) -> InventoryFormat {
-        detectFormat(root: try? Yams.compose(yaml: text, .basic, Constructor([:], [:], [:]), .utf8))
+        detectFormat(root: (try? Yams.compose(yaml: text, .basic, Constructor([:], [:], [:]), .utf8)).map { YNode($0) })
     }
 
     /// `detectFormat(text:)` of a composed document (nil: empty or not YAML).
-    static func detectFormat(root: Yams.Node?) -> InventoryFormat {
+    static func detectFormat(root: YNode?) -> InventoryFormat {
         guard let root, case .mapping(let top) = root else { return .xgScale }
         for (key, value) in top {
             guard case .scalar(let k) = key else { continue }
             if ["cluster", "nodes"].contains(k.string) { return .xgScale }
             if k.string == "all" { return .ansible }
             if case .mapping(let group) = value,
-               group.keys.contains(where: { ansibleGroupKeys.contains($0.string ?? "") }) { return .ansible }
+               group.contains(where: { ansibleGroupKeys.contains($0.key.string ?? "") }) { return .ansible }
         }
         return .xgScale
     }
@@ -71,7 +71,7 @@ extension Inventory {
         }
     }
 
-    static func parseAnsible(root: Yams.Node?, reader: YAMLReader, sidecar: InventorySidecarReader,
+    static func parseAnsible(root: YNode?, reader: YAMLReader, sidecar: InventorySidecarReader,
                              listing: InventorySidecarLister) throws(ProfileError) -> Inventory {
         var r = reader
         let file = r.file
@@ -133,7 +133,7 @@ struct AnsibleTree {
         }
     }
 
-    mutating func readGroup(_ name: String, at location: SourceLocation, _ node: Node, parent: String?,
+    mutating func readGroup(_ name: String, at location: SourceLocation, _ node: YNode, parent: String?,
                             reader r: inout YAMLReader) {
         if let why = Self.groupNameProblem(name) {
             r.error(location, "the group name '\(ValueRule.shown(name))' cannot be used: \(why)",
@@ -162,7 +162,7 @@ struct AnsibleTree {
         }
     }
 
-    mutating func readHosts(_ node: Node, group name: String, reader r: inout YAMLReader) {
+    mutating func readHosts(_ node: YNode, group name: String, reader r: inout YAMLReader) {
         let entries = r.mapping(node, path: "\(name).hosts", keys: nil, example: "hosts: {dom0: {address: 192.0.2.10/24}}") ?? []
         for h in entries {
             let expanded: [String]

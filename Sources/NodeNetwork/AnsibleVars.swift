@@ -10,7 +10,7 @@ struct AnsibleValue: Sendable {
     var location: SourceLocation
     var problem: String?
 
-    static func readVars(_ node: Node, path: String, reader r: inout YAMLReader) -> [String: AnsibleValue] {
+    static func readVars(_ node: YNode, path: String, reader r: inout YAMLReader) -> [String: AnsibleValue] {
         var out: [String: AnsibleValue] = [:]
         for e in r.mapping(node, path: path, keys: nil, example: "vars: {address: 192.0.2.10/24}") ?? [] {
             if !Inventory.isValidVariableName(e.key) {

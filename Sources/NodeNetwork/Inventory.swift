@@ -53,7 +53,7 @@ public struct Inventory: Sendable, Equatable {
     }
 
     /// `parse(text:file:)` of a composed document (nil: empty or not YAML, with `r`'s diagnostics).
-    static func parse(root: Yams.Node?, reader: YAMLReader) throws(ProfileError) -> Inventory {
+    static func parse(root: YNode?, reader: YAMLReader) throws(ProfileError) -> Inventory {
         var r = reader
         let file = r.file
         guard let root else {
@@ -104,7 +104,7 @@ public struct Inventory: Sendable, Equatable {
         return inventory
     }
 
-    static func readVars(_ node: Yams.Node, path: String, reader r: inout YAMLReader) -> [String: String] {
+    static func readVars(_ node: YNode, path: String, reader r: inout YAMLReader) -> [String: String] {
         guard let entries = r.mapping(node, path: path, keys: nil, example: "vars: {address: 192.0.2.10/24}") else { return [:] }
         var vars: [String: String] = [:]
         for e in entries {

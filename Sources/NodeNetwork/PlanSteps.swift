@@ -13,34 +13,30 @@ struct PlanBuilder {
     /// look every desired interface up, and a linear search each time made the plan quadratic
     /// in the number of interfaces.
     let currentIndex: [String: Int]
-    /// For each desired interface (by position), where the interface of its name is in
-    /// `current`: looked up once here, not again by each step that asks.
-    let currentOfDesired: [Int?]
 
     /// The plan so far.
     var out: [Change] = []
     /// Created by this plan (both ends of a veth pair).
     var created: Set<String> = []
+    /// By desired index, once the creates are planned: where in `current` the interface of
+    /// that name is, nil when this plan creates it or it does not exist (`existingIndex` of
+    /// its name, looked up once for the steps after the creates, not once per step).
+    var existingOfDesired: [Int?] = []
     /// Bonds whose slaves are released for a change only a bond without slaves takes.
     var bondsToRebuild: Set<String> = []
     /// Slaves of a rebuilt bond the profile does not name: released for the mode change only,
     /// they are enslaved again afterwards (they end as they were).
     var foreignSlaves: [Interface] = []
-    /// Given a (new) master by this plan.
-    var enslaved: Set<String> = []
+    /// Given a (new) master by this plan, by desired index (set by `setMasters`; a flag, not a
+    /// set of names: a plan from nothing enslaves every port).
+    var enslavedAt: [Bool] = []
     /// Released from a bond: the kernel may have closed them.
     var mayBeDown: Set<String> = []
 
     init(current: NetworkState, desired: NetworkState, owned: Set<String>) {
         self.current = current; self.desired = desired; self.owned = owned
         desiredIndex = Plan.firstIndexes(desired)
-        let currentIndex = Plan.firstIndexes(current)
-        self.currentIndex = currentIndex
-        // By position: `map` would copy every interface out.
-        var currentOfDesired: [Int?] = []
-        currentOfDesired.reserveCapacity(desired.interfaces.count)
-        for k in desired.interfaces.indices { currentOfDesired.append(currentIndex[desired.interfaces[k].name]) }
-        self.currentOfDesired = currentOfDesired
+        currentIndex = Plan.firstIndexes(current)
         // Grown once, not doubling while the creates are planned.
         created.reserveCapacity(desired.interfaces.count)
     }
@@ -53,18 +49,9 @@ struct PlanBuilder {
     /// Where in `current` the interface of that name is, unless this plan creates it. The steps
     /// read fields in place (by index): an interface is a large value, copied per look.
     func existingIndex(_ name: String) -> Int? {
-        created.contains(name) ? nil : currentIndex[name]
+        created.has(name) ? nil : currentIndex[name]
     }
 
-    /// `existingIndex` of the desired interface at position `k`.
-    func existingIndex(desired k: Int) -> Int? {
-        created.contains(desired.interfaces[k].name) ? nil : currentOfDesired[k]
-    }
-
-    /// The current interface of `want`, unless this plan creates it.
-    func existing(_ want: Interface) -> Interface? {
-        created.contains(want.name) ? nil : lookup(want.name)
-    }
 
     /// 1. Delete owned interfaces the profile no longer wants (frees names and ports first).
     mutating func deleteUnwanted() {
@@ -81,10 +68,14 @@ struct PlanBuilder {
 
     /// 2. Create what is missing; recreate owned interfaces of the wrong kind.
     mutating func createMissing() throws(PlanError) {
+        // Where each desired interface is in `current`, as looked up here (kept for the later
+        // steps: `existingOfDesired`).
+        var found = [Int?](repeating: nil, count: desired.interfaces.count)
         for k in desired.interfaces.indices {
             let name = desired.interfaces[k].name, kind = desired.interfaces[k].kind
-            if created.contains(name) { continue }
-            if let c = currentOfDesired[k] {
+            if created.has(name) { continue }
+            found[k] = currentIndex[name]
+            if let c = found[k] {
                 // An uplink is whatever link exists under that name: its kind is never changed.
                 let curKind = current.interfaces[c].kind
                 if curKind == kind || kind.unit.takesAnyExistingLink { continue }
@@ -100,6 +91,11 @@ struct PlanBuilder {
             created.insert(name)
             if let peer = kind.unit.partner(of: desired.interfaces[k]) { created.insert(peer) }
         }
+        // `created` is final from here on: what it holds does not exist for the later steps
+        // (an interface skipped above was created already, and stays so). By index: `map`
+        // would copy every interface out to read its name.
+        for k in desired.interfaces.indices where found[k] != nil && created.has(desired.interfaces[k].name) { found[k] = nil }
+        existingOfDesired = found
     }
 
     /// 3. The settings of each existing interface's kind (a bridge's STP, a bond's options).
@@ -108,7 +104,7 @@ struct PlanBuilder {
         // which the call also takes inout).
         let desired = self.desired, current = self.current
         for k in desired.interfaces.indices where desired.interfaces[k].kind.unit.plansSettings {
-            guard let c = existingIndex(desired: k) else { continue }
+            guard let c = existingOfDesired[k] else { continue }
             desired.interfaces[k].kind.unit.changeSettings(desired.interfaces[k], current.interfaces[c], in: &self)
         }
     }
@@ -118,11 +114,12 @@ struct PlanBuilder {
     ///    foreign slaves of rebuilt bonds go back.
     mutating func setMasters() {
         func joinsDown(_ kind: InterfaceKind?) -> Bool { kind?.unit.portsJoinDown ?? false }
+        enslavedAt = [Bool](repeating: false, count: desired.interfaces.count)
         for k in desired.interfaces.indices {
             let name = desired.interfaces[k].name, wantMaster = desired.interfaces[k].master
-            let c = existingIndex(desired: k)
+            let c = existingOfDesired[k]
             var curMaster = c.flatMap { current.interfaces[$0].master }
-            if let m = curMaster, bondsToRebuild.contains(m) || created.contains(m) {
+            if let m = curMaster, bondsToRebuild.has(m) || created.has(m) {
                 curMaster = nil  // already released above, or the master was recreated
                 mayBeDown.insert(name)
             }
@@ -137,7 +134,7 @@ struct PlanBuilder {
                     out.append(.setDown(name: name))
                 }
                 out.append(.setMaster(name: name, master: m))
-                enslaved.insert(name)
+                enslavedAt[k] = true
             }
         }
         restoreForeignSlaves()
@@ -152,11 +149,22 @@ struct PlanBuilder {
         }
     }
 
+    /// Whether this plan gives the interface named as desired `k` a master. (Names are one
+    /// per interface in a profile's state; should a state name one twice, any of them counts.)
+    func isEnslaved(_ k: Int) -> Bool {
+        guard k < enslavedAt.count else { return false }
+        if enslavedAt[k] { return true }
+        guard desiredIndex.count != desired.interfaces.count else { return false }
+        let name = desired.interfaces[k].name
+        return desired.interfaces.indices.contains { enslavedAt[$0] && desired.interfaces[$0].name == name }
+    }
+
     /// 5. Bridge port settings.
     mutating func setPortSettings() {
-        for want in desired.interfaces {
-            guard let wp = want.port, wp.priority != nil || wp.cost != nil else { continue }
-            let cp = enslaved.contains(want.name) ? nil : existing(want)?.port
+        for k in desired.interfaces.indices {
+            guard let wp = desired.interfaces[k].port, wp.priority != nil || wp.cost != nil else { continue }
+            let want = desired.interfaces[k]
+            let cp = isEnslaved(k) ? nil : existingOfDesired[k].flatMap { current.interfaces[$0].port }
             let samePriority = wp.priority == nil || wp.priority == cp?.priority
             let sameCost = wp.cost == nil || wp.cost == cp?.cost
             if !(samePriority && sameCost) {
@@ -170,7 +178,7 @@ struct PlanBuilder {
         for k in desired.interfaces.indices {
             guard let mtu = desired.interfaces[k].mtu else { continue }
             let name = desired.interfaces[k].name
-            if existingIndex(desired: k).flatMap({ current.interfaces[$0].mtu }) != mtu { out.append(.setMTU(name: name, mtu: mtu)) }
+            if existingOfDesired[k].flatMap({ current.interfaces[$0].mtu }) != mtu { out.append(.setMTU(name: name, mtu: mtu)) }
         }
     }
 
@@ -180,8 +188,8 @@ struct PlanBuilder {
         for case .setDown(let n) in out { downed.insert(n) }
         for k in Plan.upOrder(desired, indexOf: desiredIndex) {
             let name = desired.interfaces[k].name, wantUp = desired.interfaces[k].up
-            let wasDowned = downed.contains(name) || mayBeDown.contains(name)
-            let isUp = existingIndex(desired: k).map { current.interfaces[$0].up } == true && !wasDowned
+            let wasDowned = downed.has(name) || mayBeDown.has(name)
+            let isUp = (existingOfDesired[k].map { current.interfaces[$0].up } ?? false) && !wasDowned
             if wantUp && !isUp { out.append(.setUp(name: name)) }
             if !wantUp && isUp { out.append(.setDown(name: name)) }
         }
@@ -189,9 +197,10 @@ struct PlanBuilder {
 
     /// 8. Addresses on the interfaces the profile names.
     mutating func setAddresses() {
-        for want in desired.interfaces {
-            guard let addrs = want.addresses else { continue }
-            let cur = existing(want)?.addresses ?? []
+        for k in desired.interfaces.indices {
+            guard let addrs = desired.interfaces[k].addresses else { continue }
+            let want = desired.interfaces[k]
+            let cur = existingOfDesired[k].flatMap { current.interfaces[$0].addresses } ?? []
             let wantSet = Set(addrs.map(Plan.normalizeAddress)), curSet = Set(cur.map(Plan.normalizeAddress))
             for a in cur where !wantSet.contains(Plan.normalizeAddress(a)) && !Plan.isLinkLocal(a) {
                 out.append(.removeAddress(name: want.name, address: a))
@@ -229,4 +238,10 @@ struct PlanBuilder {
             out.append(.removeRoute(c))
         }
     }
+}
+
+extension Set<String> {
+    /// `contains`, without hashing the name when the set is empty (a look-up hashes it even
+    /// then): the planner's sets are empty in most plans (a re-plan that creates nothing).
+    func has(_ name: String) -> Bool { !isEmpty && contains(name) }
 }

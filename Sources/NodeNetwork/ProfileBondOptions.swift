@@ -12,7 +12,7 @@ extension ProfileLoader {
 
 extension ProfileParser {
     /// Parse one table option into `d.options`; false when `key` is not one.
-    mutating func parseTableBondOption(_ key: String, _ node: Node, into d: inout BondDraft) -> Bool {
+    mutating func parseTableBondOption(_ key: String, _ node: YNode, into d: inout BondDraft) -> Bool {
         let specKey = key == "num-unsol-na" ? "num-grat-arp" : key
         guard let spec = BondOptionSpec.spec(key: specKey), BondProfile.tableOnly.contains(spec.option) else { return false }
         let path = "bond.\(key)", loc = reader.location(node)
@@ -25,7 +25,7 @@ extension ProfileParser {
         return true
     }
 
-    mutating func bondValue(_ spec: BondOptionSpec, _ node: Node, path: String) -> BondValue? {
+    mutating func bondValue(_ spec: BondOptionSpec, _ node: YNode, path: String) -> BondValue? {
         switch spec.values {
         case .count(let range, let unit): return reader.int(node, path: path, range: range, unit: unit).map(BondValue.int)
         case .flag: return reader.bool(node, path: path).map(BondValue.flag)
@@ -36,7 +36,7 @@ extension ProfileParser {
         }
     }
 
-    mutating func name(_ node: Node, path: String, in names: [String]) -> String? {
+    mutating func name(_ node: YNode, path: String, in names: [String]) -> String? {
         guard let text = reader.string(node, path: path, example: "\(path.split(separator: ".").last ?? ""): \(names[0])") else {
             return nil
         }
@@ -48,7 +48,7 @@ extension ProfileParser {
     }
 
     /// A unicast, non-zero MAC (the kernel's is_valid_ether_addr), lower case.
-    mutating func mac(_ node: Node, path: String) -> String? {
+    mutating func mac(_ node: YNode, path: String) -> String? {
         guard let text = reader.string(node, path: path, example: "ad-actor-system: 02:00:00:00:00:01") else { return nil }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         let bytes = parts.compactMap { $0.count == 2 ? UInt8($0, radix: 16) : nil }
@@ -67,7 +67,7 @@ extension ProfileParser {
 
     /// Up to 16 target addresses of `family`, canonical. IPv6: not ::, ::1 or multicast
     /// (bond_is_ip6_target_ok).
-    mutating func addresses(_ node: Node, path: String, family: IPFamily) -> [String]? {
+    mutating func addresses(_ node: YNode, path: String, family: IPFamily) -> [String]? {
         let example = family == .ipv4 ? "192.0.2.1" : "2001:db8::1"
         guard let items = reader.sequence(node, path: path, example: "\(path): [\(example)]", allowScalar: true) else { return nil }
         if items.count > 16 {

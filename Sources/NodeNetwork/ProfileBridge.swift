@@ -104,7 +104,7 @@ extension ProfileParser {
     /// is a valid interface name. Read straight from the mapping, with no entries made (a
     /// profile may list hundreds of guest pairs), and appended to `veths`. False (nothing
     /// appended) for anything else: `parseVeth` reads it.
-    func readPlainVeth(_ node: Node, into veths: inout [VethDraft]) -> Bool {
+    func readPlainVeth(_ node: YNode, into veths: inout [VethDraft]) -> Bool {
         guard case .mapping(let m) = node, m.endIndex - m.startIndex == 2 else { return false }
         var v = VethDraft(location: reader.location(of: m.mark))
         for index in m.startIndex..<m.endIndex {
@@ -161,7 +161,7 @@ extension ProfileParser {
     /// A veth pair `{name: N, peer: P}` (host.veth or an item of bridge.veths); both keys required.
     /// `at` is where a missing key is reported.
     /// `path` ("bridge.veths[3]") is only made for a message: most pairs are fine.
-    mutating func parseVeth(_ node: Node, at: SourceLocation, path: @autoclosure () -> String,
+    mutating func parseVeth(_ node: YNode, at: SourceLocation, path: @autoclosure () -> String,
                             example: @autoclosure () -> String) -> VethDraft? {
         var v = VethDraft(location: at)
         guard let fields = reader.mapping(node, path: path(), keys: ProfileLoader.vethKeys, example: example()) else { return nil }

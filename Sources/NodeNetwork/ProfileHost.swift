@@ -44,7 +44,7 @@ extension ProfileParser {
     }
 
     /// `host.addresses`: each an address with prefix length, listed once (compared canonically).
-    mutating func parseAddresses(_ node: Node, path: String, into d: inout HostDraft) {
+    mutating func parseAddresses(_ node: YNode, path: String, into d: inout HostDraft) {
         guard let items = reader.sequence(node, path: path, example: "addresses: [192.0.2.10/24]",
                                           allowScalar: true) else { return }
         for (i, item) in items.enumerated() {

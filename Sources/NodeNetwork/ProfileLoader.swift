@@ -71,7 +71,7 @@ struct ProfileParser {
         var host = HostDraft()
     }
 
-    mutating func parse(_ root: Node) -> Profile? {
+    mutating func parse(_ root: YNode) -> Profile? {
         guard let top = reader.mapping(root, path: nil, keys: ProfileLoader.topKeys,
                                        example: "'version: 1' followed by redundancy, uplinks, bridge ...") else {
             return nil

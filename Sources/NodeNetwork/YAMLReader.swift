@@ -22,9 +22,9 @@ public struct Variables: Sendable, Equatable {
 struct Entry {
     var key: String
     var keyLocation: SourceLocation
-    var value: Node
+    var value: YNode
     /// The key as written (its style places a `${NAME}` inside it exactly).
-    var keyScalar: Node.Scalar
+    var keyScalar: YNode.Scalar
 }
 
 struct YAMLReader {
@@ -46,9 +46,9 @@ struct YAMLReader {
         diagnostics.append(Diagnostic(.warning, at: at, message, fix: fix))
     }
 
-    func location(_ node: Node) -> SourceLocation { YAMLReader.location(node, in: file) }
+    func location(_ node: YNode) -> SourceLocation { YAMLReader.location(node, in: file) }
 
-    static func location(_ node: Node, in file: String) -> SourceLocation {
+    static func location(_ node: YNode, in file: String) -> SourceLocation {
         let mark = node.mark
         return SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
     }
@@ -61,7 +61,7 @@ struct YAMLReader {
     var startOfFile: SourceLocation { SourceLocation(file: file, line: 1, column: 1) }
 
     /// Parse YAML text into a node tree; a syntax error becomes one diagnostic with its place.
-    mutating func compose(_ text: String) -> Node? {
+    mutating func compose(_ text: String) -> YNode? {
         do {
             // No tag resolution (Resolver.basic): values are read from their text by this
             // reader, and resolving every scalar against Yams' regular expressions costs a few
@@ -70,10 +70,10 @@ struct YAMLReader {
             // its tables of Swift types), and the encoding given, not `.default`: that one reads
             // the whole environment (and prints to stdout when YAMS_DEFAULT_ENCODING is set).
             let constructor = Constructor([:], [:], [:])
-            // The common case without Yams' composer (FastCompose); anything it is not sure
-            // of, errors included, is composed by Yams as before.
-            if let fast = FastCompose.compose(text, resolver: .basic, constructor: constructor) { return fast }
-            return try Yams.compose(yaml: text, .basic, constructor, .utf8)
+            // The common case without Yams' composer (FastCompose, into the readers' own tree);
+            // anything it is not sure of, errors included, is composed by Yams as before.
+            if let fast = FastCompose.light(text) { return fast }
+            return try Yams.compose(yaml: text, .basic, constructor, .utf8).map { YNode($0) }
         } catch let error as YamlError {
             report(error)
             return nil
@@ -119,13 +119,16 @@ struct YAMLReader {
 
     /// A plain scalar spelled as YAML's null: what Yams' `node.null` accepts (plain style only:
     /// `''` or `'null'` is a string), without making an `NSNull` for every value read.
-    static func isNull(_ node: Node) -> Bool {
+    static func isNull(_ node: YNode) -> Bool {
         guard case .scalar(let s) = node else { return false }
         return isNull(s)
     }
 
+    /// `isNull` of a node of Yams' tree (as the readers' tree reads it).
+    static func isNull(_ node: Node) -> Bool { isNull(YNode(node)) }
+
     /// `isNull` of a scalar at hand.
-    static func isNull(_ s: Node.Scalar) -> Bool {
+    static func isNull(_ s: YNode.Scalar) -> Bool {
         guard s.style == .plain, s.string.utf8.count <= 4 else { return false }
         switch s.string {
         case "", "~", "null", "Null", "NULL": return true
@@ -133,7 +136,7 @@ struct YAMLReader {
         }
     }
 
-    static func describe(_ node: Node) -> String {
+    static func describe(_ node: YNode) -> String {
         switch node {
         case .scalar(let s): return isNull(node) ? "nothing (null)" : "'\(s.string)'"
         case .mapping: return "a mapping"
@@ -144,7 +147,7 @@ struct YAMLReader {
 
     /// The entries of a mapping, with unknown keys reported (and left out). `path` names the
     /// mapping in messages ("bond", "bridge.stp"); `nil` for the document root.
-    mutating func mapping(_ node: Node, path: @autoclosure () -> String?, keys allowed: [String]?, example: @autoclosure () -> String) -> [Entry]? {
+    mutating func mapping(_ node: YNode, path: @autoclosure () -> String?, keys allowed: [String]?, example: @autoclosure () -> String) -> [Entry]? {
         if YAMLReader.isNull(node) { return [] }
         guard case .mapping(let mapping) = node else {
             error(location(node), "\(path() ?? "the document") must be a mapping, got \(YAMLReader.describe(node))",
@@ -179,10 +182,10 @@ struct YAMLReader {
         return entries
     }
 
-    mutating func sequence(_ node: Node, path: @autoclosure () -> String, example: @autoclosure () -> String, allowScalar: Bool = false) -> [Node]? {
+    mutating func sequence(_ node: YNode, path: @autoclosure () -> String, example: @autoclosure () -> String, allowScalar: Bool = false) -> [YNode]? {
         if YAMLReader.isNull(node) { return [] }
         switch node {
-        case .sequence(let seq): return Array(seq)
+        case .sequence(let seq): return seq.items
         case .scalar where allowScalar: return [node]
         default:
             error(location(node), "\(path()) must be a list, got \(YAMLReader.describe(node))", fix: "write it as \(example())")
@@ -195,7 +198,7 @@ struct YAMLReader {
     /// The text of a scalar with `${NAME}` substituted. Reports non-scalars and unresolved names.
     /// (`example`, like the other readers', is only made when it is shown: most values are fine.)
     /// `checkValue: false` leaves the ValueRule check to the caller (interface names say more).
-    mutating func string(_ node: Node, path: @autoclosure () -> String, example: @autoclosure () -> String, checkValue: Bool = true) -> String? {
+    mutating func string(_ node: YNode, path: @autoclosure () -> String, example: @autoclosure () -> String, checkValue: Bool = true) -> String? {
         guard case .scalar(let scalar) = node, !YAMLReader.isNull(node) else {
             error(location(node), "\(path()) must be a single value, got \(YAMLReader.describe(node))",
                   fix: "write it as \(example())")
@@ -213,7 +216,7 @@ struct YAMLReader {
     }
 
     /// Replace `${NAME}` in a scalar's text; `$${` stands for a literal `${`.
-    mutating func substitute(_ scalar: Node.Scalar, at scalarLocation: @autoclosure () -> SourceLocation,
+    mutating func substitute(_ scalar: YNode.Scalar, at scalarLocation: @autoclosure () -> SourceLocation,
                              path: @autoclosure () -> String) -> String? {
         let text = scalar.string
         // (A byte search: `text.contains("$")` would go through Foundation's string search.)
@@ -279,7 +282,7 @@ struct YAMLReader {
         return nil
     }
 
-    mutating func int(_ node: Node, path: @autoclosure () -> String, range: ClosedRange<Int>, unit: String = "") -> Int? {
+    mutating func int(_ node: YNode, path: @autoclosure () -> String, range: ClosedRange<Int>, unit: String = "") -> Int? {
         guard let text = string(node, path: path(), example: "\(path().split(separator: ".").last ?? ""): \(range.lowerBound)") else {
             return nil
         }
@@ -308,7 +311,7 @@ struct YAMLReader {
         return text[first...last]
     }
 
-    mutating func bool(_ node: Node, path: @autoclosure () -> String) -> Bool? {
+    mutating func bool(_ node: YNode, path: @autoclosure () -> String) -> Bool? {
         guard let text = string(node, path: path(), example: "\(path()): true") else { return nil }
         if let b = YAMLReader.boolValue(text) { return b }
         error(location(node), "\(path()) must be true or false, got '\(text)'", fix: "write true/false (or on/off, yes/no)")
@@ -323,7 +326,7 @@ struct YAMLReader {
         }
     }
 
-    mutating func choice<E: RawRepresentable & CaseIterable>(_ node: Node, path: @autoclosure () -> String, as: E.Type) -> E?
+    mutating func choice<E: RawRepresentable & CaseIterable>(_ node: YNode, path: @autoclosure () -> String, as: E.Type) -> E?
         where E.RawValue == String
     {
         let all = E.allCases.map(\.rawValue)
@@ -339,7 +342,7 @@ struct YAMLReader {
 
     /// An interface name the kernel accepts (dev_valid_name): 1-15 bytes, not "." or "..", no
     /// '/', ':' or whitespace.
-    mutating func interfaceName(_ node: Node, path: @autoclosure () -> String) -> String? {
+    mutating func interfaceName(_ node: YNode, path: @autoclosure () -> String) -> String? {
         guard let name = string(node, path: path(), example: "\(path().split(separator: ".").last ?? ""): peth0",
                                 checkValue: false) else {
             return nil

@@ -112,12 +112,14 @@ public enum Files {
         }
         var out = [UInt8]()
         out.reserveCapacity(size)
-        var chunk = [UInt8](repeating: 0, count: 65536)
+        // Uninitialized: a zeroed 64 KiB chunk cost ~65 K instructions of memset per file read.
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 1)
+        defer { chunk.deallocate() }
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            let n = Glibc.read(fd, chunk.baseAddress, chunk.count)
             if n < 0 { if errno == EINTR { continue }; throw SystemError("read", path, errno: errno) }
             if n == 0 { break }
-            out.append(contentsOf: chunk[0..<n])
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
             if out.count > maxBytes {
                 throw SystemError(refusing: path, because: "the \(what) grew over the limit of \(maxBytes) bytes while read",
                                   fix: "check that this is the right file")

@@ -13,21 +13,25 @@ enum VethKind: KindUnit {
     /// `bridge.veths`; the peer of each is a bridge port, the other end stays free.
     static func interfaces(of profile: Profile) -> [Interface] {
         var interfaces: [Interface] = []
+        // Sized once and appended to in place (no two-element array per pair, no regrowth of
+        // an array of large values as the pairs come).
+        interfaces.reserveCapacity(2 * (profile.bridge.veths.count + 1))
         let addresses = profile.host.addresses.isEmpty ? nil : profile.host.addresses
         if let veth = profile.host.veth {
-            interfaces += pair(veth, addresses: addresses, of: profile)
+            appendPair(veth, addresses: addresses, of: profile, to: &interfaces)
         }
         for veth in profile.bridge.veths {
-            interfaces += pair(veth, addresses: nil, of: profile)
+            appendPair(veth, addresses: nil, of: profile, to: &interfaces)
         }
         return interfaces
     }
 
-    static func pair(_ veth: VethProfile, addresses: [String]?, of profile: Profile) -> [Interface] {
+    /// The two ends of a pair: the free end (with `addresses`), then the bridge port.
+    static func appendPair(_ veth: VethProfile, addresses: [String]?, of profile: Profile, to interfaces: inout [Interface]) {
         let mtu = profile.host.mtu, bridge = profile.bridge.name
-        return [Interface(name: veth.name, kind: .veth, mtu: mtu, addresses: addresses, peer: veth.peer),
-                Interface(name: veth.peer, kind: .veth, master: bridge, mtu: mtu, peer: veth.name,
-                          port: BridgeKind.portSettings(veth.peer, of: profile))]
+        interfaces.append(Interface(name: veth.name, kind: .veth, mtu: mtu, addresses: addresses, peer: veth.peer))
+        interfaces.append(Interface(name: veth.peer, kind: .veth, master: bridge, mtu: mtu, peer: veth.name,
+                                    port: BridgeKind.portSettings(veth.peer, of: profile)))
     }
 
     // MARK: Plan
