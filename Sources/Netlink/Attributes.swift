@@ -18,7 +18,7 @@ func familyHeader<T>(_ message: UnsafeMutablePointer<nlmsghdr>, as type: T.Type,
 /// buffer: only valid while that buffer is, so it never leaves this module and values are
 /// copied out at once.
 struct Attributes {
-    private var table: [UnsafeMutablePointer<nlattr>?]
+    private let table: AttributeTable
 
     /// Parse the attributes that follow the family header of `header` bytes in `message`.
     init(message: UnsafeMutablePointer<nlmsghdr>, headerSize: Int, maxType: Int32,
@@ -40,8 +40,8 @@ struct Attributes {
 
     /// The attributes in the `count` bytes at `start`, by type (types above `maxType` skipped).
     static func parse(_ start: UnsafeMutableRawPointer, count: Int, maxType: Int32,
-                      operation: @autoclosure () -> String) throws(NetlinkError) -> [UnsafeMutablePointer<nlattr>?] {
-        var table = [UnsafeMutablePointer<nlattr>?](repeating: nil, count: Int(max(0, maxType)) + 1)
+                      operation: @autoclosure () -> String) throws(NetlinkError) -> AttributeTable {
+        let table = AttributeTable.make(count: Int(max(0, maxType)) + 1)
         var offset = 0
         while offset < count {
             let left = count - offset
@@ -60,7 +60,7 @@ struct Attributes {
 
     /// The attribute of `type` when present with at least `size` bytes of payload.
     func attribute(_ type: Int, size: Int = 0) -> UnsafeMutablePointer<nlattr>? {
-        guard type >= 0, type < table.count, let a = table[type], Int(a.pointee.nla_len) - 4 >= size else { return nil }
+        guard let a = table[type], Int(a.pointee.nla_len) - 4 >= size else { return nil }
         return a
     }
 
@@ -114,4 +114,30 @@ struct Attributes {
         }
         return result
     }
+}
+
+/// The table of `Attributes`: one slot per attribute type, nil where absent, in one tail-allocated
+/// object of a concrete class. (An `[UnsafeMutablePointer<nlattr>?]` here looked its storage
+/// class's generic metadata up in the runtime on every allocation, ~600 instructions per parsed
+/// message: Benchmarks/apply-notes.md, "exec-lean".)
+final class AttributeTable: ManagedBuffer<Int, UnsafeMutablePointer<nlattr>?> {
+    /// A table of `count` empty slots.
+    static func make(count: Int) -> AttributeTable {
+        let buffer = create(minimumCapacity: count) { _ in count }
+        buffer.withUnsafeMutablePointerToElements { $0.initialize(repeating: nil, count: count) }
+        return unsafeDowncast(buffer, to: AttributeTable.self)
+    }
+
+    var count: Int { header }
+
+    /// The slot of `type`: nil when absent or out of range.
+    subscript(type: Int) -> UnsafeMutablePointer<nlattr>? {
+        get {
+            guard type >= 0, type < header else { return nil }
+            return withUnsafeMutablePointerToElements { $0[type] }
+        }
+        set { withUnsafeMutablePointerToElements { $0[type] = newValue } }
+    }
+
+    deinit { _ = withUnsafeMutablePointerToElements { $0.deinitialize(count: header) } }
 }

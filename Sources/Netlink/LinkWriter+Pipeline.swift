@@ -103,12 +103,18 @@ extension LinkWriter {
         let indexes = freeIndexes(names.count)
         let m = try build(indexes.count > 1 ? indexes[1] : 0)
         m.family(ifinfomsg.self).pointee.ifi_index = Int32(indexes[0])
-        var messages = [m]
+        var messages: [Message] = []
+        messages.reserveCapacity(names.count + 1)   // one allocation, never regrown
+        messages.append(m)
         for (i, name) in zip(indexes, names) {
             messages.append(try Self.aliasMessage(index: i, alias: mark, operation: "mark \(name) as \(mark)"))
         }
         guard let queue else { preconditionFailure("queueMarkedCreate outside a pipeline") }
-        queue.units[queue.units.count - 1].messages += messages
+        if queue.units[queue.units.count - 1].messages.isEmpty {
+            queue.units[queue.units.count - 1].messages = messages   // taken as it is, not copied
+        } else {
+            queue.units[queue.units.count - 1].messages += messages
+        }
         queue.units[queue.units.count - 1].settle = { [unowned self] results in
             if let refused = results[0] {
                 for (i, index) in indexes.enumerated() where results[i + 1] == nil {
