@@ -64,7 +64,8 @@ check-man:
 	  echo "man/xg-scale-profile.5's header does not say xg-scale $$v (Sources/xg-scale/Version.swift)" >&2; exit 1; fi
 
 # The binary to ship: release, Swift runtime linked in (starts ~4.5 ms faster, smaller RSS, and
-# runs on a node without a Swift toolchain); libnl and libstdc++ linked in too (scripts/release-build.sh).
+# runs on a node without a Swift toolchain; it needs only libnl-3/libnl-route-3 from Debian); libstdc++
+# linked in too (scripts/release-build.sh).
 RELEASE_BIN := .build-static/release/xg-scale
 release:
 	sh scripts/release-build.sh

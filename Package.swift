@@ -21,8 +21,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // libnl-3 / libnl-route-3 from Debian (libnl-3-dev, libnl-route-3-dev), through pkg-config:
-        // shared in development builds, the static archives in the shipped one (scripts/release-build.sh).
+        // libnl-3 / libnl-route-3 from Debian (libnl-3-dev, libnl-route-3-dev). The shipped build
+        // (scripts/release-build.sh) gives its own .pc, which also links libstdc++ statically.
         .systemLibrary(
             name: "CNetlink",
             pkgConfig: "libnl-route-3.0",

@@ -49,8 +49,8 @@ install -m 644 packaging/debian/lintian-overrides "$R/usr/share/lintian/override
 find "$R" -type d -exec chmod 755 {} +
 find "$R/usr/share" "$R/lib" -type f -exec chmod 644 {} +
 
-# Depends: what the binary links against, as Debian's shlibs files say (libc6, libgcc-s1:
-# libnl and libstdc++ are linked in, scripts/release-build.sh).
+# Depends: what the binary links against, as Debian's shlibs files say (libnl, libc, ...;
+# libstdc++ is linked in, scripts/release-build.sh).
 mkdir -p "$STAGE/debian"
 printf 'Source: xg-scale\n\nPackage: xg-scale\nArchitecture: any\n' > "$STAGE/debian/control"
 DEPENDS=$(cd "$STAGE" && dpkg-shlibdeps -O root/usr/sbin/xg-scale 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
