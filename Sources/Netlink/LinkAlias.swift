@@ -58,7 +58,8 @@ extension LinkWriter {
     /// The highest ifindex of a state read that `sentinel` (opened before that read began)
     /// watches: the next create takes its indexes above it, without a link dump, if the
     /// sentinel is still quiet then (else the links are scanned, as without a seed). Kept for
-    /// the first create only; the sentinel is closed once it was asked.
+    /// the first create only; the sentinel is closed once it was asked (when the plan creates
+    /// nothing it is never asked, and closes with the writer at the end of the apply).
     public func seedIndexes(highest: Int, watchedBy sentinel: ChangeSentinel) {
         indexSeed = (highest, sentinel)
     }

@@ -119,10 +119,11 @@ public final class LinkReader {
         return result
     }
 
-    /// The default routes of the main table that have a gateway (as `currentState` has them).
+    /// The default routes of the main table that have a gateway (as `currentState` has them), for
+    /// the test probe (package access).
     /// `kernelFiltered` false: the whole route dump is read and filtered here only, as from a
     /// kernel that ignores dump filters (the result is the same; for checking just that).
-    public func defaultRoutes(kernelFiltered: Bool = true) throws(NetlinkError) -> [Route] {
+    package func defaultRoutes(kernelFiltered: Bool = true) throws(NetlinkError) -> [Route] {
         let names = LinkNames(try dumpLinks(parts: .alias))
         if kernelFiltered { return try dumpDefaultRoutes(names: names) }
         return try dumpDefaultRoutes(names: names, table: 0, type: 0)

@@ -106,31 +106,27 @@ import TestSupport
         let steps = try decode(PlanJSON.self, try lab.xg(["plan"] + args + ["--json"])).changes
         #expect(steps.prefix(2).map(\.action) == ["create", "create"])
         let apply = try stoppedApply(lab, args, beforeStep: 2)
-        let pid = apply.processIdentifier
-        defer { kill(pid, SIGCONT); kill(pid, SIGKILL); apply.waitUntilExit() }
-        let links = try JSONSerialization.jsonObject(with: Data(try lab.kernelLinks().utf8)) as? [[String: Any]] ?? []
-        let next = (links.compactMap { $0["ifindex"] as? Int }.max() ?? 0) + 1
-        try lab.ns.exec(["ip", "link", "add", "intr0", "index", "\(next)", "type", "bridge"])
-        kill(pid, SIGCONT)
-        apply.waitUntilExit()
-        #expect(apply.terminationStatus == 0)
-        let aliases = try lab.linkAliases()
-        #expect(aliases["intr0"] == "", "the intruder was marked: \(aliases["intr0"] ?? "gone")")
-        let mark = try #require(aliases["xenbr0"])
-        #expect(mark.hasPrefix("xg-scale:"))
-        for name in ["vm1", "vm1-br", "vm2", "vm2-br"] { #expect(aliases[name] == mark, "\(name)") }
-        #expect(try lab.xg(["plan"] + args).status == 0)
+        try intruderTakesTheNextIndex(lab, args, resuming: apply)
     }
 
     /// Another process takes the next free ifindex after apply read the state, before its first
     /// create (apply stopped before step 1): the first create does not take the indexes the
-    /// state read suggests, its create is not refused, and the intruder keeps no mark.
+    /// state read suggests (the intruder's create wakes the read's sentinel, so the writer scans
+    /// the links again; FilteredDumpTests covers a seed gone stale unseen), its create is not
+    /// refused, and the intruder keeps no mark.
     @Test func anIndexTakenBeforeTheFirstCreateIsLeftToItsOwner() throws {
         guard try prerequisites(root: true, programs: ["ip"]) else { return }
         let lab = try Lab("clash1")
         defer { lab.close() }
         let args = Lab.profileArgs("stp-guest-veths.yaml")
         let apply = try stoppedApply(lab, args, beforeStep: 1)
+        try intruderTakesTheNextIndex(lab, args, resuming: apply)
+    }
+
+    /// While `apply` is stopped, another process makes bridge intr0 at the next free ifindex
+    /// (read with `ip -j link`); then apply goes on. It must succeed, leave intr0 unmarked, mark
+    /// every link it made, and leave the namespace in sync (the kernel's aliases read with `ip`).
+    func intruderTakesTheNextIndex(_ lab: Lab, _ args: [String], resuming apply: Process) throws {
         let pid = apply.processIdentifier
         defer { kill(pid, SIGCONT); kill(pid, SIGKILL); apply.waitUntilExit() }
         let links = try JSONSerialization.jsonObject(with: Data(try lab.kernelLinks().utf8)) as? [[String: Any]] ?? []
